@@ -1,0 +1,1 @@
+"""symbiograph: industrial symbiosis networks."""

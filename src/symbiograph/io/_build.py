@@ -1,0 +1,529 @@
+"""Turn raw tables read from any file format into a validated Network in canonical units.
+
+Every reader (YAML, CSV folder, XLSX, database) produces a :class:`RawScenario` of
+uncoerced values and where each row came from; :func:`build_network` checks it against the
+schema and the reference data and either returns a Network or raises
+:class:`ScenarioError` listing every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from symbiograph.io._problems import Problem, ScenarioError, TableOrigin
+from symbiograph.io._units import convert_prices, convert_quantities
+from symbiograph.model import (
+    CANONICAL_UNITS,
+    TABLES,
+    Attribute,
+    Network,
+    attributes,
+    column_dtype,
+    default_parameters,
+    empty_table,
+    key_columns,
+)
+
+__all__ = ["RawScenario", "build_network"]
+
+#: How many rows of one kind of problem are listed before the rest are counted.
+MAX_LISTED = 1000
+
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f", ""}
+
+
+@dataclass
+class RawScenario:
+    """Tables as read from a file, before types, units and references are checked."""
+
+    parameters: dict[str, Any] = field(default_factory=dict)
+    parameters_origin: TableOrigin = field(default_factory=lambda: TableOrigin("<input>"))
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    origins: dict[str, TableOrigin] = field(default_factory=dict)
+
+
+class _Collector:
+    """Gathers problems, listing at most MAX_LISTED rows per (table, field, message kind)."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def rows(
+        self,
+        origin: TableOrigin,
+        positions: np.ndarray,
+        column: str | None,
+        message: Callable[[int], str],
+    ) -> None:
+        """One problem per row position (the first MAX_LISTED), then a count of the rest."""
+        positions = np.asarray(positions)
+        for p in positions[:MAX_LISTED]:
+            self.add(Problem(origin.file, message(int(p)), origin.sheet, origin.row(int(p)), column))
+        if positions.size > MAX_LISTED:
+            self.add(
+                Problem(
+                    origin.file,
+                    f"... and {positions.size - MAX_LISTED} more rows with the same problem",
+                    origin.sheet,
+                    None,
+                    column,
+                )
+            )
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    """True where a raw value is missing: None, NaN or a blank string."""
+    isna = values.isna().to_numpy()
+    if values.dtype == object:
+        strs = values[~isna]
+        blank_str = np.zeros(len(values), dtype=bool)
+        if len(strs):
+            is_s = strs.map(lambda v: isinstance(v, str))
+            s_idx = np.flatnonzero(~isna)[is_s.to_numpy()]
+            blank_str[s_idx] = strs[is_s].str.strip().eq("").to_numpy()
+        return isna | blank_str
+    return isna
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Raw values as stripped strings; numbers that are whole print without '.0'."""
+
+    def one(v: Any) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    if values.dtype == object and len(values) > 0:
+        all_str = values.map(type).eq(str).all()
+        if all_str:
+            return values.str.strip()
+    return values.map(one).astype(object)
+
+
+def _coerce_column(
+    attr: Attribute,
+    values: pd.Series,
+    origin: TableOrigin,
+    out: _Collector,
+) -> pd.Series:
+    """Coerce one raw column to the schema type; record a problem per unreadable cell."""
+    blank = _blank(values)
+    name = attr.name
+    if attr.required and attr.default == "" and blank.any():
+        out.rows(origin, np.flatnonzero(blank), name, lambda p: "required value is missing")
+    if attr.type in ("str", "code"):
+        text = _as_text(values)
+        if attr.default:
+            text = text.where(~blank, attr.default)
+        if attr.choices:
+            bad = np.flatnonzero((~text.isin(attr.choices).to_numpy()) & (text != "").to_numpy())
+            choices = ", ".join(attr.choices)
+            out.rows(
+                origin,
+                bad,
+                name,
+                lambda p: f"{text.iloc[p]!r} is not one of: {choices}",
+            )
+        return text.astype(object)
+    if attr.type == "bool":
+        text = _as_text(values).str.lower()
+        is_true = text.isin(_TRUE).to_numpy()
+        is_false = text.isin(_FALSE).to_numpy()
+        bad = np.flatnonzero(~(is_true | is_false))
+        out.rows(origin, bad, name, lambda p: f"{values.iloc[p]!r} is not true or false")
+        result = pd.Series(is_true, index=values.index, dtype=bool)
+        if attr.default.lower() == "true":
+            result = result | pd.Series(blank, index=values.index)
+        return result
+    if attr.type in ("float", "int"):
+        if values.dtype == object:
+            numbers = pd.to_numeric(
+                values.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce"
+            )
+        else:
+            numbers = pd.to_numeric(values, errors="coerce")
+        arr = numbers.to_numpy(dtype=float)
+        unread = np.isnan(arr) & ~blank
+        out.rows(origin, np.flatnonzero(unread), name, lambda p: f"{values.iloc[p]!r} is not a number")
+        if attr.default != "":
+            arr = np.where(blank, float(attr.default), arr)
+        if attr.type == "int":
+            frac = np.flatnonzero(~np.isnan(arr) & (arr != np.round(arr)))
+            out.rows(origin, frac, name, lambda p: f"{values.iloc[p]!r} is not a whole number")
+            result = pd.array(np.where(np.isnan(arr), 0, np.round(arr)).astype("int64"), dtype="Int64")
+            result[np.isnan(arr)] = pd.NA
+            return pd.Series(result, index=values.index)
+        return pd.Series(arr, index=values.index, dtype="float64")
+    raise AssertionError(f"quantity column {name} must be converted with its unit")
+
+
+def _coerce_table(
+    table: str,
+    raw: pd.DataFrame,
+    origin: TableOrigin,
+    out: _Collector,
+    units: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Check columns and coerce a raw table; quantity columns use ``units`` per row."""
+    attrs = attributes(table)
+    known = {a.name for a in attrs}
+    for col in raw.columns:
+        if col not in known:
+            out.add(
+                Problem(
+                    origin.file,
+                    f"unknown column {col!r} in table {table!r} (known: {', '.join(sorted(known))})",
+                    origin.sheet,
+                    None,
+                    str(col),
+                )
+            )
+    raw = raw.reset_index(drop=True)
+    n = len(raw)
+    columns: dict[str, pd.Series] = {}
+    for attr in attrs:
+        if attr.name in raw.columns:
+            values = raw[attr.name]
+        else:
+            if attr.required and attr.default == "" and n > 0:
+                out.add(
+                    Problem(
+                        origin.file,
+                        f"required column {attr.name!r} is missing from table {table!r}",
+                        origin.sheet,
+                        None,
+                        attr.name,
+                    )
+                )
+            values = pd.Series([None] * n, dtype=object)
+        if attr.type == "quantity":
+            assert units is not None
+            mags, errs = convert_quantities(values, units)
+            bad = np.flatnonzero(errs.to_numpy() != "")
+            out.rows(origin, bad, attr.name, lambda p, e=errs: str(e.iloc[p]))
+            blank = _blank(values)
+            if attr.required:
+                out.rows(origin, np.flatnonzero(blank), attr.name, lambda p: "required value is missing")
+            columns[attr.name] = pd.Series(mags, dtype="float64")
+        else:
+            columns[attr.name] = _coerce_column(attr, values, origin, out)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    for attr in attrs:
+        frame[attr.name] = frame[attr.name].astype(column_dtype(attr.type))
+    return frame
+
+
+def _check_keys(table: str, frame: pd.DataFrame, origin: TableOrigin, out: _Collector) -> None:
+    keys = list(key_columns(table))
+    dup = frame.duplicated(keys, keep="first").to_numpy()
+    if dup.any():
+        first = frame.drop_duplicates(keys, keep="first").reset_index().set_index(keys)["index"]
+        positions = np.flatnonzero(dup)
+
+        def message(p: int) -> str:
+            key = tuple(frame.iloc[p][k] for k in keys)
+            first_pos = int(first.loc[key if len(keys) > 1 else key[0]])
+            label = "/".join(str(k) for k in key)
+            return f"duplicate {'/'.join(keys)} {label!r} (first at row {origin.row(first_pos)})"
+
+        out.rows(origin, positions, keys[-1], message)
+
+
+def _check_reference(
+    frame: pd.DataFrame,
+    column: str,
+    target: pd.Series,
+    target_name: str,
+    origin: TableOrigin,
+    out: _Collector,
+    optional: bool = False,
+) -> None:
+    values = frame[column]
+    present = values != "" if optional else pd.Series(True, index=values.index)
+    missing = present & ~values.isin(target) & (values != "")
+    out.rows(
+        origin,
+        np.flatnonzero(missing.to_numpy()),
+        column,
+        lambda p: f"unknown {target_name} {values.iloc[p]!r}",
+    )
+
+
+def _parameters(raw: RawScenario, out: _Collector) -> dict[str, Any]:
+    params = default_parameters()
+    origin = raw.parameters_origin
+    attrs = {a.name: a for a in attributes("parameters")}
+    for key, value in raw.parameters.items():
+        if key not in attrs:
+            out.add(
+                Problem(origin.file, f"unknown scenario parameter {key!r}", origin.sheet, None, key)
+            )
+            continue
+        attr = attrs[key]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        try:
+            if attr.type == "float":
+                number = float(value)
+                if not np.isfinite(number):
+                    raise ValueError
+                params[key] = number
+            elif attr.type == "int":
+                number = float(value)
+                if not number.is_integer():
+                    raise ValueError
+                params[key] = int(number)
+            else:
+                params[key] = str(value).strip()
+        except (TypeError, ValueError):
+            out.add(
+                Problem(
+                    origin.file,
+                    f"{value!r} is not a valid {attr.type} for parameter {key!r}",
+                    origin.sheet,
+                    None,
+                    key,
+                )
+            )
+    for key in ("discount_rate", "capex_grant_share"):
+        if isinstance(params[key], float) and not 0 <= params[key] <= 1:
+            out.add(Problem(origin.file, f"{key} must lie between 0 and 1", origin.sheet, None, key))
+    return params
+
+
+def build_network(raw: RawScenario) -> Network:
+    """Validate ``raw`` and return a Network in canonical units.
+
+    Raises ScenarioError with every problem found (file, sheet, row, field and reason):
+    unknown or duplicate ids, dangling references, negative or NaN quantities, coordinates
+    out of range, units of the wrong dimension, quality ranges with min > max, and EWC or
+    NACE codes not in the shipped reference lists.
+    """
+    from symbiograph.taxonomy import (
+        normalise_ewc_code,
+        normalise_nace_code,
+        quality_attributes,
+        valid_ewc_entries,
+        valid_nace_classes,
+    )
+
+    out = _Collector()
+    params = _parameters(raw, out)
+
+    def origin_of(table: str) -> TableOrigin:
+        return raw.origins.get(table, TableOrigin("<input>"))
+
+    def raw_of(table: str) -> pd.DataFrame:
+        frame = raw.tables.get(table)
+        return frame if frame is not None else pd.DataFrame()
+
+    tables: dict[str, pd.DataFrame] = {}
+    for name in ("sources", "resources", "facilities", "transport_modes", "timeseries"):
+        tables[name] = _coerce_table(name, raw_of(name), origin_of(name), out)
+        _check_keys(name, tables[name], origin_of(name), out)
+
+    resources = tables["resources"]
+    res_origin = origin_of("resources")
+    # unit must match kind
+    expected = resources["kind"].map(CANONICAL_UNITS)
+    wrong_unit = (
+        expected.notna() & (resources["unit"] != expected) & (resources["unit"] != "")
+    ).to_numpy()
+    out.rows(
+        res_origin,
+        np.flatnonzero(wrong_unit),
+        "unit",
+        lambda p: f"a {resources['kind'].iloc[p]} resource is measured in "
+        f"{expected.iloc[p]}, not {resources['unit'].iloc[p]!r}",
+    )
+    resources["unit"] = resources["unit"].where(
+        resources["unit"] != "", expected.fillna("")
+    ).astype(object)
+    # EWC codes
+    ewc_present = resources["ewc_code"] != ""
+    if ewc_present.any():
+        norm = resources.loc[ewc_present, "ewc_code"].map(normalise_ewc_code)
+        known = norm.isin(valid_ewc_entries())
+        bad = np.flatnonzero(ewc_present.to_numpy())[~known.to_numpy()]
+        out.rows(
+            res_origin,
+            bad,
+            "ewc_code",
+            lambda p: f"{resources['ewc_code'].iloc[p]!r} is not a code of the European Waste "
+            "Catalogue (2000/532/EC as amended)",
+        )
+        resources.loc[ewc_present, "ewc_code"] = norm.where(known, resources.loc[ewc_present, "ewc_code"])
+    quality_vocab = set(quality_attributes()["name"])
+    listed = resources["quality_attributes"].str.split(";")
+    for pos, names in enumerate(listed):
+        unknown = [q.strip() for q in names if q.strip() and q.strip() not in quality_vocab]
+        if unknown:
+            out.add(
+                Problem(
+                    res_origin.file,
+                    f"unknown quality attribute(s) {', '.join(unknown)}",
+                    res_origin.sheet,
+                    res_origin.row(pos),
+                    "quality_attributes",
+                )
+            )
+
+    facilities = tables["facilities"]
+    fac_origin = origin_of("facilities")
+    for col, limit in (("lat", 90.0), ("lon", 180.0)):
+        arr = facilities[col].to_numpy(dtype=float)
+        bad = np.flatnonzero(np.abs(arr) > limit)
+        out.rows(
+            fac_origin,
+            bad,
+            col,
+            lambda p, a=arr, c=col, lim=limit: f"{a[p]} is outside -{lim:g}..{lim:g} degrees",
+        )
+    nace_present = facilities["nace_code"] != ""
+    if nace_present.any():
+        norm = facilities.loc[nace_present, "nace_code"].map(normalise_nace_code)
+        known = norm.isin(valid_nace_classes())
+        bad = np.flatnonzero(nace_present.to_numpy())[~known.to_numpy()]
+        out.rows(
+            fac_origin,
+            bad,
+            "nace_code",
+            lambda p: f"{facilities['nace_code'].iloc[p]!r} is not a NACE Rev.2 code",
+        )
+        facilities.loc[nace_present, "nace_code"] = norm.where(
+            known, facilities.loc[nace_present, "nace_code"]
+        )
+
+    # streams: quantities in the canonical unit of their resource
+    s_raw = raw_of("streams")
+    s_origin = origin_of("streams")
+    unit_of = resources.drop_duplicates("id").set_index("id")["unit"]
+    if "resource_id" in s_raw.columns:
+        rid = _as_text(s_raw["resource_id"].reset_index(drop=True))
+        s_units = rid.map(unit_of)
+    else:
+        s_units = pd.Series([None] * len(s_raw), dtype=object)
+    streams = _coerce_table("streams", s_raw, s_origin, out, units=s_units)
+    _check_keys("streams", streams, s_origin, out)
+    _check_reference(streams, "facility_id", facilities["id"], "facility", s_origin, out)
+    _check_reference(streams, "resource_id", resources["id"], "resource", s_origin, out)
+    _check_reference(
+        streams, "timeseries_id", tables["timeseries"]["id"], "time series", s_origin, out, True
+    )
+    _check_reference(streams, "source_id", tables["sources"]["id"], "source", s_origin, out, True)
+    for col in ("quantity", "quantity_min", "quantity_max"):
+        arr = streams[col].to_numpy(dtype=float)
+        bad = np.flatnonzero(arr < 0)
+        out.rows(s_origin, bad, col, lambda p, a=arr: f"negative quantity {a[p]:g}")
+        if col != "quantity":
+            streams[col] = np.where(np.isnan(arr), streams["quantity"].to_numpy(), arr)
+    q, qmin, qmax = (streams[c].to_numpy(dtype=float) for c in ("quantity", "quantity_min", "quantity_max"))
+    bad = np.flatnonzero((qmin > q) | (q > qmax))
+    out.rows(
+        s_origin,
+        bad,
+        "quantity",
+        lambda p: f"quantity {q[p]:g} is not within quantity_min {qmin[p]:g} .. quantity_max {qmax[p]:g}",
+    )
+    amounts = s_units.map(lambda u: u.split("/")[0] if isinstance(u, str) else "").astype(object)
+    if "price" in s_raw.columns:
+        prices, perr = convert_prices(
+            s_raw["price"].reset_index(drop=True), amounts, str(params["currency"])
+        )
+        out.rows(s_origin, np.flatnonzero(perr.to_numpy() != ""), "price", lambda p: str(perr.iloc[p]))
+        streams["price"] = prices
+    seasonal_no_months = (streams["availability"] == "seasonal") & (streams["months"] == "")
+    out.rows(
+        s_origin,
+        np.flatnonzero(seasonal_no_months.to_numpy()),
+        "months",
+        lambda p: "a seasonal stream needs its months (e.g. 5-9)",
+    )
+    ts_no_id = (streams["availability"] == "timeseries") & (streams["timeseries_id"] == "")
+    out.rows(
+        s_origin,
+        np.flatnonzero(ts_no_id.to_numpy()),
+        "timeseries_id",
+        lambda p: "availability timeseries needs a timeseries_id",
+    )
+    tables["streams"] = streams
+
+    # stream quality
+    sq_origin = origin_of("stream_quality")
+    quality = _coerce_table("stream_quality", raw_of("stream_quality"), sq_origin, out)
+    _check_keys("stream_quality", quality, sq_origin, out)
+    _check_reference(quality, "stream_id", streams["id"], "stream", sq_origin, out)
+    unknown_attr = ~quality["attribute"].isin(quality_vocab) & (quality["attribute"] != "")
+    out.rows(
+        sq_origin,
+        np.flatnonzero(unknown_attr.to_numpy()),
+        "attribute",
+        lambda p: f"unknown quality attribute {quality['attribute'].iloc[p]!r}",
+    )
+    lo, hi = quality["min"].to_numpy(dtype=float), quality["max"].to_numpy(dtype=float)
+    out.rows(
+        sq_origin,
+        np.flatnonzero(lo > hi),
+        "min",
+        lambda p: f"quality range min {lo[p]:g} > max {hi[p]:g} for {quality['attribute'].iloc[p]}",
+    )
+    empty_q = np.isnan(quality["value"].to_numpy(dtype=float)) & np.isnan(lo) & np.isnan(hi)
+    out.rows(sq_origin, np.flatnonzero(empty_q), "value", lambda p: "no value, min or max given")
+    tables["stream_quality"] = quality
+
+    # exchanges: quantities in the canonical unit of the supply's resource
+    e_raw = raw_of("exchanges")
+    e_origin = origin_of("exchanges")
+    stream_unit = streams.drop_duplicates("id").set_index("id")["resource_id"].map(unit_of)
+    if "supply_id" in e_raw.columns:
+        e_units = _as_text(e_raw["supply_id"].reset_index(drop=True)).map(stream_unit)
+    else:
+        e_units = pd.Series([None] * len(e_raw), dtype=object)
+    exchanges = _coerce_table("exchanges", e_raw, e_origin, out, units=e_units)
+    _check_keys("exchanges", exchanges, e_origin, out)
+    direction = streams.drop_duplicates("id").set_index("id")["direction"]
+    for col, want in (("supply_id", "supply"), ("demand_id", "demand")):
+        _check_reference(exchanges, col, streams["id"], "stream", e_origin, out)
+        got = exchanges[col].map(direction)
+        wrong = got.notna() & (got != want)
+        out.rows(
+            e_origin,
+            np.flatnonzero(wrong.to_numpy()),
+            col,
+            lambda p, c=col, w=want: f"stream {exchanges[c].iloc[p]!r} is not a {w}",
+        )
+    _check_reference(exchanges, "source_id", tables["sources"]["id"], "source", e_origin, out, True)
+    arr = exchanges["quantity"].to_numpy(dtype=float)
+    out.rows(e_origin, np.flatnonzero(arr < 0), "quantity", lambda p: f"negative quantity {arr[p]:g}")
+    tables["exchanges"] = exchanges
+
+    pf_origin = origin_of("published_figures")
+    figures = _coerce_table("published_figures", raw_of("published_figures"), pf_origin, out)
+    _check_keys("published_figures", figures, pf_origin, out)
+    _check_reference(figures, "source_id", tables["sources"]["id"], "source", pf_origin, out)
+    tables["published_figures"] = figures
+    tm_origin = origin_of("transport_modes")
+    _check_reference(
+        tables["transport_modes"], "source_id", tables["sources"]["id"], "source", tm_origin, out, True
+    )
+
+    if out.problems:
+        raise ScenarioError(out.problems)
+    network = Network(parameters=params)
+    for name in TABLES:
+        frame = tables.get(name, empty_table(name))
+        setattr(network, name, frame.reset_index(drop=True))
+    return network

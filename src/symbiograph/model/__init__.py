@@ -1,0 +1,18 @@
+"""The domain model: resources, facilities, streams, exchanges and the Network tables."""
+
+from symbiograph.model._network import Network, column_dtype, default_parameters, empty_table
+from symbiograph.model._schema import CANONICAL_UNITS, TABLES, Attribute, attributes, schema_table
+from symbiograph.model._schema import id_column as key_columns
+
+__all__ = [
+    "CANONICAL_UNITS",
+    "TABLES",
+    "Attribute",
+    "Network",
+    "attributes",
+    "column_dtype",
+    "default_parameters",
+    "empty_table",
+    "key_columns",
+    "schema_table",
+]
