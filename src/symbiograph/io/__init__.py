@@ -56,7 +56,11 @@ def read_raw(path: str | Path) -> RawScenario:
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path)
     raise ScenarioError(
-        [Problem(str(path), f"unknown scenario format {suffix!r} (use .yaml, .xlsx or a CSV folder)")]
+        [
+            Problem(
+                str(path), f"unknown scenario format {suffix!r} (use .yaml, .xlsx or a CSV folder)"
+            )
+        ]
     )
 
 

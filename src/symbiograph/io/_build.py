@@ -67,7 +67,9 @@ class _Collector:
         """One problem per row position (the first MAX_LISTED), then a count of the rest."""
         positions = np.asarray(positions)
         for p in positions[:MAX_LISTED]:
-            self.add(Problem(origin.file, message(int(p)), origin.sheet, origin.row(int(p)), column))
+            self.add(
+                Problem(origin.file, message(int(p)), origin.sheet, origin.row(int(p)), column)
+            )
         if positions.size > MAX_LISTED:
             self.add(
                 Problem(
@@ -80,9 +82,29 @@ class _Collector:
             )
 
 
+def _message_from(messages: pd.Series) -> Callable[[int], str]:
+    """A row-message function reading the message of each position from a Series."""
+
+    def message(position: int) -> str:
+        return str(messages.iloc[position])
+
+    return message
+
+
+def _each(values: np.ndarray, template: str) -> Callable[[int], str]:
+    """A row-message function formatting ``template`` with the value at each position."""
+
+    def message(position: int) -> str:
+        return template.format(v=values[position])
+
+    return message
+
+
 def _blank(values: pd.Series) -> np.ndarray:
     """True where a raw value is missing: None, NaN or a blank string."""
     isna = values.isna().to_numpy()
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        return isna | values.fillna("").str.strip().eq("").to_numpy()
     if values.dtype == object:
         strs = values[~isna]
         blank_str = np.zeros(len(values), dtype=bool)
@@ -106,8 +128,10 @@ def _as_text(values: pd.Series) -> pd.Series:
             return str(int(v))
         return str(v).strip()
 
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        return values.fillna("").str.strip().astype(object)
     if values.dtype == object and len(values) > 0:
-        all_str = values.map(type).eq(str).all()
+        all_str = values.map(lambda v: isinstance(v, str)).all()
         if all_str:
             return values.str.strip()
     return values.map(one).astype(object)
@@ -157,15 +181,19 @@ def _coerce_column(
             numbers = pd.to_numeric(values, errors="coerce")
         arr = numbers.to_numpy(dtype=float)
         unread = np.isnan(arr) & ~blank
-        out.rows(origin, np.flatnonzero(unread), name, lambda p: f"{values.iloc[p]!r} is not a number")
+        out.rows(
+            origin, np.flatnonzero(unread), name, lambda p: f"{values.iloc[p]!r} is not a number"
+        )
         if attr.default != "":
             arr = np.where(blank, float(attr.default), arr)
         if attr.type == "int":
             frac = np.flatnonzero(~np.isnan(arr) & (arr != np.round(arr)))
             out.rows(origin, frac, name, lambda p: f"{values.iloc[p]!r} is not a whole number")
-            result = pd.array(np.where(np.isnan(arr), 0, np.round(arr)).astype("int64"), dtype="Int64")
-            result[np.isnan(arr)] = pd.NA
-            return pd.Series(result, index=values.index)
+            ints = pd.array(
+                np.where(np.isnan(arr), 0, np.round(arr)).astype("int64"), dtype="Int64"
+            )
+            ints[np.isnan(arr)] = pd.NA
+            return pd.Series(ints, index=values.index)
         return pd.Series(arr, index=values.index, dtype="float64")
     raise AssertionError(f"quantity column {name} must be converted with its unit")
 
@@ -209,14 +237,19 @@ def _coerce_table(
                     )
                 )
             values = pd.Series([None] * n, dtype=object)
+        if attr.type == "price":
+            columns[attr.name] = pd.Series(np.full(n, np.nan), dtype="float64")
+            continue  # converted with the scenario currency by build_network
         if attr.type == "quantity":
             assert units is not None
             mags, errs = convert_quantities(values, units)
             bad = np.flatnonzero(errs.to_numpy() != "")
-            out.rows(origin, bad, attr.name, lambda p, e=errs: str(e.iloc[p]))
+            out.rows(origin, bad, attr.name, _message_from(errs))
             blank = _blank(values)
             if attr.required:
-                out.rows(origin, np.flatnonzero(blank), attr.name, lambda p: "required value is missing")
+                out.rows(
+                    origin, np.flatnonzero(blank), attr.name, lambda p: "required value is missing"
+                )
             columns[attr.name] = pd.Series(mags, dtype="float64")
         else:
             columns[attr.name] = _coerce_column(attr, values, origin, out)
@@ -300,7 +333,9 @@ def _parameters(raw: RawScenario, out: _Collector) -> dict[str, Any]:
             )
     for key in ("discount_rate", "capex_grant_share"):
         if isinstance(params[key], float) and not 0 <= params[key] <= 1:
-            out.add(Problem(origin.file, f"{key} must lie between 0 and 1", origin.sheet, None, key))
+            out.add(
+                Problem(origin.file, f"{key} must lie between 0 and 1", origin.sheet, None, key)
+            )
     return params
 
 
@@ -319,6 +354,15 @@ def build_network(raw: RawScenario) -> Network:
         valid_ewc_entries,
         valid_nace_classes,
     )
+
+    def safe(normalise: Callable[[str], str]) -> Callable[[str], str]:
+        def apply(code: str) -> str:
+            try:
+                return normalise(code)
+            except ValueError:
+                return code
+
+        return apply
 
     out = _Collector()
     params = _parameters(raw, out)
@@ -346,26 +390,32 @@ def build_network(raw: RawScenario) -> Network:
         res_origin,
         np.flatnonzero(wrong_unit),
         "unit",
-        lambda p: f"a {resources['kind'].iloc[p]} resource is measured in "
-        f"{expected.iloc[p]}, not {resources['unit'].iloc[p]!r}",
+        lambda p: (
+            f"a {resources['kind'].iloc[p]} resource is measured in "
+            f"{expected.iloc[p]}, not {resources['unit'].iloc[p]!r}"
+        ),
     )
-    resources["unit"] = resources["unit"].where(
-        resources["unit"] != "", expected.fillna("")
-    ).astype(object)
+    resources["unit"] = (
+        resources["unit"].where(resources["unit"] != "", expected.fillna("")).astype(object)
+    )
     # EWC codes
     ewc_present = resources["ewc_code"] != ""
     if ewc_present.any():
-        norm = resources.loc[ewc_present, "ewc_code"].map(normalise_ewc_code)
+        norm = resources.loc[ewc_present, "ewc_code"].map(safe(normalise_ewc_code))
         known = norm.isin(valid_ewc_entries())
         bad = np.flatnonzero(ewc_present.to_numpy())[~known.to_numpy()]
         out.rows(
             res_origin,
             bad,
             "ewc_code",
-            lambda p: f"{resources['ewc_code'].iloc[p]!r} is not a code of the European Waste "
-            "Catalogue (2000/532/EC as amended)",
+            lambda p: (
+                f"{resources['ewc_code'].iloc[p]!r} is not a code of the European Waste "
+                "Catalogue (2000/532/EC as amended)"
+            ),
         )
-        resources.loc[ewc_present, "ewc_code"] = norm.where(known, resources.loc[ewc_present, "ewc_code"])
+        resources.loc[ewc_present, "ewc_code"] = norm.where(
+            known, resources.loc[ewc_present, "ewc_code"]
+        )
     quality_vocab = set(quality_attributes()["name"])
     listed = resources["quality_attributes"].str.split(";")
     for pos, names in enumerate(listed):
@@ -390,11 +440,11 @@ def build_network(raw: RawScenario) -> Network:
             fac_origin,
             bad,
             col,
-            lambda p, a=arr, c=col, lim=limit: f"{a[p]} is outside -{lim:g}..{lim:g} degrees",
+            _each(arr, f"{{v}} is outside -{limit:g}..{limit:g} degrees"),
         )
     nace_present = facilities["nace_code"] != ""
     if nace_present.any():
-        norm = facilities.loc[nace_present, "nace_code"].map(normalise_nace_code)
+        norm = facilities.loc[nace_present, "nace_code"].map(safe(normalise_nace_code))
         known = norm.isin(valid_nace_classes())
         bad = np.flatnonzero(nace_present.to_numpy())[~known.to_numpy()]
         out.rows(
@@ -427,23 +477,29 @@ def build_network(raw: RawScenario) -> Network:
     for col in ("quantity", "quantity_min", "quantity_max"):
         arr = streams[col].to_numpy(dtype=float)
         bad = np.flatnonzero(arr < 0)
-        out.rows(s_origin, bad, col, lambda p, a=arr: f"negative quantity {a[p]:g}")
+        out.rows(s_origin, bad, col, _each(arr, "negative quantity {v:g}"))
         if col != "quantity":
             streams[col] = np.where(np.isnan(arr), streams["quantity"].to_numpy(), arr)
-    q, qmin, qmax = (streams[c].to_numpy(dtype=float) for c in ("quantity", "quantity_min", "quantity_max"))
+    q, qmin, qmax = (
+        streams[c].to_numpy(dtype=float) for c in ("quantity", "quantity_min", "quantity_max")
+    )
     bad = np.flatnonzero((qmin > q) | (q > qmax))
     out.rows(
         s_origin,
         bad,
         "quantity",
-        lambda p: f"quantity {q[p]:g} is not within quantity_min {qmin[p]:g} .. quantity_max {qmax[p]:g}",
+        lambda p: (
+            f"quantity {q[p]:g} is not within quantity_min {qmin[p]:g} .. quantity_max {qmax[p]:g}"
+        ),
     )
     amounts = s_units.map(lambda u: u.split("/")[0] if isinstance(u, str) else "").astype(object)
     if "price" in s_raw.columns:
         prices, perr = convert_prices(
             s_raw["price"].reset_index(drop=True), amounts, str(params["currency"])
         )
-        out.rows(s_origin, np.flatnonzero(perr.to_numpy() != ""), "price", lambda p: str(perr.iloc[p]))
+        out.rows(
+            s_origin, np.flatnonzero(perr.to_numpy() != ""), "price", lambda p: str(perr.iloc[p])
+        )
         streams["price"] = prices
     seasonal_no_months = (streams["availability"] == "seasonal") & (streams["months"] == "")
     out.rows(
@@ -503,11 +559,13 @@ def build_network(raw: RawScenario) -> Network:
             e_origin,
             np.flatnonzero(wrong.to_numpy()),
             col,
-            lambda p, c=col, w=want: f"stream {exchanges[c].iloc[p]!r} is not a {w}",
+            _each(exchanges[col].to_numpy(), f"stream {{v!r}} is not a {want}"),
         )
     _check_reference(exchanges, "source_id", tables["sources"]["id"], "source", e_origin, out, True)
     arr = exchanges["quantity"].to_numpy(dtype=float)
-    out.rows(e_origin, np.flatnonzero(arr < 0), "quantity", lambda p: f"negative quantity {arr[p]:g}")
+    out.rows(
+        e_origin, np.flatnonzero(arr < 0), "quantity", lambda p: f"negative quantity {arr[p]:g}"
+    )
     tables["exchanges"] = exchanges
 
     pf_origin = origin_of("published_figures")
@@ -517,7 +575,13 @@ def build_network(raw: RawScenario) -> Network:
     tables["published_figures"] = figures
     tm_origin = origin_of("transport_modes")
     _check_reference(
-        tables["transport_modes"], "source_id", tables["sources"]["id"], "source", tm_origin, out, True
+        tables["transport_modes"],
+        "source_id",
+        tables["sources"]["id"],
+        "source",
+        tm_origin,
+        out,
+        True,
     )
 
     if out.problems:

@@ -46,7 +46,10 @@ def read_csv_folder(folder: str | Path) -> RawScenario:
     for path in sorted(folder.glob("*.csv")):
         if path.stem not in known:
             problems.append(
-                Problem(str(path), f"unknown table file {path.name!r} (tables: {', '.join(sorted(known))})")
+                Problem(
+                    str(path),
+                    f"unknown table file {path.name!r} (tables: {', '.join(sorted(known))})",
+                )
             )
     params_path = folder / "parameters.csv"
     if params_path.exists():

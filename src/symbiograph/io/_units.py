@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 import pint
 
-__all__ = ["UnitProblem", "convert_quantities", "convert_prices", "unit_registry"]
+__all__ = ["UnitProblem", "convert_prices", "convert_quantities", "unit_registry"]
 
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
-_PRICE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]{3})\s*/\s*(.+?)\s*$")
+_PRICE = re.compile(
+    r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]{3})\s*/\s*(.+?)\s*$"
+)
 
 
 #: Spellings of the field that pint reads otherwise ("kt" is a knot to pint).
@@ -28,7 +30,9 @@ _ALIAS = re.compile(r"(?<![A-Za-z_])(" + "|".join(_ALIASES) + r")(?![A-Za-z_0-9]
 @lru_cache(maxsize=1)
 def unit_registry() -> pint.UnitRegistry:
     """The project's pint registry: a year of 8760 h, plus t, Mt and m3 spellings."""
-    ureg = pint.UnitRegistry(on_redefinition="ignore", autoconvert_offset_to_baseunit=True)
+    ureg: pint.UnitRegistry = pint.UnitRegistry(
+        on_redefinition="ignore", autoconvert_offset_to_baseunit=True
+    )
     ureg.define("year = 365 * day = yr = a = annum")
     ureg.define("month = year / 12")
     ureg.define("m3 = meter ** 3")

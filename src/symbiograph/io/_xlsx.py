@@ -36,9 +36,15 @@ def read_xlsx(path: str | Path) -> RawScenario:
         if "parameters" in book.sheetnames:
             rows = list(book["parameters"].iter_rows(values_only=True))
             if rows and list(rows[0][:2]) == ["key", "value"]:
-                raw.parameters = {str(r[0]).strip(): r[1] for r in rows[1:] if r and r[0] is not None}
+                raw.parameters = {
+                    str(r[0]).strip(): r[1] for r in rows[1:] if r and r[0] is not None
+                }
             elif rows:
-                problems.append(Problem(name, "the parameters sheet needs the columns key, value", "parameters", 1))
+                problems.append(
+                    Problem(
+                        name, "the parameters sheet needs the columns key, value", "parameters", 1
+                    )
+                )
             raw.parameters_origin = TableOrigin(name, "parameters")
         for table in TABLES:
             if table not in book.sheetnames:
@@ -67,9 +73,18 @@ def read_xlsx(path: str | Path) -> RawScenario:
 
 
 def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """A cell that keeps text as text and every bit of a float.
+
+    openpyxl writes floats with 16 significant digits ("%.16g"), which is not lossless;
+    the shortest round-trip repr is written instead, still as a numeric cell.
+    """
     if isinstance(value, str) and value.startswith("="):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
+        return cell
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell._value = repr(value)
         return cell
     return value
 

@@ -26,7 +26,13 @@ def _quality_rows(
 ) -> list[dict[str, Any]]:
     if not isinstance(quality, dict):
         problems.append(
-            Problem(path, "quality must be a mapping of attribute to value or [min, max]", "streams", item, "quality")
+            Problem(
+                path,
+                "quality must be a mapping of attribute to value or [min, max]",
+                "streams",
+                item,
+                "quality",
+            )
         )
         return []
     rows = []
@@ -37,12 +43,24 @@ def _quality_rows(
             extra = set(spec) - {"value", "min", "max"}
             if extra:
                 problems.append(
-                    Problem(path, f"unknown keys {sorted(extra)} in quality {attribute!r}", "streams", item, "quality")
+                    Problem(
+                        path,
+                        f"unknown keys {sorted(extra)} in quality {attribute!r}",
+                        "streams",
+                        item,
+                        "quality",
+                    )
                 )
         elif isinstance(spec, list | tuple):
             if len(spec) != 2:
                 problems.append(
-                    Problem(path, f"quality range {attribute!r} needs [min, max]", "streams", item, "quality")
+                    Problem(
+                        path,
+                        f"quality range {attribute!r} needs [min, max]",
+                        "streams",
+                        item,
+                        "quality",
+                    )
                 )
                 continue
             row.update({"min": spec[0], "max": spec[1]})
@@ -69,7 +87,11 @@ def read_yaml(path: str | Path) -> RawScenario:
     known = set(TABLES) | {"parameters"}
     for key in document:
         if key not in known:
-            problems.append(Problem(name, f"unknown table {key!r} (tables: {', '.join(sorted(known))})", str(key)))
+            problems.append(
+                Problem(
+                    name, f"unknown table {key!r} (tables: {', '.join(sorted(known))})", str(key)
+                )
+            )
     params = document.get("parameters") or {}
     if not isinstance(params, dict):
         problems.append(Problem(name, "parameters must be a mapping", "parameters"))
@@ -96,7 +118,9 @@ def read_yaml(path: str | Path) -> RawScenario:
                 quality_items.extend([i] * len(rows))
             clean.append(record)
         if table == "stream_quality":
-            quality_items = list(range(1, len(clean) + 1)) + quality_items if clean else quality_items
+            quality_items = (
+                list(range(1, len(clean) + 1)) + quality_items if clean else quality_items
+            )
             clean = clean + quality_rows
         raw.tables[table] = pd.DataFrame.from_records(clean) if clean else pd.DataFrame()
         raw.origins[table] = TableOrigin(name, table, first_row=1)

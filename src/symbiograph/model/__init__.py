@@ -1,7 +1,14 @@
 """The domain model: resources, facilities, streams, exchanges and the Network tables."""
 
 from symbiograph.model._network import Network, column_dtype, default_parameters, empty_table
-from symbiograph.model._schema import CANONICAL_UNITS, TABLES, Attribute, attributes, schema_table
+from symbiograph.model._schema import (
+    CANONICAL_UNITS,
+    TABLES,
+    Attribute,
+    attributes,
+    format_documentation,
+    schema_table,
+)
 from symbiograph.model._schema import id_column as key_columns
 
 __all__ = [
@@ -13,6 +20,7 @@ __all__ = [
     "column_dtype",
     "default_parameters",
     "empty_table",
+    "format_documentation",
     "key_columns",
     "schema_table",
 ]

@@ -15,7 +15,7 @@ __all__ = ["Network", "column_dtype", "default_parameters", "empty_table"]
 
 def column_dtype(kind: str) -> Any:
     """The pandas dtype used inside a Network for an attribute type."""
-    if kind in ("float", "quantity"):
+    if kind in ("float", "quantity", "price"):
         return "float64"
     if kind == "int":
         return "Int64"

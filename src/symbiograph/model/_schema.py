@@ -19,6 +19,7 @@ __all__ = [
     "TABLES",
     "Attribute",
     "attributes",
+    "format_documentation",
     "id_column",
     "schema_table",
 ]
@@ -61,8 +62,9 @@ _KEYS: dict[str, tuple[str, ...]] = {
 class Attribute:
     """One field of an entity: its type, canonical unit, default and meaning.
 
-    ``type`` is one of str, code, float, int, bool or quantity (a float in the canonical
-    unit of the row's resource, given in files as a number or a string with a unit).
+    ``type`` is one of str, code, float, int, bool, quantity (a float in the canonical
+    unit of the row's resource, given in files as a number or a string with a unit) or price
+    (currency per canonical unit, given as a number or a string such as "45 EUR/t").
     """
 
     table: str
@@ -77,7 +79,7 @@ class Attribute:
     @property
     def is_numeric(self) -> bool:
         """True for float, int and quantity fields."""
-        return self.type in ("float", "int", "quantity")
+        return self.type in ("float", "int", "quantity", "price")
 
 
 @lru_cache(maxsize=1)
@@ -119,3 +121,37 @@ def schema_table() -> pd.DataFrame:
     return pd.DataFrame([a.__dict__ for a in _load()]).assign(
         choices=lambda d: d["choices"].map("|".join)
     )
+
+
+def format_documentation() -> str:
+    """The scenario file format as Markdown, derived from the attribute table."""
+    lines = [
+        "# Scenario file format",
+        "",
+        "Generated from `src/symbiograph/model/attributes.csv` by",
+        "`symbiograph.model.format_documentation()`; do not edit by hand.",
+        "",
+        "A scenario is one YAML file (top-level keys are the table names, each a list of",
+        "records; `parameters` is a mapping; a stream may nest its quality as",
+        "`quality: {attribute: value}` or `quality: {attribute: [min, max]}`), a folder of CSV",
+        "files (`<table>.csv`, and `parameters.csv` with columns key,value) or an XLSX workbook",
+        "(one sheet per table, and a `parameters` sheet with columns key, value).",
+        "",
+        "Quantity fields accept a number in the canonical unit or a string with a unit",
+        "(`12 kt/yr`, `3.5 MW`, `150 m3/h`); canonical units are material t/yr, energy MWh/yr,",
+        "water m3/yr, and a year is 8760 h.",
+    ]
+    for table in ("parameters", *TABLES):
+        lines += [
+            "",
+            f"## {table}",
+            "",
+            "| field | type | unit | default | required | choices | description |",
+        ]
+        lines.append("|---|---|---|---|---|---|---|")
+        for a in attributes(table):
+            lines.append(
+                f"| {a.name} | {a.type} | {a.unit} | {a.default} | {'yes' if a.required else ''} "
+                f"| {' '.join(a.choices)} | {a.description} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Benchmarks: one script per benchmark, JSON out under benchmarks/results/."""

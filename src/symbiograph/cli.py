@@ -1,0 +1,393 @@
+"""The command line: validate, import, export, summarise and report industrial-symbiosis
+scenarios, and run the Kalundborg demo.
+
+Exit codes: 0 success, 1 invalid scenario (every problem is listed), 2 wrong usage,
+3 a named network, dataset or database that does not exist, 4 a store error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from symbiograph.model import Network
+
+__all__ = ["app"]
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+EXIT_STORE = 4
+DEFAULT_DB = "sqlite:///symbiograph.db"
+
+app = typer.Typer(
+    name="symbiograph",
+    help="Industrial symbiosis: validate, store, export and report networks of by-product, "
+    "energy and water exchanges.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+class ExportFormat(StrEnum):
+    """File formats ``export`` writes."""
+
+    yaml = "yaml"
+    csv = "csv"
+    xlsx = "xlsx"
+    geojson = "geojson"
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console made per call, so the terminal width (COLUMNS) is read when a command runs."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    _console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _step(console: Console, message: str) -> Iterator[None]:
+    """Show a spinner while a longer step runs, then a tick."""
+    with console.status(escape(message)):
+        yield
+    console.print(f"[green]✓[/] {escape(message)}")
+
+
+def _problem_table(problems: list[Any], source: str) -> Table:
+    """Every validation problem as a row: file, sheet, row, field, message."""
+    table = Table(
+        title=escape(f"{len(problems)} problem(s) in {source}"),
+        title_justify="left",
+        show_lines=False,
+        header_style="bold red",
+    )
+    table.add_column("file", overflow="fold")
+    table.add_column("sheet")
+    table.add_column("row", justify="right")
+    table.add_column("field")
+    table.add_column("message", overflow="fold")
+    for p in problems:
+        table.add_row(
+            Text(p.file or "<input>"),
+            Text(p.sheet or ""),
+            "" if p.row is None else str(p.row),
+            Text(p.field or ""),
+            Text(p.message),
+        )
+    return table
+
+
+def _read_scenario(path: Path) -> Network:
+    """Read and validate a scenario file or CSV folder; on problems print them and exit 1."""
+    from symbiograph.io import ScenarioError, read_network
+
+    try:
+        return read_network(path)
+    except ScenarioError as err:
+        _console().print(_problem_table(err.problems, str(path)))
+        raise typer.Exit(EXIT_INVALID) from err
+
+
+def _load_dataset(name: str) -> Network:
+    from symbiograph.datasets import available, load_dataset
+
+    try:
+        return load_dataset(name)
+    except KeyError:
+        _fail(f"unknown dataset {name!r} (available: {', '.join(available())})", EXIT_NOT_FOUND)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///path`` URL (None for other databases or in-memory SQLite)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix) :].split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+def _load_stored(db: str, name: str) -> Network:
+    from symbiograph.store import NetworkNotFoundError, Store
+
+    file = _sqlite_file(db)
+    if file is not None and not file.exists():
+        _fail(f"no database at {file}", EXIT_NOT_FOUND)
+    try:
+        with Store(db) as store:
+            return store.load(name)
+    except NetworkNotFoundError:
+        with Store(db) as store:
+            names = store.names()
+        known = ", ".join(names) if names else "none"
+        _fail(f"no network named {name!r} in {db} (stored: {known})", EXIT_NOT_FOUND)
+
+
+def _network_from(
+    file: Path | None, dataset: str | None, db: str | None = None, name: str | None = None
+) -> Network:
+    """The network named by exactly one of a file, a shipped dataset or a stored name."""
+    given = [x for x in (file, dataset, name) if x is not None]
+    if len(given) != 1:
+        choices = "FILE, --dataset NAME" + (" or --db URL --name NAME" if db is not None else "")
+        _fail(f"give exactly one of {choices}", EXIT_USAGE)
+    if file is not None:
+        return _read_scenario(file)
+    if dataset is not None:
+        return _load_dataset(dataset)
+    assert name is not None and db is not None
+    return _load_stored(db, name)
+
+
+_SINGULAR = {
+    "facilities": "facility",
+    "organisations": "organisation",
+    "resources": "resource",
+    "supplies": "supply",
+    "demands": "demand",
+    "exchanges": "exchange",
+}
+
+
+def _counts_line(summary: dict[str, Any]) -> str:
+    """E.g. ``"2 facilities, 2 organisations, 1 resource, 1 supply, 1 demand, 1 exchange"``."""
+    counts = summary["counts"]
+    return ", ".join(
+        f"{counts[key]:,} {one if counts[key] == 1 else key}" for key, one in _SINGULAR.items()
+    )
+
+
+def _print_summary(console: Console, network: Network) -> None:
+    """The network summary as rich tables (quantities per year in canonical units)."""
+    from symbiograph.report import network_summary, quantity_label, summary_tables
+
+    summary = network_summary(network)
+    tables = summary_tables(network)
+    console.print(f"[bold]{escape(str(summary['scenario']))}[/]: {_counts_line(summary)}")
+
+    counts = Table(title="Counts", title_justify="left")
+    counts.add_column("item")
+    counts.add_column("count", justify="right")
+    for item, n in summary["counts"].items():
+        counts.add_row(item, f"{n:,}")
+    console.print(counts)
+
+    streams = Table(title="Streams by resource kind", title_justify="left")
+    for col in ("kind", "supply", "demand", "total"):
+        streams.add_column(col, justify="left" if col == "kind" else "right")
+    for row in tables["streams_by_kind"].itertuples(index=False):
+        streams.add_row(Text(str(row.kind)), str(row.supply), str(row.demand), str(row.total))
+    console.print(streams)
+
+    status = Table(title="Exchanges by status", title_justify="left")
+    status.add_column("status")
+    status.add_column("count", justify="right")
+    for key, n in summary["exchanges_by_status"].items():
+        status.add_row(Text(key), str(n))
+    console.print(status)
+
+    quantities = Table(title="Quantities per year (canonical units)", title_justify="left")
+    quantities.add_column("kind")
+    for col in ("supplied", "demanded", "exchanged (existing)"):
+        quantities.add_column(col, justify="right")
+    for record in tables["quantities"].to_dict("records"):
+        unit = str(record["unit"])
+        quantities.add_row(
+            Text(str(record["kind"])),
+            *(
+                quantity_label(float(record[col]), unit)
+                for col in ("supplied", "demanded", "exchanged")
+            ),
+        )
+    console.print(quantities)
+
+
+@app.command()
+def validate(
+    file: Annotated[
+        Path, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
+    ],
+) -> None:
+    """Check a scenario; list every problem (file, sheet, row, field) or summarise it."""
+    from symbiograph.report import network_summary
+
+    network = _read_scenario(file)
+    console = _console()
+    console.print(
+        f"[green]✓[/] {escape(str(file))} is valid: {_counts_line(network_summary(network))}"
+    )
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
+    ],
+    db: Annotated[str, typer.Option(help="Database URL (SQLite or PostgreSQL)")] = DEFAULT_DB,
+    name: Annotated[
+        str | None,
+        typer.Option(help="Name to store it under [default: the scenario's name or the file name]"),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option(help="Replace a network stored under the same name")
+    ] = True,
+) -> None:
+    """Validate a scenario, then save it into the store in one transaction.
+
+    Invalid input saves nothing and leaves the store as it was.
+    """
+    from symbiograph.model import default_parameters
+    from symbiograph.store import NetworkExistsError, Store
+
+    console = _console()
+    with _step(console, f"validated {file}"):
+        network = _read_scenario(file)
+    if name is None:
+        scenario_name = str(network.parameters.get("name", ""))
+        default = str(default_parameters()["name"])
+        name = scenario_name if scenario_name and scenario_name != default else file.stem
+    try:
+        with _step(console, f"saved as {name!r} in {db}"), Store(db) as store:
+            network_id = store.save(network, name, replace=replace)
+    except NetworkExistsError:
+        _fail(f"a network named {name!r} is already stored (use --replace)", EXIT_STORE)
+    console.print(f"network id {network_id}")
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="File (or folder for csv) to write")],
+    format: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", "-f", help="Output format [default: from OUT's suffix]"),
+    ] = None,
+    db: Annotated[str, typer.Option(help="Database URL to read --name from")] = DEFAULT_DB,
+    name: Annotated[str | None, typer.Option(help="Name of a stored network")] = None,
+    dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+) -> None:
+    """Write a stored network (--db, --name) or a shipped dataset (--dataset) to a file."""
+    from symbiograph.io import write_network
+
+    network = _network_from(None, dataset, db, name)
+    console = _console()
+    with _step(console, f"wrote {out}"):
+        write_network(network, out, format.value if format is not None else None)
+
+
+@app.command()
+def datasets() -> None:
+    """List the datasets shipped with symbiograph."""
+    from symbiograph.datasets import available
+
+    table = Table(title="Shipped datasets", title_justify="left")
+    table.add_column("name", style="bold")
+    table.add_column("description")
+    for name, description in available().items():
+        table.add_row(Text(name), Text(description))
+    _console().print(table)
+
+
+@app.command()
+def summary(
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+) -> None:
+    """Summarise a scenario or dataset: counts and quantities per resource kind."""
+    from symbiograph.report import network_summary
+
+    network = _network_from(file, dataset)
+    if as_json:
+        typer.echo(json.dumps(network_summary(network), ensure_ascii=False, indent=2))
+        return
+    _print_summary(_console(), network)
+
+
+@app.command()
+def report(
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    db: Annotated[str, typer.Option(help="Database URL to read --name from")] = DEFAULT_DB,
+    name: Annotated[str | None, typer.Option(help="Name of a stored network")] = None,
+    out: Annotated[Path, typer.Option(help="HTML file to write")] = Path("report.html"),
+    title: Annotated[str | None, typer.Option(help="Title of the report")] = None,
+) -> None:
+    """Write the one-page offline HTML report (map, Sankey, tables) and its summary.json."""
+    from symbiograph.report import write_network_report, write_summary_json
+
+    network = _network_from(file, dataset, db, name)
+    console = _console()
+    with _step(console, f"wrote {out}"):
+        write_network_report(network, out, title=title)
+    summary_path = write_summary_json(network, out.with_name("summary.json"))
+    console.print(f"[green]✓[/] wrote {escape(str(summary_path))}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the report and summary")] = Path(
+        "out/kalundborg"
+    ),
+    db: Annotated[
+        str | None,
+        typer.Option(help="Database URL [default: sqlite:///OUT/symbiograph.db, made afresh]"),
+    ] = None,
+) -> None:
+    """Run the Kalundborg example end to end: store, reload, summarise, report."""
+    from symbiograph.datasets import kalundborg
+    from symbiograph.report import write_network_report, write_summary_json
+    from symbiograph.store import NetworkNotFoundError, Store
+
+    console = _console()
+    db = db or f"sqlite:///{(out / 'symbiograph.db').as_posix()}"
+    out.mkdir(parents=True, exist_ok=True)
+    file = _sqlite_file(db)
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in (file, Path(f"{file}-journal"), Path(f"{file}-wal"), Path(f"{file}-shm")):
+            leftover.unlink(missing_ok=True)
+    with _step(console, "loaded the Kalundborg dataset"):
+        network = kalundborg()
+    name = "kalundborg"
+    with _step(console, f"saved it as {name!r} in a fresh store {db}"), Store(db) as store:
+        if file is None:  # another database: start from no stored Kalundborg
+            with suppress(NetworkNotFoundError):
+                store.delete(name)
+        store.save(network, name)
+    with _step(console, "loaded it back from the store"), Store(db) as store:
+        stored = store.load(name)
+    differences = network.differences(stored)
+    if differences:
+        console.print(f"[yellow]! the stored network differs in {len(differences)} place(s):[/]")
+        for line in differences[:10]:
+            console.print(Text(f"  {line}"))
+    else:
+        console.print("[green]✓[/] the stored network equals the dataset, value for value")
+    _print_summary(console, stored)
+    with _step(console, "wrote the report"):
+        report_path = write_network_report(
+            stored, out / "report.html", title="Kalundborg Symbiosis"
+        )
+        summary_path = write_summary_json(stored, out / "summary.json")
+    size_mb = report_path.stat().st_size / 1e6
+    console.print(Text(f"report:  {report_path} ({size_mb:.1f} MB, opens offline)"))
+    console.print(Text(f"summary: {summary_path}"))

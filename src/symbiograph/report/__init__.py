@@ -1,0 +1,34 @@
+"""Reports of a Network: summary figures, tables, an offline one-page HTML report and JSON.
+
+``network_summary`` gives the headline numbers (counts; supplied, demanded and exchanged
+quantities per resource kind in t/yr, MWh/yr, m3/yr); ``write_network_report`` writes a
+self-contained HTML page with a map and a Sankey of the exchanges.
+"""
+
+from symbiograph.report._figures import KIND_COLOURS, exchange_map, exchange_sankey
+from symbiograph.report._html import (
+    render_network_report,
+    write_network_report,
+    write_summary_json,
+)
+from symbiograph.report._summary import (
+    exchange_flows,
+    facility_table,
+    network_summary,
+    quantity_label,
+    summary_tables,
+)
+
+__all__ = [
+    "KIND_COLOURS",
+    "exchange_flows",
+    "exchange_map",
+    "exchange_sankey",
+    "facility_table",
+    "network_summary",
+    "quantity_label",
+    "render_network_report",
+    "summary_tables",
+    "write_network_report",
+    "write_summary_json",
+]

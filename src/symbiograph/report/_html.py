@@ -1,0 +1,121 @@
+"""The one-page HTML report and the JSON summary of a Network.
+
+The HTML file is self-contained: plotly.js is embedded once inline, styles are inline,
+and nothing is fetched at view time (no CDN, no tiles, no web fonts).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+import plotly.io as pio
+import plotly.offline
+from plotly.graph_objects import Figure
+
+from symbiograph.model import Network
+from symbiograph.report._figures import KIND_COLOURS, exchange_map, exchange_sankey
+from symbiograph.report._summary import network_summary, quantity_label, summary_tables
+
+__all__ = ["render_network_report", "write_network_report", "write_summary_json"]
+
+_PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("symbiograph.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _figure_div(fig: Figure, div_id: str) -> str:
+    """A figure as a <div> plus its script; plotly.js itself is embedded once by the page."""
+    html: str = pio.to_html(
+        fig,
+        include_plotlyjs=False,
+        full_html=False,
+        config=_PLOT_CONFIG,
+        div_id=div_id,
+        default_height=f"{fig.layout.height or 500}px",
+    )
+    return html
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows for the template; NaN and <NA> become empty strings."""
+    clean = frame.astype(object).where(frame.notna(), "")
+    return [dict(zip(clean.columns, row, strict=True)) for row in clean.itertuples(index=False)]
+
+
+def render_network_report(network: Network, title: str | None = None) -> str:
+    """The HTML text of the one-page report (see :func:`write_network_report`)."""
+    summary = network_summary(network)
+    tables = summary_tables(network)
+    quantities = tables["quantities"].assign(
+        supplied=lambda d: [
+            quantity_label(q, u) for q, u in zip(d["supplied"], d["unit"], strict=True)
+        ],
+        demanded=lambda d: [
+            quantity_label(q, u) for q, u in zip(d["demanded"], d["unit"], strict=True)
+        ],
+        exchanged=lambda d: [
+            quantity_label(q, u) for q, u in zip(d["exchanged"], d["unit"], strict=True)
+        ],
+    )
+    exchanges = tables["exchanges"].assign(
+        quantity=lambda d: [
+            quantity_label(q, u) for q, u in zip(d["quantity"], d["unit"], strict=True)
+        ]
+    )
+    scenario = str(summary["scenario"] or "scenario")
+    template = _environment().get_template("network_report.html.j2")
+    return template.render(
+        title=title or f"symbiograph report: {scenario}",
+        scenario=scenario,
+        summary=summary,
+        parameters=_records(tables["parameters"]),
+        counts=_records(tables["counts"]),
+        streams_by_kind=_records(tables["streams_by_kind"]),
+        exchanges_by_status=_records(tables["exchanges_by_status"]),
+        quantities=_records(quantities),
+        facilities=_records(tables["facilities"]),
+        exchanges=_records(exchanges),
+        sources=_records(tables["sources"]),
+        kind_colours=KIND_COLOURS,
+        plotlyjs=plotly.offline.get_plotlyjs(),
+        map_div=_figure_div(exchange_map(network), "symbiograph-map"),
+        sankey_div=_figure_div(exchange_sankey(network), "symbiograph-sankey"),
+        summary_json=json.dumps(summary, ensure_ascii=False, indent=1),
+    )
+
+
+def write_network_report(network: Network, path: str | Path, title: str | None = None) -> Path:
+    """Write a one-page, self-contained HTML report of ``network`` to ``path``.
+
+    The page shows the scenario parameters, the summary (counts; supplied, demanded and
+    exchanged quantities per year in t/yr, MWh/yr, m3/yr), a map of facilities and
+    exchanges, a Sankey of existing exchanges, the facility, exchange and source tables and
+    the summary as JSON. It opens offline (plotly.js inline, ~5 MB). Returns the path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_network_report(network, title), encoding="utf-8")
+    return path
+
+
+def write_summary_json(network: Network, path: str | Path) -> Path:
+    """Write :func:`network_summary` of ``network`` as indented JSON to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(network_summary(network), ensure_ascii=False, indent=2)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path

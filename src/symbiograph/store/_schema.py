@@ -1,0 +1,108 @@
+"""The database schema, derived from the attribute table of ``symbiograph.model``.
+
+One table ``sg_networks`` lists the stored networks; each Network table ``t`` becomes
+``sg_t`` with ``network_id`` (foreign key, ON DELETE CASCADE), ``row_order`` (the row's
+position in the DataFrame) and one column per attribute. Columns are never written by
+hand here: adding an attribute to ``attributes.csv`` adds a column (and then needs a new
+migration, which ``tests/store`` detects).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from symbiograph.model import TABLES, attributes, column_dtype, key_columns
+
+__all__ = [
+    "NETWORKS",
+    "PREFIX",
+    "VERSION_TABLE",
+    "column_type",
+    "count_column",
+    "metadata",
+    "storage",
+    "table_name",
+]
+
+#: Prefix of every table the store creates (keeps it apart from other applications).
+PREFIX = "sg_"
+#: The table that lists the stored networks.
+NETWORKS = f"{PREFIX}networks"
+#: Alembic's version table for the store's migrations.
+VERSION_TABLE = f"{PREFIX}alembic_version"
+
+_NAMING = {
+    "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ix": "ix_%(table_name)s_%(column_0_label)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+
+
+def table_name(table: str) -> str:
+    """The database table holding the Network table ``table`` (e.g. ``sg_streams``)."""
+    return f"{PREFIX}{table}"
+
+
+def count_column(table: str) -> str:
+    """The column of ``sg_networks`` holding the number of rows of ``table``."""
+    return f"n_{table}"
+
+
+def storage(kind: str) -> str:
+    """How values of an attribute type are stored: ``text``, ``float``, ``int`` or ``bool``.
+
+    Follows the attribute type's pandas dtype (``symbiograph.model.column_dtype``), so a new
+    attribute type (e.g. ``price``, a float) is stored without a change here.
+    """
+    dtype = str(column_dtype(kind))
+    return {"float64": "float", "Int64": "int", "bool": "bool"}.get(dtype, "text")
+
+
+def column_type(kind: str) -> sa.types.TypeEngine[Any]:
+    """The SQL type of an attribute type: Text, Double (precision), BigInteger or Boolean."""
+    types: dict[str, sa.types.TypeEngine[Any]] = {
+        "text": sa.Text(),
+        "float": sa.Double(),
+        "int": sa.BigInteger(),
+        "bool": sa.Boolean(),
+    }
+    return types[storage(kind)]
+
+
+@lru_cache(maxsize=1)
+def metadata() -> sa.MetaData:
+    """The store's tables as SQLAlchemy Core metadata (built once from the attribute table)."""
+    meta = sa.MetaData(naming_convention=_NAMING)
+    sa.Table(
+        NETWORKS,
+        meta,
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("name", sa.Text(), nullable=False, unique=True),
+        sa.Column("parameters", sa.JSON(), nullable=False),
+        sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
+        *(sa.Column(count_column(t), sa.BigInteger(), nullable=False) for t in TABLES),
+    )
+    for table in TABLES:
+        keys = key_columns(table)
+        sa.Table(
+            table_name(table),
+            meta,
+            sa.Column(
+                "network_id",
+                sa.Integer(),
+                sa.ForeignKey(f"{NETWORKS}.id", ondelete="CASCADE"),
+                nullable=False,
+            ),
+            sa.Column("row_order", sa.BigInteger(), nullable=False),
+            *(
+                sa.Column(a.name, column_type(a.type), nullable=a.name not in keys)
+                for a in attributes(table)
+            ),
+            sa.PrimaryKeyConstraint("network_id", *keys),
+        )
+    return meta

@@ -1,0 +1,33 @@
+"""Shipped reference data: EWC waste codes, NACE sectors, emission factors, transport defaults.
+
+Each table is a versioned CSV file in this package whose header comments name its public
+source and year; the functions here load them (cached) and return copies as DataFrames.
+"""
+
+from symbiograph.taxonomy._loaders import (
+    emission_factors,
+    ewc_codes,
+    is_valid_ewc,
+    is_valid_nace,
+    nace_codes,
+    normalise_ewc_code,
+    normalise_nace_code,
+    quality_attributes,
+    transport_mode_defaults,
+    valid_ewc_entries,
+    valid_nace_classes,
+)
+
+__all__ = [
+    "emission_factors",
+    "ewc_codes",
+    "is_valid_ewc",
+    "is_valid_nace",
+    "nace_codes",
+    "normalise_ewc_code",
+    "normalise_nace_code",
+    "quality_attributes",
+    "transport_mode_defaults",
+    "valid_ewc_entries",
+    "valid_nace_classes",
+]

@@ -1,0 +1,96 @@
+"""The shipped Alembic migrations build exactly the schema derived from the attribute table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+import symbiograph.store
+from symbiograph.model import TABLES, attributes, key_columns
+from symbiograph.store import Store, metadata, table_name
+from symbiograph.store._schema import VERSION_TABLE, column_type
+from symbiograph.store._store import SCRIPT_LOCATION
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    return config
+
+
+def test_migrations_ship_inside_the_package() -> None:
+    folder = Path(symbiograph.store.__file__).parent / "migrations"
+    for name in ("env.py", "script.py.mako", "versions/0001_initial.py"):
+        assert (folder / name).is_file(), name
+    scripts = ScriptDirectory.from_config(_config())
+    assert scripts.get_heads() == ["0001"]
+
+
+def test_schema_is_derived_from_the_attribute_table() -> None:
+    tables = metadata().tables
+    assert set(tables) == {"sg_networks", *(table_name(t) for t in TABLES)}
+    for name in TABLES:
+        db_table = tables[table_name(name)]
+        expected = ["network_id", "row_order", *(a.name for a in attributes(name))]
+        assert [c.name for c in db_table.columns] == expected
+        assert [c.name for c in db_table.primary_key.columns] == [
+            "network_id",
+            *key_columns(name),
+        ]
+        for a in attributes(name):
+            assert type(db_table.c[a.name].type) is type(column_type(a.type))
+        (foreign_key,) = db_table.c.network_id.foreign_keys
+        assert foreign_key.target_fullname == "sg_networks.id"
+        assert foreign_key.ondelete == "CASCADE"
+
+
+def _differences(connection: sa.Connection) -> list[object]:
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "version_table": VERSION_TABLE}
+    )
+    return list(compare_metadata(context, metadata()))
+
+
+def test_migrated_database_matches_the_metadata(store: Store) -> None:
+    with store.engine.connect() as connection:
+        assert _differences(connection) == []
+        version = MigrationContext.configure(
+            connection, opts={"version_table": VERSION_TABLE}
+        ).get_current_revision()
+    assert version == "0001"
+
+
+def test_opening_twice_keeps_the_schema(store: Store) -> None:
+    again = Store(store.url, schema=store.schema)
+    try:
+        with again.engine.connect() as connection:
+            assert _differences(connection) == []
+    finally:
+        again.close()
+
+
+def test_downgrade_to_base_removes_every_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    Store(url).close()
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+        assert set(sa.inspect(engine).get_table_names()) == {VERSION_TABLE}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("url", ["sqlite://"])
+def test_in_memory_sqlite_works(url: str) -> None:
+    with Store(url) as store:
+        assert store.names() == []
