@@ -355,12 +355,19 @@ def build_network(raw: RawScenario) -> Network:
         valid_nace_classes,
     )
 
-    def safe(normalise: Callable[[str], str]) -> Callable[[str], str]:
-        def apply(code: str) -> str:
+    def safe(normalise: Callable[[str], str]) -> Callable[[pd.Series], pd.Series]:
+        """Normalise each distinct code once; codes that cannot be read stay as written."""
+
+        def one(code: str) -> str:
             try:
                 return normalise(code)
             except ValueError:
                 return code
+
+        def apply(codes: pd.Series) -> pd.Series:
+            positions, uniques = pd.factorize(codes)
+            normalised = np.array([one(str(u)) for u in uniques], dtype=object)
+            return pd.Series(normalised[positions], index=codes.index, dtype=object)
 
         return apply
 
@@ -401,7 +408,7 @@ def build_network(raw: RawScenario) -> Network:
     # EWC codes
     ewc_present = resources["ewc_code"] != ""
     if ewc_present.any():
-        norm = resources.loc[ewc_present, "ewc_code"].map(safe(normalise_ewc_code))
+        norm = resources.loc[ewc_present, "ewc_code"].pipe(safe(normalise_ewc_code))
         known = norm.isin(valid_ewc_entries())
         bad = np.flatnonzero(ewc_present.to_numpy())[~known.to_numpy()]
         out.rows(
@@ -444,7 +451,7 @@ def build_network(raw: RawScenario) -> Network:
         )
     nace_present = facilities["nace_code"] != ""
     if nace_present.any():
-        norm = facilities.loc[nace_present, "nace_code"].map(safe(normalise_nace_code))
+        norm = facilities.loc[nace_present, "nace_code"].pipe(safe(normalise_nace_code))
         known = norm.isin(valid_nace_classes())
         bad = np.flatnonzero(nace_present.to_numpy())[~known.to_numpy()]
         out.rows(

@@ -69,63 +69,57 @@ def convert_quantities(values: pd.Series, targets: pd.Series) -> tuple[np.ndarra
     ``values`` holds numbers (already canonical) or strings "<number> <unit>"; ``targets``
     holds the canonical unit for each row (e.g. "t/yr"). Returns the magnitudes (NaN where
     empty or wrong) and a Series of error messages indexed like ``values`` ("" = fine).
+    Plain numbers take one vectorised pass; only strings with units are parsed, and pint is
+    asked once per distinct (unit, target) pair.
     """
     n = len(values)
-    out = np.full(n, np.nan)
-    errors = pd.Series([""] * n, index=values.index, dtype=object)
+    errors = np.array([""] * n, dtype=object)
     if n == 0:
-        return out, errors
-    raw = values.to_numpy(dtype=object)
-    is_str = np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=n)
-    # plain numbers
-    numeric_pos = np.flatnonzero(~is_str)
-    if numeric_pos.size:
-        out[numeric_pos] = pd.to_numeric(pd.Series(raw[numeric_pos]), errors="coerce").to_numpy(
-            dtype=float
-        )
-    str_pos = np.flatnonzero(is_str)
+        return np.full(0, np.nan), pd.Series(errors, index=values.index, dtype=object)
+    out = np.array(
+        pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan), copy=True
+    )
+    unread = np.flatnonzero(np.isnan(out))
+    if unread.size == 0:
+        return out, pd.Series(errors, index=values.index, dtype=object)
+    raw = values.to_numpy(dtype=object)[unread]
+    text = pd.Series([v.strip() if isinstance(v, str) else "" for v in raw], dtype=object)
+    filled = (text != "").to_numpy()
+    str_pos = unread[filled]
     if str_pos.size == 0:
-        return out, errors
-    text = pd.Series(raw[str_pos], dtype=object).str.strip()
-    blank = (text == "").to_numpy()
+        return out, pd.Series(errors, index=values.index, dtype=object)
+    text = text[filled].reset_index(drop=True)
     parts = text.str.extract(_NUMBER_UNIT)
     magnitude = pd.to_numeric(parts[0].str.replace("_", "", regex=False), errors="coerce")
     unit = parts[1].fillna("").to_numpy(dtype=object)
     target = targets.to_numpy(dtype=object)[str_pos]
-    bad_number = (~blank) & magnitude.isna().to_numpy()
-    err_arr = errors.to_numpy(dtype=object, copy=True)
+    bad_number = magnitude.isna().to_numpy()
     for p in np.flatnonzero(bad_number):
-        err_arr[str_pos[p]] = f"cannot read {raw[str_pos[p]]!r} as a number with a unit"
-    factors = np.ones(str_pos.size)
-    ok = (~blank) & (~bad_number)
-    pairs = pd.DataFrame({"unit": unit[ok], "target": target[ok]})
-    if len(pairs):
-        codes, uniques = pd.factorize(pairs["unit"] + "\x00" + pairs["target"].astype(str))
+        errors[str_pos[p]] = f"cannot read {text.iloc[p]!r} as a number with a unit"
+    factors = np.full(str_pos.size, np.nan)
+    ok = np.flatnonzero(~bad_number)
+    if ok.size:
+        keys = pd.Series(unit[ok]).astype(str) + "\x00" + pd.Series(target[ok]).astype(str)
+        codes, uniques = pd.factorize(keys)
         unique_factor = np.ones(len(uniques))
         unique_error = [""] * len(uniques)
         for k, key in enumerate(uniques):
-            u, t = key.split("\x00")
-            if not t or t == "nan":
+            u, t = str(key).split("\x00")
+            if not t or t in ("nan", "None"):
                 unique_factor[k] = np.nan
                 unique_error[k] = "no canonical unit known for this row (check its resource)"
-            elif u == "":
-                unique_factor[k] = 1.0
-            else:
+            elif u:
                 try:
                     unique_factor[k] = conversion_factor(u, t)
                 except UnitProblem as err:
                     unique_factor[k] = np.nan
                     unique_error[k] = str(err)
-        ok_pos = np.flatnonzero(ok)
-        factors[ok_pos] = unique_factor[codes]
-        err_codes = np.array(unique_error, dtype=object)[codes]
-        for p, msg in zip(ok_pos, err_codes, strict=True):
+        factors[ok] = unique_factor[codes]
+        for p, msg in zip(ok, np.asarray(unique_error, dtype=object)[codes], strict=True):
             if msg:
-                err_arr[str_pos[p]] = msg
-    conv = magnitude.to_numpy(dtype=float) * factors
-    conv[blank] = np.nan
-    out[str_pos] = conv
-    return out, pd.Series(err_arr, index=values.index, dtype=object)
+                errors[str_pos[p]] = msg
+    out[str_pos] = magnitude.to_numpy(dtype=float) * factors
+    return out, pd.Series(errors, index=values.index, dtype=object)
 
 
 def convert_prices(
@@ -138,23 +132,16 @@ def convert_prices(
     other than ``currency`` is an error (no exchange rates are guessed).
     """
     n = len(values)
-    out = np.full(n, np.nan)
     err = np.array([""] * n, dtype=object)
+    out = np.array(
+        pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan), copy=True
+    )
     raw = values.to_numpy(dtype=object)
     amounts = amount_units.to_numpy(dtype=object)
-    str_pos = [i for i, v in enumerate(raw) if isinstance(v, str)]
-    num_pos = [i for i, v in enumerate(raw) if not isinstance(v, str)]
-    if num_pos:
-        out[num_pos] = pd.to_numeric(pd.Series(raw[num_pos]), errors="coerce").to_numpy(float)
-    for i in str_pos:
+    for i in np.flatnonzero(np.isnan(out)):
+        if not isinstance(raw[i], str) or not raw[i].strip():
+            continue
         text = raw[i].strip()
-        if not text:
-            continue
-        try:
-            out[i] = float(text)
-            continue
-        except ValueError:
-            pass
         m = _PRICE.match(text)
         if not m:
             err[i] = f"cannot read {text!r} as a price (write e.g. 45 or '45 {currency}/t')"
