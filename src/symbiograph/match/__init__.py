@@ -1,0 +1,24 @@
+"""Synergy identification: candidate exchanges from a Network, costed, scored and explained."""
+
+from symbiograph.match._candidates import (
+    CANDIDATE_COLUMNS,
+    MatchResult,
+    explain_pair,
+    find_candidates,
+)
+from symbiograph.match._economics import annuity_factor
+from symbiograph.match._geo import great_circle_km
+from symbiograph.match._links import resource_links
+from symbiograph.match._settings import DEFAULT_MAX_KM, MatchSettings
+
+__all__ = [
+    "CANDIDATE_COLUMNS",
+    "DEFAULT_MAX_KM",
+    "MatchResult",
+    "MatchSettings",
+    "annuity_factor",
+    "explain_pair",
+    "find_candidates",
+    "great_circle_km",
+    "resource_links",
+]

@@ -1,0 +1,548 @@
+"""Candidate generation: stream pairs within reach, checked, costed, scored and explained."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from symbiograph.match._economics import mode_table, price_pairs
+from symbiograph.match._geo import chord_for_km, great_circle_km, unit_vectors
+from symbiograph.match._links import resource_links, split_list
+from symbiograph.match._rules import (
+    HAZARDOUS_RECEIVER_NACE,
+    RULES,
+    month_masks,
+    parse_requirements,
+    quality_check,
+)
+from symbiograph.match._settings import MatchSettings
+from symbiograph.model import Network
+
+__all__ = ["CANDIDATE_COLUMNS", "MatchResult", "Progress", "explain_pair", "find_candidates"]
+
+Progress = Callable[[int, int], None]
+
+CANDIDATE_COLUMNS = [
+    "candidate_id",
+    "supply_id",
+    "demand_id",
+    "supply_facility",
+    "demand_facility",
+    "supply_organisation",
+    "demand_organisation",
+    "supply_resource",
+    "demand_resource",
+    "kind",
+    "unit",
+    "link",
+    "archetype_id",
+    "substitution_ratio",
+    "max_flow",
+    "distance_km",
+    "route_km",
+    "mode",
+    "pretreatment",
+    "avoided_disposal_per_unit",
+    "avoided_virgin_per_unit",
+    "transport_cost_per_unit",
+    "treatment_cost_per_unit",
+    "net_benefit_per_unit",
+    "fixed_cost_per_yr",
+    "co2e_t_per_unit",
+    "annual_net_benefit",
+    "annual_co2e_t",
+    "score",
+    "rank_in_supply",
+    "quality_unverified",
+    "explanation",
+]
+
+
+@dataclass
+class MatchResult:
+    """Candidates (one row per feasible supply -> demand pair), why others were rejected,
+    the resource links used, and the time each step took (s)."""
+
+    candidates: pd.DataFrame
+    rejected: pd.Series
+    links: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Context:
+    """Per-stream arrays (positional) and reference tables the rules need."""
+
+    streams: pd.DataFrame
+    supply_pos: np.ndarray
+    demand_pos: np.ndarray
+    vectors: np.ndarray
+    links: pd.DataFrame
+    modes: pd.DataFrame
+    factors: pd.Series
+    requirements: pd.DataFrame
+    supply_quality: pd.DataFrame
+    demand_ranges: pd.DataFrame
+
+
+def _default_archetypes() -> pd.DataFrame | None:
+    try:
+        from symbiograph.taxonomy import synergy_archetypes
+    except ImportError:  # knowledge base not shipped
+        return None
+    return synergy_archetypes()
+
+
+def _context(network: Network, settings: MatchSettings, archetypes: pd.DataFrame | None) -> _Context:
+    from symbiograph.taxonomy import emission_factors, transport_mode_defaults
+
+    fac = network.facilities.set_index("id")
+    res = network.resources.set_index("id")
+    st = network.streams.reset_index(drop=True)
+    fpos = fac.index.get_indexer(st["facility_id"])
+    rpos = res.index.get_indexer(st["resource_id"])
+    accepts = (
+        fac["accepts_hazardous"].to_numpy(dtype=bool)
+        if "accepts_hazardous" in fac.columns
+        else np.zeros(len(fac), dtype=bool)
+    )
+    nace = fac["nace_code"].to_numpy(dtype=object)
+    streams = pd.DataFrame(
+        {
+            "id": st["id"].to_numpy(),
+            "facility_id": st["facility_id"].to_numpy(),
+            "resource_id": st["resource_id"].to_numpy(),
+            "organisation": fac["organisation"].to_numpy()[fpos],
+            "facility_name": fac["name"].to_numpy()[fpos],
+            "resource_name": res["name"].to_numpy()[rpos],
+            "nace": nace[fpos],
+            "accepts_hazardous": accepts[fpos]
+            | pd.Series(nace[fpos]).str.startswith(HAZARDOUS_RECEIVER_NACE).to_numpy(),
+            "kind": res["kind"].to_numpy()[rpos],
+            "unit": res["unit"].to_numpy()[rpos],
+            "hazardous": res["hazardous"].to_numpy(dtype=bool)[rpos],
+            "quantity": st["quantity"].to_numpy(dtype=float),
+            "price": st["price"].to_numpy(dtype=float),
+            "disposal_route": st["disposal_route"].to_numpy(),
+            "months": month_masks(st["availability"], st["months"]),
+            "lat": fac["lat"].to_numpy(dtype=float)[fpos],
+            "lon": fac["lon"].to_numpy(dtype=float)[fpos],
+        }
+    )
+    supply_pos = np.flatnonzero((st["direction"] == "supply").to_numpy())
+    demand_pos = np.flatnonzero((st["direction"] == "demand").to_numpy())
+    links = resource_links(network.resources, archetypes, settings.use_archetypes)
+    modes = mode_table(network.transport_modes, transport_mode_defaults())
+    ef = emission_factors()
+    factors = ef.set_index("id")["kg_co2e_per_unit"].astype(float)
+    req_rows = []
+    if archetypes is not None:
+        for aid, text in zip(archetypes["id"], archetypes["quality_requirements"], strict=True):
+            for attr, op, limit in parse_requirements(str(text) if isinstance(text, str) else ""):
+                req_rows.append((aid, attr, op, limit))
+    requirements = pd.DataFrame(req_rows, columns=["archetype_id", "attribute", "op", "limit"])
+    sq = network.stream_quality
+    is_supply = sq["stream_id"].isin(st["id"][st["direction"] == "supply"])
+    sup_q = sq[is_supply]
+    value = sup_q["value"].to_numpy(dtype=float)
+    mid = (sup_q["min"].to_numpy(dtype=float) + sup_q["max"].to_numpy(dtype=float)) / 2
+    supply_quality = pd.DataFrame(
+        {
+            "stream_id": sup_q["stream_id"].to_numpy(),
+            "attribute": sup_q["attribute"].to_numpy(),
+            "value": np.where(np.isnan(value), mid, value),
+        }
+    )
+    dem_q = sq[~is_supply]
+    demand_ranges = dem_q.loc[
+        dem_q["min"].notna() | dem_q["max"].notna(), ["stream_id", "attribute", "min", "max"]
+    ].reset_index(drop=True)
+    return _Context(
+        streams=streams,
+        supply_pos=supply_pos,
+        demand_pos=demand_pos,
+        vectors=unit_vectors(streams["lat"].to_numpy(), streams["lon"].to_numpy()),
+        links=links,
+        modes=modes,
+        factors=factors,
+        requirements=requirements,
+        supply_quality=supply_quality,
+        demand_ranges=demand_ranges,
+    )
+
+
+def _limit(ctx: _Context, settings: MatchSettings, link: pd.Series) -> tuple[float, float]:
+    """(route limit km, detour factor) for a link."""
+    limit = settings.mode_limit(str(link["mode"]))
+    arch_km = float(link["archetype_max_km"])
+    if settings.use_archetype_distance and np.isfinite(arch_km):
+        limit = min(limit, arch_km)
+    detour = float(ctx.modes["detour_factor"].get(str(link["mode"]), 1.0))
+    return limit, (detour if np.isfinite(detour) and detour > 0 else 1.0)
+
+
+def _spatial_pairs(
+    ctx: _Context, settings: MatchSettings, progress: Progress | None
+) -> pd.DataFrame:
+    """Stream pairs within each link's reach, found with k-d trees per resource."""
+    st = ctx.streams
+    sup_by_res = pd.Series(ctx.supply_pos).groupby(st["resource_id"].to_numpy()[ctx.supply_pos])
+    dem_by_res = pd.Series(ctx.demand_pos).groupby(st["resource_id"].to_numpy()[ctx.demand_pos])
+    sup_groups = {k: v.to_numpy() for k, v in sup_by_res}
+    dem_groups = {k: v.to_numpy() for k, v in dem_by_res}
+    trees: dict[tuple[str, str], cKDTree] = {}
+
+    def tree(side: str, rid: str, pos: np.ndarray) -> cKDTree:
+        key = (side, rid)
+        if key not in trees:
+            trees[key] = cKDTree(ctx.vectors[pos])
+        return trees[key]
+
+    parts = []
+    total = len(ctx.links)
+    for k, link in enumerate(ctx.links.itertuples(index=False)):
+        sp = sup_groups.get(link.supply_resource)
+        dp = dem_groups.get(link.demand_resource)
+        if progress is not None:
+            progress(k + 1, total)
+        if sp is None or dp is None:
+            continue
+        limit, detour = _limit(ctx, settings, pd.Series(link._asdict()))
+        radius = float(chord_for_km(limit / detour)) * (1 + 1e-9) + 1e-12
+        if len(sp) * len(dp) <= 4096:
+            diff = ctx.vectors[sp][:, None, :] - ctx.vectors[dp][None, :, :]
+            close = np.sqrt((diff**2).sum(axis=2)) <= radius
+            i, j = np.nonzero(close)
+        else:
+            found = tree("s", link.supply_resource, sp).sparse_distance_matrix(
+                tree("d", link.demand_resource, dp), radius, output_type="ndarray"
+            )
+            i, j = found["i"], found["j"]
+        if len(i) == 0:
+            continue
+        parts.append(
+            pd.DataFrame(
+                {"s": sp[i], "d": dp[j], "link": np.full(len(i), k), "limit_km": limit, "detour": detour}
+            )
+        )
+    if not parts:
+        return pd.DataFrame({"s": [], "d": [], "link": [], "limit_km": [], "detour": []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _evaluate(
+    ctx: _Context, pairs: pd.DataFrame, settings: MatchSettings, parameters: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply every rule to ``pairs`` (columns s, d, link, limit_km, detour).
+
+    Returns (the pair table with money, CO2e and reasons, the per-rule reasons table).
+    """
+    st = ctx.streams
+    s = pairs["s"].to_numpy(dtype=np.int64)
+    d = pairs["d"].to_numpy(dtype=np.int64)
+    links = ctx.links.iloc[pairs["link"].to_numpy(dtype=np.int64)].reset_index(drop=True)
+    distance = great_circle_km(
+        st["lat"].to_numpy()[s], st["lon"].to_numpy()[s], st["lat"].to_numpy()[d], st["lon"].to_numpy()[d]
+    )
+    route = distance * pairs["detour"].to_numpy(dtype=float)
+    n = len(pairs)
+    table = pd.DataFrame(
+        {
+            "pair": np.arange(n),
+            "supply_id": st["id"].to_numpy()[s],
+            "demand_id": st["id"].to_numpy()[d],
+            "kind": st["kind"].to_numpy()[s],
+            "distance_km": distance,
+            "route_km": route,
+            "archetype_id": links["archetype_id"].to_numpy(),
+            "mode": links["mode"].to_numpy(),
+        }
+    )
+    reasons = pd.DataFrame({rule: np.array([""] * n, dtype=object) for rule in RULES})
+    too_far = route > pairs["limit_km"].to_numpy(dtype=float) + 1e-9
+    reasons.loc[too_far, "distance"] = "too_far"
+    same = st["facility_id"].to_numpy()[s] == st["facility_id"].to_numpy()[d]
+    if not settings.allow_same_facility:
+        reasons.loc[same, "same_facility"] = "same_facility"
+    haz = st["hazardous"].to_numpy()[s] & ~st["accepts_hazardous"].to_numpy()[d]
+    reasons.loc[haz, "hazardous_receiver"] = "hazardous_not_accepted"
+    receiver = links["receiver_nace"].to_numpy()
+    nace_d = st["nace"].to_numpy()[d]
+    sector_ok = np.fromiter(
+        (not r or str(c).startswith(tuple(r)) for r, c in zip(receiver, nace_d, strict=True)),
+        dtype=bool,
+        count=n,
+    )
+    reasons.loc[~sector_ok, "receiver_sector"] = "receiver_sector"
+    overlap = (st["months"].to_numpy()[s] & st["months"].to_numpy()[d]) != 0
+    reasons.loc[~overlap, "time_overlap"] = "no_time_overlap"
+    # quality, only for pairs that passed the cheap rules
+    alive = (reasons == "").all(axis=1).to_numpy()
+    fixes_rows = [
+        (p, attr)
+        for p, fx in zip(np.flatnonzero(alive), links["pretreatment_fixes"].to_numpy()[alive], strict=True)
+        for attr in fx
+    ]
+    fixes = pd.DataFrame(fixes_rows, columns=["pair", "attribute"])
+    q = quality_check(
+        table.loc[alive],
+        ctx.supply_quality,
+        ctx.demand_ranges,
+        ctx.requirements,
+        fixes,
+        settings.heat_loss_C_per_km,
+    ).set_index("pair")
+    failed = q["failed"].reindex(table["pair"], fill_value="").to_numpy()
+    uphill = q["heat_uphill"].reindex(table["pair"], fill_value=False).to_numpy(dtype=bool)
+    quality_reason = np.where(uphill, "heat_uphill", np.where(failed != "", "quality:" + failed.astype(str), ""))
+    reasons["quality"] = quality_reason.astype(object)
+    table["bridged"] = q["bridged"].reindex(table["pair"], fill_value=False).to_numpy(dtype=bool)
+    table["quality_unverified"] = q["unverified"].reindex(table["pair"], fill_value=False).to_numpy(
+        dtype=bool
+    )
+    ratio = links["substitution_ratio"].to_numpy(dtype=float)
+    table["supply_price"] = st["price"].to_numpy()[s]
+    table["demand_price"] = st["price"].to_numpy()[d]
+    table["disposal_route"] = st["disposal_route"].to_numpy()[s]
+    table["substitution_ratio"] = ratio
+    table["max_flow"] = np.minimum(st["quantity"].to_numpy()[s], st["quantity"].to_numpy()[d] / ratio)
+    for col in (
+        "link",
+        "pretreatment",
+        "pretreatment_cost_per_unit",
+        "pretreatment_co2e_kg_per_unit",
+        "virgin_factor_id",
+        "disposal_factor_id",
+    ):
+        table[col] = links[col].to_numpy()
+    table = price_pairs(table, ctx.modes, ctx.factors, parameters, settings.heat_loss_share_per_km)
+    table["supply_facility"] = st["facility_id"].to_numpy()[s]
+    table["demand_facility"] = st["facility_id"].to_numpy()[d]
+    table["supply_organisation"] = st["organisation"].to_numpy()[s]
+    table["demand_organisation"] = st["organisation"].to_numpy()[d]
+    table["supply_resource"] = st["resource_id"].to_numpy()[s]
+    table["demand_resource"] = st["resource_id"].to_numpy()[d]
+    table["unit"] = st["unit"].to_numpy()[s]
+    table["_supply_name"] = st["resource_name"].to_numpy()[s]
+    table["_from"] = st["facility_name"].to_numpy()[s]
+    table["_to"] = st["facility_name"].to_numpy()[d]
+    return table, reasons
+
+
+def _explanations(table: pd.DataFrame) -> pd.Series:
+    """One line per candidate saying what, from whom to whom, why it fits and what it earns."""
+    unit = table["unit"].str.split("/").str[0]
+    via = np.where(
+        table["link"] == "archetype",
+        "replaces " + table["demand_resource"].astype(str) + " (archetype " + table["archetype_id"].astype(str) + ")",
+        "same resource",
+    )
+    treat = np.where(
+        table["treatment_cost_per_unit"] > 0,
+        "; after " + table["pretreatment"].astype(str),
+        "",
+    )
+
+    def num(col: str, fmt: str) -> pd.Series:
+        return table[col].map(fmt.format)
+
+    return (
+        table["_supply_name"].astype(str)
+        + " from "
+        + table["_from"].astype(str)
+        + " to "
+        + table["_to"].astype(str)
+        + ": "
+        + via
+        + treat
+        + "; "
+        + num("route_km", "{:.1f}")
+        + " km by "
+        + table["mode"].astype(str)
+        + "; net "
+        + num("net_benefit_per_unit", "{:.2f}")
+        + " per "
+        + unit
+        + " (disposal "
+        + num("avoided_disposal_per_unit", "{:.2f}")
+        + " + virgin "
+        + num("avoided_virgin_per_unit", "{:.2f}")
+        + " - transport "
+        + num("transport_cost_per_unit", "{:.2f}")
+        + " - treatment "
+        + num("treatment_cost_per_unit", "{:.2f}")
+        + "); "
+        + num("co2e_t_per_unit", "{:.3f}")
+        + " t CO2e per "
+        + unit
+        + "; up to "
+        + num("max_flow", "{:,.0f}")
+        + " "
+        + table["unit"].astype(str)
+    )
+
+
+def find_candidates(
+    network: Network,
+    settings: MatchSettings | None = None,
+    archetypes: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> MatchResult:
+    """Every feasible supply -> demand exchange in ``network``, costed, scored and explained.
+
+    Candidates are the pairs of streams whose resources link (same resource or an archetype
+    substitution) within the mode's reach (route km), with compatible quality, time and
+    permits. Money is in the scenario currency per canonical unit (t, MWh, m3) and per year;
+    CO2e in t. ``score`` is the annual net benefit plus the carbon price times the annual
+    CO2e avoided; ``rank_in_supply`` ranks the candidates of each supply (1 = best).
+    """
+    settings = settings or MatchSettings()
+    if archetypes is None:
+        archetypes = _default_archetypes()
+    t0 = time.perf_counter()
+    ctx = _context(network, settings, archetypes)
+    t1 = time.perf_counter()
+    pairs = _spatial_pairs(ctx, settings, progress)
+    t2 = time.perf_counter()
+    table, reasons = _evaluate(ctx, pairs, settings, network.parameters)
+    t3 = time.perf_counter()
+    result = _finish(table, reasons, settings)
+    t4 = time.perf_counter()
+    result.links = ctx.links
+    result.timings = {"prepare_s": t1 - t0, "pairs_s": t2 - t1, "rules_s": t3 - t2, "output_s": t4 - t3}
+    return result
+
+
+def _finish(table: pd.DataFrame, reasons: pd.DataFrame, settings: MatchSettings) -> MatchResult:
+    """Drop rejected pairs (counting why), rank, keep the top N, explain."""
+    first_reason = reasons.replace("", np.nan).bfill(axis=1).iloc[:, 0] if len(reasons) else pd.Series(dtype=object)
+    ok = first_reason.isna().to_numpy() if len(reasons) else np.zeros(0, dtype=bool)
+    rejected = first_reason[~ok].value_counts().rename("pairs") if len(reasons) else pd.Series(dtype=int)
+    kept = table.loc[ok].copy()
+    kept = kept.sort_values(["supply_id", "score", "demand_id"], ascending=[True, False, True], kind="stable")
+    kept["rank_in_supply"] = kept.groupby("supply_id", sort=False).cumcount() + 1
+    if settings.top is not None:
+        kept = kept[kept["rank_in_supply"] <= settings.top]
+    kept = kept.reset_index(drop=True)
+    kept["explanation"] = _explanations(kept) if len(kept) else pd.Series(dtype=object)
+    kept["candidate_id"] = [f"C{i + 1:07d}" for i in range(len(kept))]
+    return MatchResult(candidates=kept[CANDIDATE_COLUMNS], rejected=rejected, links=pd.DataFrame())
+
+
+def explain_pair(
+    network: Network,
+    supply_id: str,
+    demand_id: str,
+    settings: MatchSettings | None = None,
+    archetypes: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Why ``supply_id`` is or is not matched to ``demand_id``: one row per rule.
+
+    Columns: rule, passed (bool), detail. The first failing rule is the reason the pair is
+    not a candidate; all rules are evaluated so a user sees every obstacle at once.
+    """
+    settings = settings or MatchSettings()
+    if archetypes is None:
+        archetypes = _default_archetypes()
+    ctx = _context(network, settings, archetypes)
+    ids = pd.Index(ctx.streams["id"])
+    for sid, want in ((supply_id, "supply"), (demand_id, "demand")):
+        if sid not in ids:
+            raise KeyError(f"no stream {sid!r} in the network")
+        direction = network.streams.set_index("id").loc[sid, "direction"]
+        if direction != want:
+            raise ValueError(f"stream {sid!r} is a {direction}, not a {want}")
+    s, d = int(ids.get_loc(supply_id)), int(ids.get_loc(demand_id))
+    st = ctx.streams
+    rows: list[tuple[str, bool, str]] = []
+    match = ctx.links[
+        (ctx.links["supply_resource"] == st.at[s, "resource_id"])
+        & (ctx.links["demand_resource"] == st.at[d, "resource_id"])
+    ]
+    if len(match):
+        link_pos = int(match.index[0])
+        link = ctx.links.loc[link_pos]
+        detail = (
+            f"same resource {st.at[s, 'resource_id']!r}"
+            if link["link"] == "same resource"
+            else f"archetype {link['archetype_id']} ({link['archetype_name']}): "
+            f"{st.at[s, 'resource_id']} replaces {st.at[d, 'resource_id']} at ratio "
+            f"{link['substitution_ratio']:g}"
+        )
+        rows.append(("resource_link", True, detail))
+    else:
+        rows.append(
+            (
+                "resource_link",
+                False,
+                f"{st.at[s, 'resource_id']!r} ({st.at[s, 'kind']}) cannot replace "
+                f"{st.at[d, 'resource_id']!r} ({st.at[d, 'kind']}): not the same resource and no "
+                "archetype links their codes",
+            )
+        )
+        plain = resource_links(
+            network.resources[network.resources["id"] == st.at[s, "resource_id"]], None
+        ).iloc[0]
+        ctx.links = pd.concat([ctx.links, plain.to_frame().T], ignore_index=True)
+        link_pos = len(ctx.links) - 1
+        link = ctx.links.loc[link_pos]
+    limit, detour = _limit(ctx, settings, link)
+    pairs = pd.DataFrame({"s": [s], "d": [d], "link": [link_pos], "limit_km": [limit], "detour": [detour]})
+    table, reasons = _evaluate(ctx, pairs, settings, network.parameters)
+    route = float(table.at[0, "route_km"])
+    details = {
+        "distance": f"{route:.1f} km route by {link['mode']} (limit {limit:g} km)",
+        "same_facility": f"{st.at[s, 'facility_id']} -> {st.at[d, 'facility_id']}",
+        "hazardous_receiver": (
+            "hazardous resource; receiver "
+            + ("holds" if st.at[d, "accepts_hazardous"] else "does not hold")
+            + " a permit"
+            if st.at[s, "hazardous"]
+            else "not hazardous"
+        ),
+        "receiver_sector": (
+            f"receiver NACE {st.at[d, 'nace']}; archetype allows {', '.join(split_list(';'.join(link['receiver_nace']))) or 'any'}"
+        ),
+        "time_overlap": "availability months overlap",
+        "quality": _quality_detail(ctx, supply_id, demand_id, link, route, settings),
+    }
+    for rule in RULES[1:]:
+        reason = str(reasons.at[0, rule])
+        text = details[rule]
+        if rule == "time_overlap" and reason:
+            text = "the supply and the demand are available in different months"
+        rows.append((rule, reason == "", f"{reason}: {text}" if reason else text))
+    out = pd.DataFrame(rows, columns=["rule", "passed", "detail"])
+    if out["passed"].all():
+        out.loc[len(out)] = (
+            "economics",
+            True,
+            _explanations(table.assign(link=link["link"])).iloc[0],
+        )
+    return out
+
+
+def _quality_detail(
+    ctx: _Context, supply_id: str, demand_id: str, link: pd.Series, route_km: float, settings: MatchSettings
+) -> str:
+    sq = ctx.supply_quality[ctx.supply_quality["stream_id"] == supply_id].set_index("attribute")["value"]
+    dr = ctx.demand_ranges[ctx.demand_ranges["stream_id"] == demand_id]
+    parts = []
+    for row in dr.itertuples(index=False):
+        value = sq.get(row.attribute, np.nan)
+        if row.attribute == "temperature_C" and np.isfinite(value):
+            value = value - settings.heat_loss_C_per_km * route_km
+        parts.append(f"{row.attribute}={value:g} needs [{row.min:g}, {row.max:g}]")
+    req = ctx.requirements[ctx.requirements["archetype_id"] == link["archetype_id"]]
+    for row in req.itertuples(index=False):
+        value = sq.get(row.attribute, np.nan)
+        parts.append(f"archetype needs {row.attribute}{row.op}{row.limit:g} (has {value:g})")
+    if link["pretreatment_fixes"]:
+        parts.append(f"{link['pretreatment']} can fix {', '.join(link['pretreatment_fixes'])}")
+    return "; ".join(parts) or "no quality constraints"

@@ -1,0 +1,155 @@
+"""Which resources can feed which: the same resource, or an archetype substitution.
+
+Links are made between resources (a few hundred), never between streams, so this costs
+nothing at scale; streams are paired later only within a link and a distance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from symbiograph.match._settings import DEFAULT_MODE
+
+__all__ = ["LINK_COLUMNS", "archetype_side_matches", "resource_links", "split_list"]
+
+LINK_COLUMNS = [
+    "supply_resource",
+    "demand_resource",
+    "link",
+    "archetype_id",
+    "archetype_name",
+    "substitution_ratio",
+    "mode",
+    "archetype_max_km",
+    "pretreatment",
+    "pretreatment_cost_per_unit",
+    "pretreatment_co2e_kg_per_unit",
+    "pretreatment_fixes",
+    "quality_requirements",
+    "receiver_nace",
+    "virgin_factor_id",
+    "disposal_factor_id",
+]
+
+
+def split_list(text: object) -> tuple[str, ...]:
+    """A semicolon-separated cell as a tuple of stripped items (empty cell -> ())."""
+    if not isinstance(text, str):
+        return ()
+    return tuple(item.strip() for item in text.split(";") if item.strip())
+
+
+def _code_matches(code: str, patterns: tuple[str, ...]) -> bool:
+    """True if ``code`` equals or starts with one of ``patterns`` (code prefixes)."""
+    return bool(code) and any(code == p or code.startswith(p) for p in patterns)
+
+
+def archetype_side_matches(
+    resources: pd.DataFrame, archetypes: pd.DataFrame, side: str
+) -> pd.DataFrame:
+    """Pairs (resource id, archetype id) where the resource fits the archetype's ``side``.
+
+    Supply side: the resource's EWC code is listed, or its CPA code starts with a listed
+    prefix. Demand side: its CPA code starts with one of the archetype's demand CPA codes.
+    The resource kind must match the archetype's supply kind on both sides.
+    """
+    rows: list[tuple[str, str]] = []
+    for arch in archetypes.itertuples(index=False):
+        ewc = split_list(getattr(arch, "supply_ewc", ""))
+        cpa = split_list(getattr(arch, f"{side}_cpa", ""))
+        kind = str(getattr(arch, "supply_kind", ""))
+        for res in resources.itertuples(index=False):
+            if kind and res.kind != kind and res.kind != "utility":
+                continue
+            if side == "supply":
+                hit = (bool(res.ewc_code) and res.ewc_code in ewc) or _code_matches(res.cpa_code, cpa)
+            else:
+                hit = _code_matches(res.cpa_code, cpa)
+            if hit:
+                rows.append((res.id, arch.id))
+    return pd.DataFrame(rows, columns=["resource_id", "archetype_id"])
+
+
+def _from_archetype(arch: pd.Series) -> dict[str, object]:
+    return {
+        "archetype_id": arch["id"],
+        "archetype_name": arch["name"],
+        "substitution_ratio": float(arch["substitution_ratio"]),
+        "mode": str(arch["typical_mode"]) or "",
+        "archetype_max_km": float(arch["max_distance_km"]),
+        "pretreatment": str(arch["pretreatment"]),
+        "pretreatment_cost_per_unit": float(arch["pretreatment_cost_per_unit"]),
+        "pretreatment_co2e_kg_per_unit": float(arch["pretreatment_co2e_kg_per_unit"]),
+        "pretreatment_fixes": split_list(arch["pretreatment_fixes"]),
+        "quality_requirements": str(arch["quality_requirements"]),
+        "receiver_nace": split_list(arch["receiver_nace"]),
+        "virgin_factor_id": str(arch["virgin_factor_id"]),
+        "disposal_factor_id": str(arch["disposal_factor_id"]),
+    }
+
+
+def _plain(kind: str) -> dict[str, object]:
+    return {
+        "archetype_id": "",
+        "archetype_name": "",
+        "substitution_ratio": 1.0,
+        "mode": DEFAULT_MODE.get(kind, "truck"),
+        "archetype_max_km": np.nan,
+        "pretreatment": "",
+        "pretreatment_cost_per_unit": 0.0,
+        "pretreatment_co2e_kg_per_unit": 0.0,
+        "pretreatment_fixes": (),
+        "quality_requirements": "",
+        "receiver_nace": (),
+        "virgin_factor_id": "",
+        "disposal_factor_id": "",
+    }
+
+
+def resource_links(
+    resources: pd.DataFrame, archetypes: pd.DataFrame | None, use_archetypes: bool = True
+) -> pd.DataFrame:
+    """Every (supply resource, demand resource) pair that can be exchanged, with its terms.
+
+    A resource always links to itself (``link`` = "same resource", ratio 1); when an archetype
+    describes that resource its mode, distance and emission factors are used. Archetypes also
+    link a by-product to a different input it replaces (``link`` = "archetype").
+    """
+    arch = archetypes if (archetypes is not None and use_archetypes) else None
+    kinds = resources.set_index("id")["kind"]
+    supply_side = (
+        archetype_side_matches(resources, arch, "supply") if arch is not None else pd.DataFrame()
+    )
+    demand_side = (
+        archetype_side_matches(resources, arch, "demand") if arch is not None else pd.DataFrame()
+    )
+    by_id = arch.set_index("id") if arch is not None else None
+    rows: list[dict[str, object]] = []
+    first_arch = (
+        supply_side.drop_duplicates("resource_id").set_index("resource_id")["archetype_id"]
+        if len(supply_side)
+        else pd.Series(dtype=object)
+    )
+    for rid in resources["id"]:
+        if by_id is not None and rid in first_arch.index:
+            terms = _from_archetype(by_id.loc[first_arch[rid]].rename(None).copy())
+            terms["archetype_id"] = first_arch[rid]
+            terms["archetype_id"], terms["substitution_ratio"] = first_arch[rid], 1.0
+            terms["mode"] = terms["mode"] or DEFAULT_MODE.get(kinds[rid], "truck")
+        else:
+            terms = _plain(str(kinds[rid]))
+        rows.append({"supply_resource": rid, "demand_resource": rid, "link": "same resource", **terms})
+    if by_id is not None and len(supply_side) and len(demand_side):
+        pairs = supply_side.merge(demand_side, on="archetype_id", suffixes=("_s", "_d"))
+        pairs = pairs[pairs["resource_id_s"] != pairs["resource_id_d"]]
+        pairs = pairs.drop_duplicates(["resource_id_s", "resource_id_d"])
+        for s, a, d in pairs[["resource_id_s", "archetype_id", "resource_id_d"]].itertuples(
+            index=False
+        ):
+            row = by_id.loc[a].copy()
+            row["id"] = a
+            terms = _from_archetype(row)
+            terms["mode"] = terms["mode"] or DEFAULT_MODE.get(kinds[s], "truck")
+            rows.append({"supply_resource": s, "demand_resource": d, "link": "archetype", **terms})
+    return pd.DataFrame(rows, columns=LINK_COLUMNS)

@@ -1,0 +1,53 @@
+"""Settings of the matching stage: distances, heat losses, what counts as a partner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["DEFAULT_MAX_KM", "DEFAULT_MODE", "MatchSettings"]
+
+#: Default maximum economic distance by transport mode, km (steam and water pipelines a few
+#: km; bulk solids by truck about 50 km; rail and ship further).
+DEFAULT_MAX_KM: dict[str, float] = {
+    "pipeline": 5.0,
+    "truck": 50.0,
+    "conveyor": 2.0,
+    "rail": 300.0,
+    "ship": 500.0,
+    "grid": 20.0,
+    "none": 0.5,
+}
+
+#: Transport mode by resource kind when no archetype names one.
+DEFAULT_MODE: dict[str, str] = {
+    "material": "truck",
+    "energy": "pipeline",
+    "water": "pipeline",
+    "utility": "pipeline",
+}
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """How candidates are generated and scored.
+
+    ``max_km`` caps every mode's distance (km); ``max_km_by_mode`` overrides the defaults per
+    mode; archetypes may name a shorter typical distance, which then applies
+    (``use_archetype_distance``). Heat loses ``heat_loss_C_per_km`` degC and
+    ``heat_loss_share_per_km`` of its energy per km of pipe. ``top`` keeps the best N
+    candidates per supply.
+    """
+
+    max_km: float | None = None
+    max_km_by_mode: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MAX_KM))
+    use_archetype_distance: bool = False
+    heat_loss_C_per_km: float = 1.0
+    heat_loss_share_per_km: float = 0.01
+    allow_same_facility: bool = False
+    top: int | None = None
+    use_archetypes: bool = True
+
+    def mode_limit(self, mode: str) -> float:
+        """Maximum distance in km for ``mode`` under these settings."""
+        limit = self.max_km_by_mode.get(mode, DEFAULT_MAX_KM.get(mode, 50.0))
+        return min(limit, self.max_km) if self.max_km is not None else limit
