@@ -1,5 +1,6 @@
 """Synergy identification: candidate exchanges from a Network, costed, scored and explained."""
 
+from symbiograph.match._allpairs import find_candidates_all_pairs
 from symbiograph.match._candidates import (
     CANDIDATE_COLUMNS,
     MatchResult,
@@ -19,6 +20,7 @@ __all__ = [
     "annuity_factor",
     "explain_pair",
     "find_candidates",
+    "find_candidates_all_pairs",
     "great_circle_km",
     "resource_links",
 ]

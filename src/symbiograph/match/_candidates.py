@@ -91,6 +91,26 @@ class _Context:
     demand_ranges: pd.DataFrame
 
 
+def _frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """A DataFrame that keeps object arrays as object columns.
+
+    pandas 3 would otherwise convert every array of Python strings to its Arrow string type,
+    which costs more than all the matching work on a million pairs.
+    """
+    return pd.DataFrame(
+        {
+            k: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v
+            for k, v in columns.items()
+        }
+    )
+
+
+def _take(st: pd.DataFrame, column: str, positions: np.ndarray) -> Any:
+    """Column values at ``positions``: a numpy array, or an object Series for text."""
+    values = st[column].to_numpy()[positions]
+    return pd.Series(values, dtype=object) if values.dtype == object else values
+
+
 def _default_archetypes() -> pd.DataFrame | None:
     try:
         from symbiograph.taxonomy import synergy_archetypes
@@ -99,7 +119,9 @@ def _default_archetypes() -> pd.DataFrame | None:
     return synergy_archetypes()
 
 
-def _context(network: Network, settings: MatchSettings, archetypes: pd.DataFrame | None) -> _Context:
+def _context(
+    network: Network, settings: MatchSettings, archetypes: pd.DataFrame | None
+) -> _Context:
     from symbiograph.taxonomy import emission_factors, transport_mode_defaults
 
     fac = network.facilities.set_index("id")
@@ -113,7 +135,7 @@ def _context(network: Network, settings: MatchSettings, archetypes: pd.DataFrame
         else np.zeros(len(fac), dtype=bool)
     )
     nace = fac["nace_code"].to_numpy(dtype=object)
-    streams = pd.DataFrame(
+    streams = _frame(
         {
             "id": st["id"].to_numpy(),
             "facility_id": st["facility_id"].to_numpy(),
@@ -152,7 +174,7 @@ def _context(network: Network, settings: MatchSettings, archetypes: pd.DataFrame
     sup_q = sq[is_supply]
     value = sup_q["value"].to_numpy(dtype=float)
     mid = (sup_q["min"].to_numpy(dtype=float) + sup_q["max"].to_numpy(dtype=float)) / 2
-    supply_quality = pd.DataFrame(
+    supply_quality = _frame(
         {
             "stream_id": sup_q["stream_id"].to_numpy(),
             "attribute": sup_q["attribute"].to_numpy(),
@@ -181,8 +203,8 @@ def _limit(ctx: _Context, settings: MatchSettings, link: pd.Series) -> tuple[flo
     """(route limit km, detour factor) for a link."""
     limit = settings.mode_limit(str(link["mode"]))
     arch_km = float(link["archetype_max_km"])
-    if settings.use_archetype_distance and np.isfinite(arch_km):
-        limit = min(limit, arch_km)
+    if settings.use_archetype_distance and np.isfinite(arch_km) and arch_km > 0:
+        limit = min(arch_km, settings.max_km) if settings.max_km is not None else arch_km
     detour = float(ctx.modes["detour_factor"].get(str(link["mode"]), 1.0))
     return limit, (detour if np.isfinite(detour) and detour > 0 else 1.0)
 
@@ -228,7 +250,13 @@ def _spatial_pairs(
             continue
         parts.append(
             pd.DataFrame(
-                {"s": sp[i], "d": dp[j], "link": np.full(len(i), k), "limit_km": limit, "detour": detour}
+                {
+                    "s": sp[i],
+                    "d": dp[j],
+                    "link": np.full(len(i), k),
+                    "limit_km": limit,
+                    "detour": detour,
+                }
             )
         )
     if not parts:
@@ -248,45 +276,50 @@ def _evaluate(
     d = pairs["d"].to_numpy(dtype=np.int64)
     links = ctx.links.iloc[pairs["link"].to_numpy(dtype=np.int64)].reset_index(drop=True)
     distance = great_circle_km(
-        st["lat"].to_numpy()[s], st["lon"].to_numpy()[s], st["lat"].to_numpy()[d], st["lon"].to_numpy()[d]
+        _take(st, "lat", s),
+        _take(st, "lon", s),
+        _take(st, "lat", d),
+        _take(st, "lon", d),
     )
     route = distance * pairs["detour"].to_numpy(dtype=float)
     n = len(pairs)
-    table = pd.DataFrame(
+    table = _frame(
         {
             "pair": np.arange(n),
-            "supply_id": st["id"].to_numpy()[s],
-            "demand_id": st["id"].to_numpy()[d],
-            "kind": st["kind"].to_numpy()[s],
+            "supply_id": _take(st, "id", s),
+            "demand_id": _take(st, "id", d),
+            "kind": _take(st, "kind", s),
             "distance_km": distance,
             "route_km": route,
-            "archetype_id": links["archetype_id"].to_numpy(),
-            "mode": links["mode"].to_numpy(),
+            "archetype_id": links["archetype_id"].to_numpy(dtype=object),
+            "mode": links["mode"].to_numpy(dtype=object),
         }
     )
     reasons = pd.DataFrame({rule: np.array([""] * n, dtype=object) for rule in RULES})
     too_far = route > pairs["limit_km"].to_numpy(dtype=float) + 1e-9
     reasons.loc[too_far, "distance"] = "too_far"
-    same = st["facility_id"].to_numpy()[s] == st["facility_id"].to_numpy()[d]
+    same = _take(st, "facility_id", s) == _take(st, "facility_id", d)
     if not settings.allow_same_facility:
         reasons.loc[same, "same_facility"] = "same_facility"
-    haz = st["hazardous"].to_numpy()[s] & ~st["accepts_hazardous"].to_numpy()[d]
+    haz = _take(st, "hazardous", s) & ~_take(st, "accepts_hazardous", d)
     reasons.loc[haz, "hazardous_receiver"] = "hazardous_not_accepted"
     receiver = links["receiver_nace"].to_numpy()
-    nace_d = st["nace"].to_numpy()[d]
+    nace_d = _take(st, "nace", d)
     sector_ok = np.fromiter(
         (not r or str(c).startswith(tuple(r)) for r, c in zip(receiver, nace_d, strict=True)),
         dtype=bool,
         count=n,
     )
     reasons.loc[~sector_ok, "receiver_sector"] = "receiver_sector"
-    overlap = (st["months"].to_numpy()[s] & st["months"].to_numpy()[d]) != 0
+    overlap = (_take(st, "months", s) & _take(st, "months", d)) != 0
     reasons.loc[~overlap, "time_overlap"] = "no_time_overlap"
     # quality, only for pairs that passed the cheap rules
     alive = (reasons == "").all(axis=1).to_numpy()
     fixes_rows = [
         (p, attr)
-        for p, fx in zip(np.flatnonzero(alive), links["pretreatment_fixes"].to_numpy()[alive], strict=True)
+        for p, fx in zip(
+            np.flatnonzero(alive), links["pretreatment_fixes"].to_numpy()[alive], strict=True
+        )
         for attr in fx
     ]
     fixes = pd.DataFrame(fixes_rows, columns=["pair", "attribute"])
@@ -300,18 +333,22 @@ def _evaluate(
     ).set_index("pair")
     failed = q["failed"].reindex(table["pair"], fill_value="").to_numpy()
     uphill = q["heat_uphill"].reindex(table["pair"], fill_value=False).to_numpy(dtype=bool)
-    quality_reason = np.where(uphill, "heat_uphill", np.where(failed != "", "quality:" + failed.astype(str), ""))
+    quality_reason = np.where(
+        uphill, "heat_uphill", np.where(failed != "", "quality:" + failed.astype(str), "")
+    )
     reasons["quality"] = quality_reason.astype(object)
     table["bridged"] = q["bridged"].reindex(table["pair"], fill_value=False).to_numpy(dtype=bool)
-    table["quality_unverified"] = q["unverified"].reindex(table["pair"], fill_value=False).to_numpy(
-        dtype=bool
+    table["quality_unverified"] = (
+        q["unverified"].reindex(table["pair"], fill_value=False).to_numpy(dtype=bool)
     )
     ratio = links["substitution_ratio"].to_numpy(dtype=float)
-    table["supply_price"] = st["price"].to_numpy()[s]
-    table["demand_price"] = st["price"].to_numpy()[d]
-    table["disposal_route"] = st["disposal_route"].to_numpy()[s]
+    table["supply_price"] = _take(st, "price", s)
+    table["demand_price"] = _take(st, "price", d)
+    table["disposal_route"] = _take(st, "disposal_route", s)
     table["substitution_ratio"] = ratio
-    table["max_flow"] = np.minimum(st["quantity"].to_numpy()[s], st["quantity"].to_numpy()[d] / ratio)
+    table["max_flow"] = np.minimum(
+        _take(st, "quantity", s), _take(st, "quantity", d) / ratio
+    )
     for col in (
         "link",
         "pretreatment",
@@ -320,72 +357,56 @@ def _evaluate(
         "virgin_factor_id",
         "disposal_factor_id",
     ):
-        table[col] = links[col].to_numpy()
+        table[col] = pd.Series(links[col].to_numpy(), dtype=links[col].dtype)
     table = price_pairs(table, ctx.modes, ctx.factors, parameters, settings.heat_loss_share_per_km)
-    table["supply_facility"] = st["facility_id"].to_numpy()[s]
-    table["demand_facility"] = st["facility_id"].to_numpy()[d]
-    table["supply_organisation"] = st["organisation"].to_numpy()[s]
-    table["demand_organisation"] = st["organisation"].to_numpy()[d]
-    table["supply_resource"] = st["resource_id"].to_numpy()[s]
-    table["demand_resource"] = st["resource_id"].to_numpy()[d]
-    table["unit"] = st["unit"].to_numpy()[s]
-    table["_supply_name"] = st["resource_name"].to_numpy()[s]
-    table["_from"] = st["facility_name"].to_numpy()[s]
-    table["_to"] = st["facility_name"].to_numpy()[d]
+    table["supply_facility"] = _take(st, "facility_id", s)
+    table["demand_facility"] = _take(st, "facility_id", d)
+    table["supply_organisation"] = _take(st, "organisation", s)
+    table["demand_organisation"] = _take(st, "organisation", d)
+    table["supply_resource"] = _take(st, "resource_id", s)
+    table["demand_resource"] = _take(st, "resource_id", d)
+    table["unit"] = _take(st, "unit", s)
+    table["_supply_name"] = _take(st, "resource_name", s)
+    table["_from"] = _take(st, "facility_name", s)
+    table["_to"] = _take(st, "facility_name", d)
     return table, reasons
 
 
 def _explanations(table: pd.DataFrame) -> pd.Series:
     """One line per candidate saying what, from whom to whom, why it fits and what it earns."""
-    unit = table["unit"].str.split("/").str[0]
-    via = np.where(
-        table["link"] == "archetype",
-        "replaces " + table["demand_resource"].astype(str) + " (archetype " + table["archetype_id"].astype(str) + ")",
-        "same resource",
-    )
-    treat = np.where(
-        table["treatment_cost_per_unit"] > 0,
-        "; after " + table["pretreatment"].astype(str),
-        "",
-    )
 
-    def num(col: str, fmt: str) -> pd.Series:
-        return table[col].map(fmt.format)
+    def col(name: str) -> list[Any]:
+        return list(table[name].to_numpy().tolist())
 
-    return (
-        table["_supply_name"].astype(str)
-        + " from "
-        + table["_from"].astype(str)
-        + " to "
-        + table["_to"].astype(str)
-        + ": "
-        + via
-        + treat
-        + "; "
-        + num("route_km", "{:.1f}")
-        + " km by "
-        + table["mode"].astype(str)
-        + "; net "
-        + num("net_benefit_per_unit", "{:.2f}")
-        + " per "
-        + unit
-        + " (disposal "
-        + num("avoided_disposal_per_unit", "{:.2f}")
-        + " + virgin "
-        + num("avoided_virgin_per_unit", "{:.2f}")
-        + " - transport "
-        + num("transport_cost_per_unit", "{:.2f}")
-        + " - treatment "
-        + num("treatment_cost_per_unit", "{:.2f}")
-        + "); "
-        + num("co2e_t_per_unit", "{:.3f}")
-        + " t CO2e per "
-        + unit
-        + "; up to "
-        + num("max_flow", "{:,.0f}")
-        + " "
-        + table["unit"].astype(str)
-    )
+    lines = [
+        f"{name} from {src} to {dst}: "
+        + ("same resource" if link != "archetype" else f"replaces {dres} (archetype {arch})")
+        + (f"; after {pre}" if treat > 0 else "")
+        + f"; {km:.1f} km by {mode}; net {net:.2f} per {unit.split('/')[0]} (disposal {disp:.2f}"
+        f" + virgin {virg:.2f} - transport {trans:.2f} - treatment {treat:.2f});"
+        f" {co2:.3f} t CO2e per {unit.split('/')[0]}; up to {flow:,.0f} {unit}"
+        for name, src, dst, link, dres, arch, pre, km, mode, net, unit, disp, virg, trans, treat, co2, flow in zip(
+            col("_supply_name"),
+            col("_from"),
+            col("_to"),
+            col("link"),
+            col("demand_resource"),
+            col("archetype_id"),
+            col("pretreatment"),
+            col("route_km"),
+            col("mode"),
+            col("net_benefit_per_unit"),
+            col("unit"),
+            col("avoided_disposal_per_unit"),
+            col("avoided_virgin_per_unit"),
+            col("transport_cost_per_unit"),
+            col("treatment_cost_per_unit"),
+            col("co2e_t_per_unit"),
+            col("max_flow"),
+            strict=True,
+        )
+    ]
+    return pd.Series(lines, index=table.index, dtype=object)
 
 
 def find_candidates(
@@ -415,23 +436,33 @@ def find_candidates(
     result = _finish(table, reasons, settings)
     t4 = time.perf_counter()
     result.links = ctx.links
-    result.timings = {"prepare_s": t1 - t0, "pairs_s": t2 - t1, "rules_s": t3 - t2, "output_s": t4 - t3}
+    result.timings = {
+        "prepare_s": t1 - t0,
+        "pairs_s": t2 - t1,
+        "rules_s": t3 - t2,
+        "output_s": t4 - t3,
+    }
     return result
 
 
 def _finish(table: pd.DataFrame, reasons: pd.DataFrame, settings: MatchSettings) -> MatchResult:
     """Drop rejected pairs (counting why), rank, keep the top N, explain."""
-    first_reason = reasons.replace("", np.nan).bfill(axis=1).iloc[:, 0] if len(reasons) else pd.Series(dtype=object)
-    ok = first_reason.isna().to_numpy() if len(reasons) else np.zeros(0, dtype=bool)
-    rejected = first_reason[~ok].value_counts().rename("pairs") if len(reasons) else pd.Series(dtype=int)
+    first = np.array([""] * len(reasons), dtype=object)
+    for rule in reversed(RULES):
+        col = reasons[rule].to_numpy(dtype=object)
+        first = np.where(col != "", col, first)
+    ok = first == ""
+    rejected = pd.Series(first[~ok], dtype=object).value_counts().rename("pairs")
     kept = table.loc[ok].copy()
-    kept = kept.sort_values(["supply_id", "score", "demand_id"], ascending=[True, False, True], kind="stable")
+    kept = kept.sort_values(
+        ["supply_id", "score", "demand_id"], ascending=[True, False, True], kind="stable"
+    )
     kept["rank_in_supply"] = kept.groupby("supply_id", sort=False).cumcount() + 1
     if settings.top is not None:
         kept = kept[kept["rank_in_supply"] <= settings.top]
     kept = kept.reset_index(drop=True)
     kept["explanation"] = _explanations(kept) if len(kept) else pd.Series(dtype=object)
-    kept["candidate_id"] = [f"C{i + 1:07d}" for i in range(len(kept))]
+    kept["candidate_id"] = pd.Series([f"C{i + 1:07d}" for i in range(len(kept))], dtype=object)
     return MatchResult(candidates=kept[CANDIDATE_COLUMNS], rejected=rejected, links=pd.DataFrame())
 
 
@@ -493,7 +524,9 @@ def explain_pair(
         link_pos = len(ctx.links) - 1
         link = ctx.links.loc[link_pos]
     limit, detour = _limit(ctx, settings, link)
-    pairs = pd.DataFrame({"s": [s], "d": [d], "link": [link_pos], "limit_km": [limit], "detour": [detour]})
+    pairs = pd.DataFrame(
+        {"s": [s], "d": [d], "link": [link_pos], "limit_km": [limit], "detour": [detour]}
+    )
     table, reasons = _evaluate(ctx, pairs, settings, network.parameters)
     route = float(table.at[0, "route_km"])
     details = {
@@ -529,9 +562,16 @@ def explain_pair(
 
 
 def _quality_detail(
-    ctx: _Context, supply_id: str, demand_id: str, link: pd.Series, route_km: float, settings: MatchSettings
+    ctx: _Context,
+    supply_id: str,
+    demand_id: str,
+    link: pd.Series,
+    route_km: float,
+    settings: MatchSettings,
 ) -> str:
-    sq = ctx.supply_quality[ctx.supply_quality["stream_id"] == supply_id].set_index("attribute")["value"]
+    sq = ctx.supply_quality[ctx.supply_quality["stream_id"] == supply_id].set_index("attribute")[
+        "value"
+    ]
     dr = ctx.demand_ranges[ctx.demand_ranges["stream_id"] == demand_id]
     parts = []
     for row in dr.itertuples(index=False):

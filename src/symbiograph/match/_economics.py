@@ -55,21 +55,31 @@ def price_pairs(
     delivered = np.where(is_heat, np.clip(1.0 - heat_loss_share_per_km * km, 0.0, 1.0), 1.0)
     ratio = out["substitution_ratio"].to_numpy(dtype=float) * delivered
     disposal = np.nan_to_num(out["supply_price"].to_numpy(dtype=float))
-    landfill = (out["disposal_route"] == "landfill").to_numpy() & (out["kind"] == "material").to_numpy()
+    landfill = (out["disposal_route"] == "landfill").to_numpy() & (
+        out["kind"] == "material"
+    ).to_numpy()
     disposal = disposal + np.where(landfill, float(parameters.get("landfill_tax", 0.0)), 0.0)
     subsidy = np.where(
-        (out["kind"] == "material").to_numpy(), float(parameters.get("subsidy_per_t_diverted", 0.0)), 0.0
+        (out["kind"] == "material").to_numpy(),
+        float(parameters.get("subsidy_per_t_diverted", 0.0)),
+        0.0,
     )
     virgin = np.nan_to_num(out["demand_price"].to_numpy(dtype=float)) * ratio
     transport = cost_tkm * km
-    treatment = np.where(out["bridged"].to_numpy(), out["pretreatment_cost_per_unit"].to_numpy(), 0.0)
+    treatment = np.where(
+        out["bridged"].to_numpy(), out["pretreatment_cost_per_unit"].to_numpy(), 0.0
+    )
     net = disposal + subsidy + virgin - transport - treatment
-    annuity = annuity_factor(float(parameters["discount_rate"]), float(parameters["lifetime_years"]))
+    annuity = annuity_factor(
+        float(parameters["discount_rate"]), float(parameters["lifetime_years"])
+    )
     grant = float(parameters.get("capex_grant_share", 0.0))
     fixed = capex_km * km * annuity * (1.0 - grant)
     virgin_kg = factors.reindex(out["virgin_factor_id"].to_numpy()).fillna(0.0).to_numpy() * ratio
     disposal_kg = factors.reindex(out["disposal_factor_id"].to_numpy()).fillna(0.0).to_numpy()
-    treat_kg = np.where(out["bridged"].to_numpy(), out["pretreatment_co2e_kg_per_unit"].to_numpy(), 0.0)
+    treat_kg = np.where(
+        out["bridged"].to_numpy(), out["pretreatment_co2e_kg_per_unit"].to_numpy(), 0.0
+    )
     co2e_t = (virgin_kg + disposal_kg - co2_tkm * km - treat_kg) / 1000.0
     flow = out["max_flow"].to_numpy(dtype=float)
     carbon_price = float(parameters.get("carbon_price", 0.0))

@@ -63,7 +63,9 @@ def archetype_side_matches(
             if kind and res.kind != kind and res.kind != "utility":
                 continue
             if side == "supply":
-                hit = (bool(res.ewc_code) and res.ewc_code in ewc) or _code_matches(res.cpa_code, cpa)
+                hit = (bool(res.ewc_code) and res.ewc_code in ewc) or _code_matches(
+                    res.cpa_code, cpa
+                )
             else:
                 hit = _code_matches(res.cpa_code, cpa)
             if hit:
@@ -71,9 +73,9 @@ def archetype_side_matches(
     return pd.DataFrame(rows, columns=["resource_id", "archetype_id"])
 
 
-def _from_archetype(arch: pd.Series) -> dict[str, object]:
+def _from_archetype(archetype_id: str, arch: pd.Series) -> dict[str, object]:
     return {
-        "archetype_id": arch["id"],
+        "archetype_id": archetype_id,
         "archetype_name": arch["name"],
         "substitution_ratio": float(arch["substitution_ratio"]),
         "mode": str(arch["typical_mode"]) or "",
@@ -133,13 +135,16 @@ def resource_links(
     )
     for rid in resources["id"]:
         if by_id is not None and rid in first_arch.index:
-            terms = _from_archetype(by_id.loc[first_arch[rid]].rename(None).copy())
-            terms["archetype_id"] = first_arch[rid]
-            terms["archetype_id"], terms["substitution_ratio"] = first_arch[rid], 1.0
+            # the resource is described by an archetype: use its mode, reach and factors,
+            # but not its substitution ratio or receiver sectors (it is the same resource)
+            terms = _from_archetype(first_arch[rid], by_id.loc[first_arch[rid]])
+            terms.update(substitution_ratio=1.0, receiver_nace=())
             terms["mode"] = terms["mode"] or DEFAULT_MODE.get(kinds[rid], "truck")
         else:
             terms = _plain(str(kinds[rid]))
-        rows.append({"supply_resource": rid, "demand_resource": rid, "link": "same resource", **terms})
+        rows.append(
+            {"supply_resource": rid, "demand_resource": rid, "link": "same resource", **terms}
+        )
     if by_id is not None and len(supply_side) and len(demand_side):
         pairs = supply_side.merge(demand_side, on="archetype_id", suffixes=("_s", "_d"))
         pairs = pairs[pairs["resource_id_s"] != pairs["resource_id_d"]]
@@ -147,9 +152,7 @@ def resource_links(
         for s, a, d in pairs[["resource_id_s", "archetype_id", "resource_id_d"]].itertuples(
             index=False
         ):
-            row = by_id.loc[a].copy()
-            row["id"] = a
-            terms = _from_archetype(row)
+            terms = _from_archetype(a, by_id.loc[a])
             terms["mode"] = terms["mode"] or DEFAULT_MODE.get(kinds[s], "truck")
             rows.append({"supply_resource": s, "demand_resource": d, "link": "archetype", **terms})
     return pd.DataFrame(rows, columns=LINK_COLUMNS)

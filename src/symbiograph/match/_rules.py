@@ -102,7 +102,7 @@ def quality_check(
     result = pd.DataFrame(
         {
             "pair": pairs["pair"].to_numpy(),
-            "failed": np.array([""] * n, dtype=object),
+            "failed": pd.Series([""] * n, dtype=object),
             "heat_uphill": np.zeros(n, dtype=bool),
             "bridged": np.zeros(n, dtype=bool),
             "unverified": np.zeros(n, dtype=bool),
@@ -136,7 +136,9 @@ def quality_check(
         how="left",
     )
     value = allc["value"].to_numpy(dtype=float)
-    is_heat = (allc["attribute"] == "temperature_C").to_numpy() & (allc["kind"] == "energy").to_numpy()
+    is_heat = (allc["attribute"] == "temperature_C").to_numpy() & (
+        allc["kind"] == "energy"
+    ).to_numpy()
     value = np.where(is_heat, value - heat_loss_C_per_km * allc["distance_km"].to_numpy(), value)
     lo, hi = allc["min"].to_numpy(dtype=float), allc["max"].to_numpy(dtype=float)
     missing = np.isnan(value)
@@ -147,9 +149,12 @@ def quality_check(
     allc["uphill"] = too_low & is_heat
     allc["missing"] = missing
     if len(fixes):
-        fixed = allc[["pair", "attribute"]].merge(
-            fixes.assign(fixed=True), on=["pair", "attribute"], how="left"
-        )["fixed"].fillna(False).to_numpy(dtype=bool)
+        fixed = (
+            allc[["pair", "attribute"]]
+            .merge(fixes.assign(fixed=True), on=["pair", "attribute"], how="left")["fixed"]
+            .fillna(False)
+            .to_numpy(dtype=bool)
+        )
     else:
         fixed = np.zeros(len(allc), dtype=bool)
     allc["bridged"] = bad & fixed & ~allc["uphill"].to_numpy()

@@ -32,15 +32,16 @@ class MatchSettings:
     """How candidates are generated and scored.
 
     ``max_km`` caps every mode's distance (km); ``max_km_by_mode`` overrides the defaults per
-    mode; archetypes may name a shorter typical distance, which then applies
-    (``use_archetype_distance``). Heat loses ``heat_loss_C_per_km`` degC and
+    mode; where an archetype names its typical maximum distance (e.g. raw water by pipeline
+    up to 20 km, fly ash by ship a few hundred km) that distance applies instead
+    (``use_archetype_distance``), still capped by ``max_km``. Heat loses ``heat_loss_C_per_km`` degC and
     ``heat_loss_share_per_km`` of its energy per km of pipe. ``top`` keeps the best N
     candidates per supply.
     """
 
     max_km: float | None = None
     max_km_by_mode: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MAX_KM))
-    use_archetype_distance: bool = False
+    use_archetype_distance: bool = True
     heat_loss_C_per_km: float = 1.0
     heat_loss_share_per_km: float = 0.01
     allow_same_facility: bool = False
