@@ -8,6 +8,7 @@ from symbiograph.match._candidates import (
     find_candidates,
 )
 from symbiograph.match._economics import annuity_factor
+from symbiograph.match._evaluate import Rediscovery, rediscovery
 from symbiograph.match._geo import great_circle_km
 from symbiograph.match._links import resource_links
 from symbiograph.match._settings import DEFAULT_MAX_KM, MatchSettings
@@ -17,10 +18,12 @@ __all__ = [
     "DEFAULT_MAX_KM",
     "MatchResult",
     "MatchSettings",
+    "Rediscovery",
     "annuity_factor",
     "explain_pair",
     "find_candidates",
     "find_candidates_all_pairs",
     "great_circle_km",
+    "rediscovery",
     "resource_links",
 ]

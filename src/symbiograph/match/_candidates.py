@@ -87,8 +87,10 @@ class _Context:
     modes: pd.DataFrame
     factors: pd.Series
     requirements: pd.DataFrame
+    fixes: pd.DataFrame
     supply_quality: pd.DataFrame
     demand_ranges: pd.DataFrame
+    attributes: pd.Index
 
 
 def _frame(columns: dict[str, Any]) -> pd.DataFrame:
@@ -163,28 +165,54 @@ def _context(
     modes = mode_table(network.transport_modes, transport_mode_defaults())
     ef = emission_factors()
     factors = ef.set_index("id")["kg_co2e_per_unit"].astype(float)
+    sq = network.stream_quality
+    stream_pos = pd.Index(st["id"])
     req_rows = []
     if archetypes is not None:
         for aid, text in zip(archetypes["id"], archetypes["quality_requirements"], strict=True):
             for attr, op, limit in parse_requirements(str(text) if isinstance(text, str) else ""):
-                req_rows.append((aid, attr, op, limit))
-    requirements = pd.DataFrame(req_rows, columns=["archetype_id", "attribute", "op", "limit"])
-    sq = network.stream_quality
-    is_supply = sq["stream_id"].isin(st["id"][st["direction"] == "supply"])
-    sup_q = sq[is_supply]
-    value = sup_q["value"].to_numpy(dtype=float)
-    mid = (sup_q["min"].to_numpy(dtype=float) + sup_q["max"].to_numpy(dtype=float)) / 2
-    supply_quality = _frame(
+                low = limit if op in (">=", ">", "=") else np.nan
+                high = limit if op in ("<=", "<", "=") else np.nan
+                req_rows.append((aid, attr, low, high))
+    by_archetype = pd.DataFrame(req_rows, columns=["archetype_id", "attribute", "min", "max"])
+    fix_rows = [(k, attr) for k, fixes in enumerate(links["pretreatment_fixes"]) for attr in fixes]
+    names = pd.Index(
+        sorted(set(sq["attribute"]) | set(by_archetype["attribute"]) | {a for _, a in fix_rows})
+    )
+    if "temperature_C" not in names:
+        names = names.append(pd.Index(["temperature_C"]))
+    # archetype requirements apply to substitutions; a same-resource trade is held to the
+    # demand's own accepted ranges
+    arch_links = pd.DataFrame(
+        {"link": np.arange(len(links)), "archetype_id": links["archetype_id"].to_numpy()}
+    )[(links["link"] == "archetype").to_numpy()]
+    requirements = arch_links.merge(by_archetype, on="archetype_id")[
+        ["link", "attribute", "min", "max"]
+    ]
+    requirements["attribute"] = names.get_indexer(requirements["attribute"])
+    fixes_table = pd.DataFrame(fix_rows, columns=["link", "attribute"])
+    fixes_table["attribute"] = names.get_indexer(fixes_table["attribute"])
+    positions = stream_pos.get_indexer(sq["stream_id"])
+    is_supply = (st["direction"].to_numpy()[positions] == "supply") & (positions >= 0)
+    value = sq["value"].to_numpy(dtype=float)
+    mid = (sq["min"].to_numpy(dtype=float) + sq["max"].to_numpy(dtype=float)) / 2
+    supply_quality = pd.DataFrame(
         {
-            "stream_id": sup_q["stream_id"].to_numpy(),
-            "attribute": sup_q["attribute"].to_numpy(),
-            "value": np.where(np.isnan(value), mid, value),
+            "s": positions[is_supply],
+            "attribute": names.get_indexer(sq["attribute"])[is_supply],
+            "value": np.where(np.isnan(value), mid, value)[is_supply],
         }
     )
-    dem_q = sq[~is_supply]
-    demand_ranges = dem_q.loc[
-        dem_q["min"].notna() | dem_q["max"].notna(), ["stream_id", "attribute", "min", "max"]
-    ].reset_index(drop=True)
+    has_range = sq["min"].notna().to_numpy() | sq["max"].notna().to_numpy()
+    pick = ~is_supply & has_range & (positions >= 0)
+    demand_ranges = pd.DataFrame(
+        {
+            "d": positions[pick],
+            "attribute": names.get_indexer(sq["attribute"])[pick],
+            "min": sq["min"].to_numpy(dtype=float)[pick],
+            "max": sq["max"].to_numpy(dtype=float)[pick],
+        }
+    )
     return _Context(
         streams=streams,
         supply_pos=supply_pos,
@@ -194,14 +222,19 @@ def _context(
         modes=modes,
         factors=factors,
         requirements=requirements,
+        fixes=fixes_table,
         supply_quality=supply_quality,
         demand_ranges=demand_ranges,
+        attributes=names,
     )
 
 
 def _limit(ctx: _Context, settings: MatchSettings, link: pd.Series) -> tuple[float, float]:
     """(route limit km, detour factor) for a link."""
     limit = settings.mode_limit(str(link["mode"]))
+    by_kind = settings.max_km_by_kind.get(str(link["kind"]))
+    if by_kind is not None:
+        limit = min(by_kind, settings.max_km) if settings.max_km is not None else by_kind
     arch_km = float(link["archetype_max_km"])
     if settings.use_archetype_distance and np.isfinite(arch_km) and arch_km > 0:
         limit = min(arch_km, settings.max_km) if settings.max_km is not None else arch_km
@@ -286,6 +319,8 @@ def _evaluate(
     table = _frame(
         {
             "pair": np.arange(n),
+            "_s": s,
+            "_d": d,
             "supply_id": _take(st, "id", s),
             "demand_id": _take(st, "id", d),
             "kind": _take(st, "kind", s),
@@ -303,52 +338,63 @@ def _evaluate(
         reasons.loc[same, "same_facility"] = "same_facility"
     haz = _take(st, "hazardous", s) & ~_take(st, "accepts_hazardous", d)
     reasons.loc[haz, "hazardous_receiver"] = "hazardous_not_accepted"
-    receiver = links["receiver_nace"].to_numpy()
+    sector_ok = np.ones(n, dtype=bool)
     nace_d = _take(st, "nace", d)
-    sector_ok = np.fromiter(
-        (not r or str(c).startswith(tuple(r)) for r, c in zip(receiver, nace_d, strict=True)),
-        dtype=bool,
-        count=n,
-    )
+    link_no = pairs["link"].to_numpy(dtype=np.int64)
+    for k, prefixes in enumerate(ctx.links["receiver_nace"]):
+        if not prefixes:
+            continue
+        rows = np.flatnonzero(link_no == k)
+        if rows.size:
+            sector_ok[rows] = nace_d.iloc[rows].str.startswith(tuple(prefixes)).to_numpy(dtype=bool)
     reasons.loc[~sector_ok, "receiver_sector"] = "receiver_sector"
     overlap = (_take(st, "months", s) & _take(st, "months", d)) != 0
     reasons.loc[~overlap, "time_overlap"] = "no_time_overlap"
     # quality, only for pairs that passed the cheap rules
     alive = (reasons == "").all(axis=1).to_numpy()
-    fixes_rows = [
-        (p, attr)
-        for p, fx in zip(
-            np.flatnonzero(alive), links["pretreatment_fixes"].to_numpy()[alive], strict=True
-        )
-        for attr in fx
-    ]
-    fixes = pd.DataFrame(fixes_rows, columns=["pair", "attribute"])
+    link_no = pairs["link"].to_numpy(dtype=np.int64)
+    checked = pd.DataFrame(
+        {
+            "pair": np.flatnonzero(alive),
+            "s": s[alive],
+            "d": d[alive],
+            "link": link_no[alive],
+            "is_energy": (_take(st, "kind", s) == "energy").to_numpy()[alive],
+            "route_km": route[alive],
+        }
+    )
     q = quality_check(
-        table.loc[alive],
+        checked,
         ctx.supply_quality,
         ctx.demand_ranges,
         ctx.requirements,
-        fixes,
+        ctx.fixes,
+        int(ctx.attributes.get_loc("temperature_C")),
         settings.heat_loss_C_per_km,
-    ).set_index("pair")
-    failed = q["failed"].reindex(table["pair"], fill_value="").to_numpy()
-    uphill = q["heat_uphill"].reindex(table["pair"], fill_value=False).to_numpy(dtype=bool)
+    )
+    failed = np.full(n, -1, dtype=np.int64)
+    failed[q["pair"].to_numpy()] = q["failed"].to_numpy()
+    uphill = np.zeros(n, dtype=bool)
+    uphill[q["pair"].to_numpy()] = q["heat_uphill"].to_numpy()
+    names = np.asarray(ctx.attributes, dtype=object)
     quality_reason = np.where(
-        uphill, "heat_uphill", np.where(failed != "", "quality:" + failed.astype(str), "")
+        uphill,
+        "heat_uphill",
+        np.where(failed >= 0, "quality:" + names[np.maximum(failed, 0)].astype(str), ""),
     )
-    reasons["quality"] = quality_reason.astype(object)
-    table["bridged"] = q["bridged"].reindex(table["pair"], fill_value=False).to_numpy(dtype=bool)
-    table["quality_unverified"] = (
-        q["unverified"].reindex(table["pair"], fill_value=False).to_numpy(dtype=bool)
-    )
+    reasons["quality"] = pd.Series(quality_reason.astype(object), dtype=object)
+    bridged = np.zeros(n, dtype=bool)
+    bridged[q["pair"].to_numpy()] = q["bridged"].to_numpy()
+    unverified = np.zeros(n, dtype=bool)
+    unverified[q["pair"].to_numpy()] = q["unverified"].to_numpy()
+    table["bridged"] = bridged
+    table["quality_unverified"] = unverified
     ratio = links["substitution_ratio"].to_numpy(dtype=float)
     table["supply_price"] = _take(st, "price", s)
     table["demand_price"] = _take(st, "price", d)
     table["disposal_route"] = _take(st, "disposal_route", s)
     table["substitution_ratio"] = ratio
-    table["max_flow"] = np.minimum(
-        _take(st, "quantity", s), _take(st, "quantity", d) / ratio
-    )
+    table["max_flow"] = np.minimum(_take(st, "quantity", s), _take(st, "quantity", d) / ratio)
     for col in (
         "link",
         "pretreatment",
@@ -453,11 +499,15 @@ def _finish(table: pd.DataFrame, reasons: pd.DataFrame, settings: MatchSettings)
         first = np.where(col != "", col, first)
     ok = first == ""
     rejected = pd.Series(first[~ok], dtype=object).value_counts().rename("pairs")
-    kept = table.loc[ok].copy()
-    kept = kept.sort_values(
-        ["supply_id", "score", "demand_id"], ascending=[True, False, True], kind="stable"
+    kept = table.loc[ok]
+    order = np.lexsort((kept["_d"].to_numpy(), -kept["score"].to_numpy(), kept["_s"].to_numpy()))
+    kept = kept.iloc[order].reset_index(drop=True)
+    supply_codes = kept["_s"].to_numpy()
+    new_group = (
+        np.r_[True, supply_codes[1:] != supply_codes[:-1]] if len(kept) else np.zeros(0, bool)
     )
-    kept["rank_in_supply"] = kept.groupby("supply_id", sort=False).cumcount() + 1
+    group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(kept)), 0))
+    kept["rank_in_supply"] = np.arange(len(kept)) - group_start + 1
     if settings.top is not None:
         kept = kept[kept["rank_in_supply"] <= settings.top]
     kept = kept.reset_index(drop=True)
@@ -543,7 +593,7 @@ def explain_pair(
             f"receiver NACE {st.at[d, 'nace']}; archetype allows {', '.join(split_list(';'.join(link['receiver_nace']))) or 'any'}"
         ),
         "time_overlap": "availability months overlap",
-        "quality": _quality_detail(ctx, supply_id, demand_id, link, route, settings),
+        "quality": _quality_detail(ctx, s, d, link_pos, route, settings),
     }
     for rule in RULES[1:]:
         reason = str(reasons.at[0, rule])
@@ -562,27 +612,27 @@ def explain_pair(
 
 
 def _quality_detail(
-    ctx: _Context,
-    supply_id: str,
-    demand_id: str,
-    link: pd.Series,
-    route_km: float,
-    settings: MatchSettings,
+    ctx: _Context, s: int, d: int, link_no: int, route_km: float, settings: MatchSettings
 ) -> str:
-    sq = ctx.supply_quality[ctx.supply_quality["stream_id"] == supply_id].set_index("attribute")[
-        "value"
-    ]
-    dr = ctx.demand_ranges[ctx.demand_ranges["stream_id"] == demand_id]
+    """The quality comparison of one pair in words."""
+    names = ctx.attributes
+    sq = ctx.supply_quality[ctx.supply_quality["s"] == s].set_index("attribute")["value"]
+    dr = ctx.demand_ranges[ctx.demand_ranges["d"] == d]
+    is_energy = ctx.streams.at[s, "kind"] == "energy"
     parts = []
     for row in dr.itertuples(index=False):
-        value = sq.get(row.attribute, np.nan)
-        if row.attribute == "temperature_C" and np.isfinite(value):
+        value = float(sq.get(row.attribute, np.nan))
+        name = names[row.attribute]
+        if name == "temperature_C" and is_energy and np.isfinite(value):
             value = value - settings.heat_loss_C_per_km * route_km
-        parts.append(f"{row.attribute}={value:g} needs [{row.min:g}, {row.max:g}]")
-    req = ctx.requirements[ctx.requirements["archetype_id"] == link["archetype_id"]]
+        parts.append(f"{name}={value:g} needs [{row.min:g}, {row.max:g}]")
+    req = ctx.requirements[ctx.requirements["link"] == link_no]
     for row in req.itertuples(index=False):
-        value = sq.get(row.attribute, np.nan)
-        parts.append(f"archetype needs {row.attribute}{row.op}{row.limit:g} (has {value:g})")
+        value = float(sq.get(row.attribute, np.nan))
+        parts.append(
+            f"archetype needs {names[row.attribute]} in [{row.min:g}, {row.max:g}] (has {value:g})"
+        )
+    link = ctx.links.iloc[link_no]
     if link["pretreatment_fixes"]:
         parts.append(f"{link['pretreatment']} can fix {', '.join(link['pretreatment_fixes'])}")
     return "; ".join(parts) or "no quality constraints"

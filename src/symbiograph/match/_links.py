@@ -16,6 +16,7 @@ __all__ = ["LINK_COLUMNS", "archetype_side_matches", "resource_links", "split_li
 LINK_COLUMNS = [
     "supply_resource",
     "demand_resource",
+    "kind",
     "link",
     "archetype_id",
     "archetype_name",
@@ -143,7 +144,13 @@ def resource_links(
         else:
             terms = _plain(str(kinds[rid]))
         rows.append(
-            {"supply_resource": rid, "demand_resource": rid, "link": "same resource", **terms}
+            {
+                "supply_resource": rid,
+                "demand_resource": rid,
+                "kind": kinds[rid],
+                "link": "same resource",
+                **terms,
+            }
         )
     if by_id is not None and len(supply_side) and len(demand_side):
         pairs = supply_side.merge(demand_side, on="archetype_id", suffixes=("_s", "_d"))
@@ -154,5 +161,13 @@ def resource_links(
         ):
             terms = _from_archetype(a, by_id.loc[a])
             terms["mode"] = terms["mode"] or DEFAULT_MODE.get(kinds[s], "truck")
-            rows.append({"supply_resource": s, "demand_resource": d, "link": "archetype", **terms})
+            rows.append(
+                {
+                    "supply_resource": s,
+                    "demand_resource": d,
+                    "kind": kinds[s],
+                    "link": "archetype",
+                    **terms,
+                }
+            )
     return pd.DataFrame(rows, columns=LINK_COLUMNS)

@@ -86,83 +86,74 @@ def quality_check(
     demand_ranges: pd.DataFrame,
     requirements: pd.DataFrame,
     fixes: pd.DataFrame,
+    heat_attribute: int,
     heat_loss_C_per_km: float,
 ) -> pd.DataFrame:
     """Check every pair's quality; returns per pair the failure, bridging and notes.
 
-    ``pairs``: pair, supply_id, demand_id, archetype_id, kind, distance_km (route).
-    ``supply_quality``: stream_id, attribute, value (measured). ``demand_ranges``: stream_id,
-    attribute, min, max. ``requirements``: archetype_id, attribute, op, limit (what the
-    by-product must meet). ``fixes``: pair, attribute (what the pair's pre-treatment fixes).
-    Heat cools by ``heat_loss_C_per_km`` on the way, and a hotter supply may serve a cooler
-    demand, never the other way round. Returns columns pair, failed (attribute or ""),
-    heat_uphill (bool), bridged (bool), checked (text).
+    All keys are integers (stream positions, link numbers, attribute codes) so the joins stay
+    fast at millions of pairs. ``pairs``: pair, s, d, link, is_energy, route_km.
+    ``supply_quality``: s, attribute, value (measured). ``demand_ranges``: d, attribute, min,
+    max. ``requirements``: link, attribute, min, max (what the by-product must meet).
+    ``fixes``: link, attribute (what the link's pre-treatment brings into range). Heat cools
+    by ``heat_loss_C_per_km`` on the way, and a hotter supply may serve a cooler demand, never
+    the other way round. Returns pair, failed (attribute code or -1), heat_uphill, bridged,
+    unverified.
     """
     n = len(pairs)
     result = pd.DataFrame(
         {
             "pair": pairs["pair"].to_numpy(),
-            "failed": pd.Series([""] * n, dtype=object),
+            "failed": np.full(n, -1, dtype=np.int64),
             "heat_uphill": np.zeros(n, dtype=bool),
             "bridged": np.zeros(n, dtype=bool),
             "unverified": np.zeros(n, dtype=bool),
         }
-    ).set_index("pair")
+    )
     if n == 0:
-        return result.reset_index()
+        return result
+    base = pairs[["pair", "s", "d", "link", "is_energy", "route_km"]]
     checks = []
     if len(demand_ranges):
-        dr = pairs[["pair", "supply_id", "demand_id", "kind", "distance_km"]].merge(
-            demand_ranges.rename(columns={"stream_id": "demand_id"}), on="demand_id"
-        )
-        checks.append(dr)
+        checks.append(base.merge(demand_ranges, on="d"))
     if len(requirements):
-        req = pairs[["pair", "supply_id", "archetype_id", "kind", "distance_km"]].merge(
-            requirements, on="archetype_id"
-        )
-        lim = req["limit"].to_numpy()
-        op = req["op"].to_numpy()
-        req["min"] = np.where(np.isin(op, [">=", ">", "="]), lim, np.nan)
-        req["max"] = np.where(np.isin(op, ["<=", "<", "="]), lim, np.nan)
-        checks.append(req.drop(columns=["op", "limit", "archetype_id"]))
+        checks.append(base.merge(requirements, on="link"))
     if not checks:
-        return result.reset_index()
-    allc = pd.concat(checks, ignore_index=True)[
-        ["pair", "supply_id", "kind", "distance_km", "attribute", "min", "max"]
-    ]
-    allc = allc.merge(
-        supply_quality.rename(columns={"stream_id": "supply_id"}),
-        on=["supply_id", "attribute"],
-        how="left",
-    )
+        return result
+    allc = pd.concat(checks, ignore_index=True)
+    allc = allc.merge(supply_quality, on=["s", "attribute"], how="left")
+    attr = allc["attribute"].to_numpy()
+    is_heat = (attr == heat_attribute) & allc["is_energy"].to_numpy(dtype=bool)
     value = allc["value"].to_numpy(dtype=float)
-    is_heat = (allc["attribute"] == "temperature_C").to_numpy() & (
-        allc["kind"] == "energy"
-    ).to_numpy()
-    value = np.where(is_heat, value - heat_loss_C_per_km * allc["distance_km"].to_numpy(), value)
+    value = np.where(is_heat, value - heat_loss_C_per_km * allc["route_km"].to_numpy(), value)
     lo, hi = allc["min"].to_numpy(dtype=float), allc["max"].to_numpy(dtype=float)
     missing = np.isnan(value)
     too_low = ~missing & ~np.isnan(lo) & (value < lo)
     too_high = ~missing & ~np.isnan(hi) & (value > hi) & ~is_heat
     bad = too_low | too_high
-    allc["bad"] = bad
-    allc["uphill"] = too_low & is_heat
-    allc["missing"] = missing
+    uphill = too_low & is_heat
     if len(fixes):
         fixed = (
-            allc[["pair", "attribute"]]
-            .merge(fixes.assign(fixed=True), on=["pair", "attribute"], how="left")["fixed"]
+            allc[["link", "attribute"]]
+            .merge(fixes.assign(fixed=True), on=["link", "attribute"], how="left")["fixed"]
             .fillna(False)
             .to_numpy(dtype=bool)
         )
     else:
         fixed = np.zeros(len(allc), dtype=bool)
-    allc["bridged"] = bad & fixed & ~allc["uphill"].to_numpy()
-    allc["fail"] = bad & ~allc["bridged"].to_numpy()
-    grouped = allc.groupby("pair", sort=False)
-    fails = allc[allc["fail"]].drop_duplicates("pair").set_index("pair")["attribute"]
-    result.loc[fails.index, "failed"] = fails.to_numpy()
-    result.loc[:, "heat_uphill"] = grouped["uphill"].any().reindex(result.index, fill_value=False)
-    result.loc[:, "bridged"] = grouped["bridged"].any().reindex(result.index, fill_value=False)
-    result.loc[:, "unverified"] = grouped["missing"].any().reindex(result.index, fill_value=False)
-    return result.reset_index()
+    bridged = bad & fixed & ~uphill
+    fail = bad & ~bridged
+    pair = allc["pair"].to_numpy()
+    positions = pd.Index(result["pair"]).get_indexer(pair)
+    failed = result["failed"].to_numpy().copy()
+    # the first failing attribute of each pair (rows are in a stable order)
+    fail_rows = np.flatnonzero(fail)
+    if fail_rows.size:
+        order = fail_rows[::-1]
+        failed[positions[order]] = attr[order]
+    result["failed"] = failed
+    for name, flags in (("heat_uphill", uphill), ("bridged", bridged), ("unverified", missing)):
+        hit = np.zeros(n, dtype=bool)
+        hit[positions[flags]] = True
+        result[name] = hit
+    return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_MAX_KM", "DEFAULT_MODE", "MatchSettings"]
+__all__ = ["DEFAULT_MAX_KM", "DEFAULT_MAX_KM_BY_KIND", "DEFAULT_MODE", "MatchSettings"]
 
 #: Default maximum economic distance by transport mode, km (steam and water pipelines a few
 #: km; bulk solids by truck about 50 km; rail and ship further).
@@ -17,6 +17,11 @@ DEFAULT_MAX_KM: dict[str, float] = {
     "grid": 20.0,
     "none": 0.5,
 }
+
+#: Reach by resource kind where no archetype names one, km: raw and process water mains are
+#: economic over longer runs than steam or hot water (Kalundborg's Tisso-Kalundborg surface
+#: water main is about 15 km).
+DEFAULT_MAX_KM_BY_KIND: dict[str, float] = {"water": 20.0}
 
 #: Transport mode by resource kind when no archetype names one.
 DEFAULT_MODE: dict[str, str] = {
@@ -32,7 +37,7 @@ class MatchSettings:
     """How candidates are generated and scored.
 
     ``max_km`` caps every mode's distance (km); ``max_km_by_mode`` overrides the defaults per
-    mode; where an archetype names its typical maximum distance (e.g. raw water by pipeline
+    mode and ``max_km_by_kind`` per resource kind (water mains reach further than steam); where an archetype names its typical maximum distance (e.g. raw water by pipeline
     up to 20 km, fly ash by ship a few hundred km) that distance applies instead
     (``use_archetype_distance``), still capped by ``max_km``. Heat loses ``heat_loss_C_per_km`` degC and
     ``heat_loss_share_per_km`` of its energy per km of pipe. ``top`` keeps the best N
@@ -41,6 +46,7 @@ class MatchSettings:
 
     max_km: float | None = None
     max_km_by_mode: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MAX_KM))
+    max_km_by_kind: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MAX_KM_BY_KIND))
     use_archetype_distance: bool = True
     heat_loss_C_per_km: float = 1.0
     heat_loss_share_per_km: float = 0.01

@@ -4,6 +4,11 @@ Each table is a versioned CSV file in this package whose header comments name it
 source and year; the functions here load them (cached) and return copies as DataFrames.
 """
 
+from symbiograph.taxonomy._archetypes import (
+    archetype_sources,
+    cpa_codes,
+    synergy_archetypes,
+)
 from symbiograph.taxonomy._loaders import (
     emission_factors,
     ewc_codes,
@@ -19,6 +24,8 @@ from symbiograph.taxonomy._loaders import (
 )
 
 __all__ = [
+    "archetype_sources",
+    "cpa_codes",
     "emission_factors",
     "ewc_codes",
     "is_valid_ewc",
@@ -27,6 +34,7 @@ __all__ = [
     "normalise_ewc_code",
     "normalise_nace_code",
     "quality_attributes",
+    "synergy_archetypes",
     "transport_mode_defaults",
     "valid_ewc_entries",
     "valid_nace_classes",
