@@ -90,6 +90,7 @@ def test_two_plants_known_answer() -> None:
     assert c.co2e_t_per_unit == pytest.approx(-0.001)
     assert c.rank_in_supply == 1
     assert "Power to Board" in c.explanation and "10.0 km by truck" in c.explanation
+    assert "net 49.00 per t" in c.explanation and "up to 80000 t/yr" in c.explanation
 
 
 def test_landfill_tax_and_carbon_price_enter_the_score() -> None:
@@ -296,3 +297,25 @@ def test_explain_names_the_missing_link() -> None:
     assert "'sawdust' (material) cannot replace 'woodfuel'" in why.loc["resource_link", "detail"]
     with pytest.raises(ValueError, match="is a demand"):
         explain_pair(net, "d1", "s1")
+
+
+def test_uncoded_listing_gets_a_code_from_its_text() -> None:
+    doc = _two_plants()
+    doc["resources"] = [
+        {
+            "id": "shavings",
+            "name": "wet wood shavings",
+            "kind": "material",
+            "unit": "t/yr",
+            "description": "sawdust and shavings from our joinery, 30% moisture",
+        },
+    ]
+    doc["streams"][0].update(resource_id="shavings", quality={})
+    doc["streams"][1].update(resource_id="shavings", quality={})
+    net = network_from_document(doc)
+    result = find_candidates(net)
+    assert set(result.inferred["resource_id"]) == {"shavings"}
+    supply = result.inferred.set_index("side").loc["supply"]
+    assert supply["code"] == "03 01 05" and supply["confidence"] >= 0.3
+    assert len(result.candidates) == 1  # same resource, now described by a wood archetype
+    assert result.candidates.iloc[0]["archetype_id"] == supply["archetype_id"]

@@ -73,6 +73,7 @@ class MatchResult:
     rejected: pd.Series
     links: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    inferred: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -91,6 +92,7 @@ class _Context:
     supply_quality: pd.DataFrame
     demand_ranges: pd.DataFrame
     attributes: pd.Index
+    inferred: pd.DataFrame
 
 
 def _frame(columns: dict[str, Any]) -> pd.DataFrame:
@@ -161,7 +163,19 @@ def _context(
     )
     supply_pos = np.flatnonzero((st["direction"] == "supply").to_numpy())
     demand_pos = np.flatnonzero((st["direction"] == "demand").to_numpy())
-    links = resource_links(network.resources, archetypes, settings.use_archetypes)
+    resources = network.resources
+    inferred = pd.DataFrame(columns=["resource_id", "side", "archetype_id", "code", "confidence"])
+    if settings.infer_codes and archetypes is not None and settings.use_archetypes:
+        from symbiograph.match._text import infer_resource_codes
+
+        direction = st["direction"].to_numpy()
+        resources, inferred = infer_resource_codes(
+            resources,
+            set(st["resource_id"].to_numpy()[direction == "supply"]),
+            set(st["resource_id"].to_numpy()[direction == "demand"]),
+            settings.min_text_confidence,
+        )
+    links = resource_links(resources, archetypes, settings.use_archetypes)
     modes = mode_table(network.transport_modes, transport_mode_defaults())
     ef = emission_factors()
     factors = ef.set_index("id")["kg_co2e_per_unit"].astype(float)
@@ -226,6 +240,7 @@ def _context(
         supply_quality=supply_quality,
         demand_ranges=demand_ranges,
         attributes=names,
+        inferred=inferred,
     )
 
 
@@ -234,10 +249,13 @@ def _limit(ctx: _Context, settings: MatchSettings, link: pd.Series) -> tuple[flo
     limit = settings.mode_limit(str(link["mode"]))
     by_kind = settings.max_km_by_kind.get(str(link["kind"]))
     if by_kind is not None:
-        limit = min(by_kind, settings.max_km) if settings.max_km is not None else by_kind
+        limit = by_kind
     arch_km = float(link["archetype_max_km"])
     if settings.use_archetype_distance and np.isfinite(arch_km) and arch_km > 0:
-        limit = min(arch_km, settings.max_km) if settings.max_km is not None else arch_km
+        # a substitution has its archetype's reach; the same resource the longest of its uses
+        limit = arch_km if link["link"] == "archetype" else max(limit, arch_km)
+    if settings.max_km is not None:
+        limit = min(limit, settings.max_km)
     detour = float(ctx.modes["detour_factor"].get(str(link["mode"]), 1.0))
     return limit, (detour if np.isfinite(detour) and detour > 0 else 1.0)
 
@@ -419,36 +437,41 @@ def _evaluate(
 
 
 def _explanations(table: pd.DataFrame) -> pd.Series:
-    """One line per candidate saying what, from whom to whom, why it fits and what it earns."""
+    """One line per candidate: what goes from whom to whom, why it fits, what it earns.
 
-    def col(name: str) -> list[Any]:
-        return list(table[name].to_numpy().tolist())
-
+    The cost breakdown stays in its own columns; formatting floats is the costly part of
+    matching a million streams, so the line carries only the headline figures.
+    """
+    amount = table["unit"].str.split("/").str[0].to_numpy(dtype=object)
+    via = np.where(
+        table["link"].to_numpy() == "archetype",
+        "replaces " + table["demand_resource"].astype(str).to_numpy(dtype=object),
+        "same resource",
+    )
+    treated = table["treatment_cost_per_unit"].to_numpy() > 0
+    via = np.where(
+        treated, via + "; after " + table["pretreatment"].astype(str).to_numpy(dtype=object), via
+    )
+    head = (
+        table["_supply_name"].to_numpy(dtype=object)
+        + " from "
+        + table["_from"].to_numpy(dtype=object)
+        + " to "
+        + table["_to"].to_numpy(dtype=object)
+        + ": "
+        + via
+    )
     lines = [
-        f"{name} from {src} to {dst}: "
-        + ("same resource" if link != "archetype" else f"replaces {dres} (archetype {arch})")
-        + (f"; after {pre}" if treat > 0 else "")
-        + f"; {km:.1f} km by {mode}; net {net:.2f} per {unit.split('/')[0]} (disposal {disp:.2f}"
-        f" + virgin {virg:.2f} - transport {trans:.2f} - treatment {treat:.2f});"
-        f" {co2:.3f} t CO2e per {unit.split('/')[0]}; up to {flow:,.0f} {unit}"
-        for name, src, dst, link, dres, arch, pre, km, mode, net, unit, disp, virg, trans, treat, co2, flow in zip(
-            col("_supply_name"),
-            col("_from"),
-            col("_to"),
-            col("link"),
-            col("demand_resource"),
-            col("archetype_id"),
-            col("pretreatment"),
-            col("route_km"),
-            col("mode"),
-            col("net_benefit_per_unit"),
-            col("unit"),
-            col("avoided_disposal_per_unit"),
-            col("avoided_virgin_per_unit"),
-            col("transport_cost_per_unit"),
-            col("treatment_cost_per_unit"),
-            col("co2e_t_per_unit"),
-            col("max_flow"),
+        f"{h}; {km:.1f} km by {mode}; net {net:.2f} per {a}; {co2:.3f} t CO2e per {a}; up to {flow:.0f} {u}"
+        for h, km, mode, net, a, co2, flow, u in zip(
+            head.tolist(),
+            table["route_km"].to_numpy().tolist(),
+            table["mode"].to_numpy(dtype=object).tolist(),
+            table["net_benefit_per_unit"].to_numpy().tolist(),
+            amount.tolist(),
+            table["co2e_t_per_unit"].to_numpy().tolist(),
+            table["max_flow"].to_numpy().tolist(),
+            table["unit"].to_numpy(dtype=object).tolist(),
             strict=True,
         )
     ]
@@ -482,6 +505,7 @@ def find_candidates(
     result = _finish(table, reasons, settings)
     t4 = time.perf_counter()
     result.links = ctx.links
+    result.inferred = ctx.inferred
     result.timings = {
         "prepare_s": t1 - t0,
         "pairs_s": t2 - t1,
@@ -512,7 +536,9 @@ def _finish(table: pd.DataFrame, reasons: pd.DataFrame, settings: MatchSettings)
         kept = kept[kept["rank_in_supply"] <= settings.top]
     kept = kept.reset_index(drop=True)
     kept["explanation"] = _explanations(kept) if len(kept) else pd.Series(dtype=object)
-    kept["candidate_id"] = pd.Series([f"C{i + 1:07d}" for i in range(len(kept))], dtype=object)
+    numbers = np.arange(1, len(kept) + 1).astype(str)
+    ids = np.char.add("C", np.char.zfill(numbers, 7)) if len(kept) else numbers
+    kept["candidate_id"] = pd.Series(ids.astype(object), dtype=object)
     return MatchResult(candidates=kept[CANDIDATE_COLUMNS], rejected=rejected, links=pd.DataFrame())
 
 

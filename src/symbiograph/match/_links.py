@@ -139,7 +139,11 @@ def resource_links(
             # the resource is described by an archetype: use its mode, reach and factors,
             # but not its substitution ratio or receiver sectors (it is the same resource)
             terms = _from_archetype(first_arch[rid], by_id.loc[first_arch[rid]])
-            terms.update(substitution_ratio=1.0, receiver_nace=())
+            # the same resource can go to any use its archetypes describe: take the longest
+            # typical reach among them
+            describing = supply_side.loc[supply_side["resource_id"] == rid, "archetype_id"]
+            reach = by_id.loc[describing, "max_distance_km"].astype(float).max()
+            terms.update(substitution_ratio=1.0, receiver_nace=(), archetype_max_km=reach)
             terms["mode"] = terms["mode"] or DEFAULT_MODE.get(kinds[rid], "truck")
         else:
             terms = _plain(str(kinds[rid]))

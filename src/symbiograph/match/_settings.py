@@ -41,7 +41,9 @@ class MatchSettings:
     up to 20 km, fly ash by ship a few hundred km) that distance applies instead
     (``use_archetype_distance``), still capped by ``max_km``. Heat loses ``heat_loss_C_per_km`` degC and
     ``heat_loss_share_per_km`` of its energy per km of pipe. ``top`` keeps the best N
-    candidates per supply.
+    candidates per supply. Resources with neither an EWC nor a CPA code get one proposed
+    from their name and description (``infer_codes``) when the text classifier is at least
+    ``min_text_confidence`` sure (cosine similarity, 0..1).
     """
 
     max_km: float | None = None
@@ -53,6 +55,8 @@ class MatchSettings:
     allow_same_facility: bool = False
     top: int | None = None
     use_archetypes: bool = True
+    infer_codes: bool = True
+    min_text_confidence: float = 0.3
 
     def mode_limit(self, mode: str) -> float:
         """Maximum distance in km for ``mode`` under these settings."""
