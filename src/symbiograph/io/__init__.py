@@ -14,7 +14,7 @@ from symbiograph.io._geojson import network_geojson, write_geojson
 from symbiograph.io._problems import Problem, ScenarioError, TableOrigin
 from symbiograph.io._units import convert_quantities, unit_registry
 from symbiograph.io._xlsx import read_xlsx, write_xlsx
-from symbiograph.io._yaml import network_document, read_yaml, write_yaml
+from symbiograph.io._yaml import network_document, raw_from_document, read_yaml, write_yaml
 from symbiograph.model import Network
 
 __all__ = [
@@ -26,7 +26,9 @@ __all__ = [
     "build_network",
     "convert_quantities",
     "network_document",
+    "network_from_document",
     "network_geojson",
+    "raw_from_document",
     "read_csv_folder",
     "read_network",
     "read_raw",
@@ -84,3 +86,8 @@ def write_network(network: Network, path: str | Path, format: str | None = None)
     if fmt == "geojson":
         return write_geojson(network, path)
     raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+
+
+def network_from_document(document: dict[str, object], name: str = "<document>") -> Network:
+    """Validate a scenario given as Python data (the YAML layout) into a Network."""
+    return build_network(raw_from_document(document, name))

@@ -18,7 +18,7 @@ from symbiograph.io._problems import Problem, ScenarioError, TableOrigin
 from symbiograph.io._tables import cell_records, parameter_rows, plain_value
 from symbiograph.model import TABLES, Network, attributes
 
-__all__ = ["read_yaml", "write_yaml"]
+__all__ = ["network_document", "raw_from_document", "read_yaml", "write_yaml"]
 
 
 def _quality_rows(
@@ -78,6 +78,11 @@ def read_yaml(path: str | Path) -> RawScenario:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise ScenarioError([Problem(name, f"cannot read YAML: {err}")]) from err
+    return raw_from_document(document, name)
+
+
+def raw_from_document(document: Any, name: str = "<document>") -> RawScenario:
+    """Raw tables from a scenario given as Python data (the YAML layout: table -> records)."""
     if document is None:
         document = {}
     if not isinstance(document, dict):
