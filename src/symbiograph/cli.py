@@ -391,3 +391,121 @@ def demo(
     size_mb = report_path.stat().st_size / 1e6
     console.print(Text(f"report:  {report_path} ({size_mb:.1f} MB, opens offline)"))
     console.print(Text(f"summary: {summary_path}"))
+
+
+@app.command()
+def match(
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    out: Annotated[Path, typer.Option(help="Candidate table to write: .csv or .parquet")] = Path(
+        "candidates.csv"
+    ),
+    max_km: Annotated[
+        float | None, typer.Option("--max-km", help="Cap every transport distance (km)")
+    ] = None,
+    top: Annotated[int | None, typer.Option(help="Keep the best N candidates per supply")] = None,
+    no_archetypes: Annotated[
+        bool, typer.Option("--no-archetypes", help="Only same-resource matches")
+    ] = False,
+) -> None:
+    """Find the exchanges worth making: candidate supply -> demand pairs, costed and explained."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from symbiograph.match import MatchSettings, find_candidates
+
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        _fail(f"--out must end in .csv or .parquet, not {out.suffix!r}", EXIT_USAGE)
+    network = _network_from(file, dataset)
+    settings = MatchSettings(max_km=max_km, top=top, use_archetypes=not no_archetypes)
+    console = _console()
+    columns = (
+        TextColumn("matching resource links"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("links", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = find_candidates(network, settings, progress=advance)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".parquet":
+        result.candidates.to_parquet(out, index=False)
+    else:
+        result.candidates.to_csv(out, index=False)
+    candidates = result.candidates
+    console.print(
+        f"[green]✓[/] {len(candidates):,} candidates from {len(network.supplies):,} supplies and "
+        f"{len(network.demands):,} demands -> {escape(str(out))}"
+    )
+    if len(result.rejected):
+        table = Table(title="pairs in reach that were rejected, by first failing rule")
+        table.add_column("reason")
+        table.add_column("pairs", justify="right")
+        for reason, count in result.rejected.items():
+            table.add_row(Text(str(reason)), f"{int(count):,}")
+        console.print(table)
+    if len(result.inferred):
+        console.print(
+            f"codes proposed from text for {result.inferred['resource_id'].nunique()} uncoded "
+            "resource(s) (see the inferred codes with the Python API)"
+        )
+    best = candidates.sort_values("score", ascending=False).head(10)
+    table = Table(title="best candidates by score (annual net benefit + carbon value)")
+    for column in ("supply_id", "demand_id", "route_km", "annual_net_benefit", "annual_co2e_t"):
+        table.add_column(column, justify="right" if column != "supply_id" else "left")
+    for row in best.itertuples(index=False):
+        table.add_row(
+            Text(str(row.supply_id)),
+            Text(str(row.demand_id)),
+            f"{row.route_km:.1f}",
+            f"{row.annual_net_benefit:,.0f}",
+            f"{row.annual_co2e_t:,.1f}",
+        )
+    console.print(table)
+
+
+@app.command()
+def explain(
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
+    ] = None,
+    supply_id: Annotated[str, typer.Argument(help="Supplying stream id")] = "",
+    demand_id: Annotated[str, typer.Argument(help="Demanding stream id")] = "",
+    dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead of FILE")] = None,
+) -> None:
+    """Why a supply is (or is not) matched to a demand: every rule, the failing ones first."""
+    from symbiograph.match import explain_pair
+
+    if dataset is not None and file is not None and not demand_id:
+        # with --dataset the two ids arrive in FILE and SUPPLY_ID
+        supply_id, demand_id, file = str(file), supply_id, None
+    if not supply_id or not demand_id:
+        _fail("give SUPPLY_ID and DEMAND_ID", EXIT_USAGE)
+    network = _network_from(file, dataset)
+    try:
+        rules = explain_pair(network, supply_id, demand_id)
+    except KeyError as err:
+        _fail(str(err.args[0]), EXIT_NOT_FOUND)
+    except ValueError as err:
+        _fail(str(err), EXIT_USAGE)
+    failed = rules[~rules["passed"]]
+    table = Table(title=f"{supply_id} -> {demand_id}")
+    table.add_column("rule")
+    table.add_column("verdict")
+    table.add_column("detail")
+    for row in rules.itertuples(index=False):
+        verdict = "[green]pass[/]" if row.passed else "[bold red]FAIL[/]"
+        table.add_row(Text(str(row.rule)), verdict, Text(str(row.detail)))
+    console = _console()
+    console.print(table)
+    if len(failed):
+        first = failed.iloc[0]
+        console.print(Text(f"not a candidate: rule '{first['rule']}' fails ({first['detail']})"))
+        raise typer.Exit(1)
+    console.print("[green]✓[/] a candidate")

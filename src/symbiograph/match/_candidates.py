@@ -415,6 +415,7 @@ def _evaluate(
     table["max_flow"] = np.minimum(_take(st, "quantity", s), _take(st, "quantity", d) / ratio)
     for col in (
         "link",
+        "factor_ratio",
         "pretreatment",
         "pretreatment_cost_per_unit",
         "pretreatment_co2e_kg_per_unit",

@@ -75,7 +75,12 @@ def price_pairs(
     )
     grant = float(parameters.get("capex_grant_share", 0.0))
     fixed = capex_km * km * annuity * (1.0 - grant)
-    virgin_kg = factors.reindex(out["virgin_factor_id"].to_numpy()).fillna(0.0).to_numpy() * ratio
+    # the archetype's ratio also converts a unit of by-product into the unit of its virgin
+    # emission factor (e.g. t N per t of digestate), for same-resource trades too
+    factor_ratio = out["factor_ratio"].to_numpy(dtype=float) * delivered
+    virgin_kg = (
+        factors.reindex(out["virgin_factor_id"].to_numpy()).fillna(0.0).to_numpy() * factor_ratio
+    )
     disposal_kg = factors.reindex(out["disposal_factor_id"].to_numpy()).fillna(0.0).to_numpy()
     treat_kg = np.where(
         out["bridged"].to_numpy(), out["pretreatment_co2e_kg_per_unit"].to_numpy(), 0.0
