@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ["benchmarks.bench_io"]
+BENCHMARKS = ["benchmarks.bench_io", "benchmarks.bench_match"]
 
 
 def main() -> None:
