@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -15,7 +17,7 @@ from alembic.config import Config
 
 from symbiograph.model import TABLES, Network, attributes, key_columns
 from symbiograph.store import _bulk
-from symbiograph.store._schema import NETWORKS, count_column, metadata, table_name
+from symbiograph.store._schema import NETWORKS, count_column, metadata
 
 __all__ = ["NetworkExistsError", "NetworkNotFoundError", "Store", "upgrade"]
 
@@ -24,6 +26,12 @@ SCRIPT_LOCATION = "symbiograph.store:migrations"
 
 #: PostgreSQL advisory-lock key that serialises concurrent migrations of one database.
 _MIGRATION_LOCK = 0x5367_5374  # "SgSt"
+
+#: PostgreSQL advisory-lock class of saves (with the hash of the network name).
+_SAVE_LOCK = 0x5367
+
+#: Execution option naming the SQLite BEGIN mode (DEFERRED by default, IMMEDIATE for saves).
+_SQLITE_BEGIN = "symbiograph_sqlite_begin"
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -82,7 +90,10 @@ def _sqlite_events(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A save takes the write lock at once (BEGIN IMMEDIATE), so two writers wait for
+        # each other (busy timeout) instead of failing when a read lock is upgraded.
+        mode = connection.get_execution_options().get(_SQLITE_BEGIN, "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def _plain(value: Any) -> Any:
@@ -143,7 +154,7 @@ class Store:
         self._engine = sa.create_engine(url, connect_args=connect_args)
         if self._engine.dialect.name == "sqlite":
             _sqlite_events(self._engine)
-        with self._engine.begin() as connection:
+        with self._writing() as connection:
             if schema is not None:
                 connection.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
@@ -174,12 +185,20 @@ class Store:
         """Release the database connections."""
         self._engine.dispose()
 
+    @contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """A connection in a write transaction (BEGIN IMMEDIATE on SQLite), committed on exit."""
+        with self._engine.connect() as connection:
+            connection.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+            with connection.begin():
+                yield connection
+
     def save(self, network: Network, name: str, replace: bool = True) -> int:
         """Store ``network`` under ``name`` in one transaction and return its id.
 
-        With ``replace`` (default) an existing network of that name is overwritten and
-        keeps its id; otherwise :class:`NetworkExistsError` is raised. If anything fails,
-        the database is left exactly as it was.
+        With ``replace`` (default) an existing network of that name is overwritten (the
+        new version gets a new id); otherwise :class:`NetworkExistsError` is raised. If
+        anything fails, the database is left exactly as it was.
         """
         frames = _checked_tables(network)
         networks = metadata().tables[NETWORKS]
@@ -188,26 +207,26 @@ class Store:
             "saved_at": datetime.now(UTC),
             **{count_column(t): len(frame) for t, frame in frames.items()},
         }
-        with self._engine.begin() as connection:
+        with self._writing() as connection:
+            if connection.dialect.name == "postgresql":  # saves of one name queue up
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key, hashtext(:name))"),
+                    {"key": _SAVE_LOCK, "name": name},
+                )
             found = connection.execute(
                 sa.select(networks.c.id).where(networks.c.name == name)
             ).scalar_one_or_none()
-            if found is None:
-                result = connection.execute(sa.insert(networks).values(name=name, **values))
-                inserted = result.inserted_primary_key
-                if inserted is None:  # pragma: no cover - every supported driver reports it
-                    raise RuntimeError(f"the database gave no id for network {name!r}")
-                network_id = int(inserted[0])
-            elif replace:
-                network_id = int(found)
-                for table in reversed(TABLES):
-                    db_table = metadata().tables[table_name(table)]
-                    connection.execute(sa.delete(db_table).where(db_table.c.network_id == found))
-                connection.execute(
-                    sa.update(networks).where(networks.c.id == found).values(**values)
-                )
-            else:
-                raise NetworkExistsError(name)
+            if found is not None:
+                if not replace:
+                    raise NetworkExistsError(name)
+                # Rows of the old version go (ON DELETE CASCADE); the new version gets a
+                # new id, so its keys never meet the old version's index entries.
+                connection.execute(sa.delete(networks).where(networks.c.id == found))
+            result = connection.execute(sa.insert(networks).values(name=name, **values))
+            inserted = result.inserted_primary_key
+            if inserted is None:  # pragma: no cover - every supported driver reports it
+                raise RuntimeError(f"the database gave no id for network {name!r}")
+            network_id = int(inserted[0])
             for table, frame in frames.items():
                 _bulk.write_table(connection, table, frame, network_id)
         return network_id
@@ -254,7 +273,7 @@ class Store:
     def delete(self, name: str) -> None:
         """Remove the network stored under ``name`` (raises :class:`NetworkNotFoundError`)."""
         networks = metadata().tables[NETWORKS]
-        with self._engine.begin() as connection:
+        with self._writing() as connection:
             result = connection.execute(sa.delete(networks).where(networks.c.name == name))
             if result.rowcount == 0:
                 raise NetworkNotFoundError(name)
