@@ -115,6 +115,13 @@ def _take(st: pd.DataFrame, column: str, positions: np.ndarray) -> Any:
     return pd.Series(values, dtype=object) if values.dtype == object else values
 
 
+def _prefix_mask(codes: np.ndarray, prefixes: tuple[str, ...]) -> np.ndarray:
+    """True where a code starts with one of ``prefixes``, testing each distinct code once."""
+    unique, inverse = np.unique(np.asarray(codes, dtype=str), return_inverse=True)
+    hit = np.array([u.startswith(prefixes) for u in unique], dtype=bool)
+    return hit[inverse] if len(unique) else np.zeros(len(codes), dtype=bool)
+
+
 def _default_archetypes() -> pd.DataFrame | None:
     try:
         from symbiograph.taxonomy import synergy_archetypes
@@ -148,8 +155,7 @@ def _context(
             "facility_name": fac["name"].to_numpy()[fpos],
             "resource_name": res["name"].to_numpy()[rpos],
             "nace": nace[fpos],
-            "accepts_hazardous": accepts[fpos]
-            | pd.Series(nace[fpos]).str.startswith(HAZARDOUS_RECEIVER_NACE).to_numpy(),
+            "accepts_hazardous": accepts[fpos] | _prefix_mask(nace, HAZARDOUS_RECEIVER_NACE)[fpos],
             "kind": res["kind"].to_numpy()[rpos],
             "unit": res["unit"].to_numpy()[rpos],
             "hazardous": res["hazardous"].to_numpy(dtype=bool)[rpos],
@@ -325,7 +331,14 @@ def _evaluate(
     st = ctx.streams
     s = pairs["s"].to_numpy(dtype=np.int64)
     d = pairs["d"].to_numpy(dtype=np.int64)
-    links = ctx.links.iloc[pairs["link"].to_numpy(dtype=np.int64)].reset_index(drop=True)
+    link_no = pairs["link"].to_numpy(dtype=np.int64)
+    links = _frame(
+        {
+            col: (values[link_no] if values.dtype.kind in "fiub" else values.astype(object)[link_no])
+            for col in ctx.links.columns
+            for values in [ctx.links[col].to_numpy()]
+        }
+    )
     distance = great_circle_km(
         _take(st, "lat", s),
         _take(st, "lon", s),
@@ -357,14 +370,14 @@ def _evaluate(
     haz = _take(st, "hazardous", s) & ~_take(st, "accepts_hazardous", d)
     reasons.loc[haz, "hazardous_receiver"] = "hazardous_not_accepted"
     sector_ok = np.ones(n, dtype=bool)
-    nace_d = _take(st, "nace", d)
-    link_no = pairs["link"].to_numpy(dtype=np.int64)
+    nace_codes, nace_of = np.unique(st["nace"].to_numpy(dtype=str), return_inverse=True)
     for k, prefixes in enumerate(ctx.links["receiver_nace"]):
         if not prefixes:
             continue
         rows = np.flatnonzero(link_no == k)
         if rows.size:
-            sector_ok[rows] = nace_d.iloc[rows].str.startswith(tuple(prefixes)).to_numpy(dtype=bool)
+            allowed = _prefix_mask(nace_codes, tuple(prefixes))
+            sector_ok[rows] = allowed[nace_of[d[rows]]]
     reasons.loc[~sector_ok, "receiver_sector"] = "receiver_sector"
     overlap = (_take(st, "months", s) & _take(st, "months", d)) != 0
     reasons.loc[~overlap, "time_overlap"] = "no_time_overlap"
@@ -443,7 +456,16 @@ def _explanations(table: pd.DataFrame) -> pd.Series:
     The cost breakdown stays in its own columns; formatting floats is the costly part of
     matching a million streams, so the line carries only the headline figures.
     """
-    amount = table["unit"].str.split("/").str[0].to_numpy(dtype=object)
+    unit = table["unit"].to_numpy(dtype=object)
+    amount = (
+        np.array([u.split("/")[0] for u in unit], dtype=object)
+        if len(unit) < 64
+        else (
+            pd.Series(unit, dtype=object)
+            .map({u: u.split("/")[0] for u in set(unit)})
+            .to_numpy(dtype=object)
+        )
+    )
     via = np.where(
         table["link"].to_numpy() == "archetype",
         "replaces " + table["demand_resource"].astype(str).to_numpy(dtype=object),
