@@ -27,10 +27,15 @@ def _config() -> Config:
 
 def test_migrations_ship_inside_the_package() -> None:
     folder = Path(symbiograph.store.__file__).parent / "migrations"
-    for name in ("env.py", "script.py.mako", "versions/0001_initial.py"):
+    for name in (
+        "env.py",
+        "script.py.mako",
+        "versions/0001_initial.py",
+        "versions/0002_facility_hazardous_permit.py",
+    ):
         assert (folder / name).is_file(), name
     scripts = ScriptDirectory.from_config(_config())
-    assert scripts.get_heads() == ["0001"]
+    assert scripts.get_heads() == ["0002"]
 
 
 def test_schema_is_derived_from_the_attribute_table() -> None:
@@ -64,7 +69,39 @@ def test_migrated_database_matches_the_metadata(store: Store) -> None:
         version = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE}
         ).get_current_revision()
-    assert version == "0001"
+    assert version == "0002"
+
+
+def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:
+    """A database at revision 0001 with a saved network upgrades to head without loss."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        config = _config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        counts = {f"n_{t}": 0 for t in TABLES} | {"n_facilities": 1}
+        connection.execute(
+            sa.text(
+                "INSERT INTO sg_networks (id, name, parameters, saved_at, "
+                + ", ".join(counts)
+                + ") VALUES (1, 'old', '{}', '2026-01-01 00:00:00', "
+                + ", ".join(str(v) for v in counts.values())
+                + ")"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO sg_facilities (network_id, row_order, id, name, organisation, "
+                "nace_code, lat, lon) VALUES (1, 0, 'f1', 'Plant', 'Org', '35.11', 55.0, 11.0)"
+            )
+        )
+    engine.dispose()
+    with Store(url) as store:  # opening the store upgrades it to head
+        network = store.load("old")
+    assert list(network.facilities["id"]) == ["f1"]
+    assert network.facilities["accepts_hazardous"].tolist() == [False]
+    assert network.facilities["accepts_hazardous"].dtype == bool
 
 
 def test_opening_twice_keeps_the_schema(store: Store) -> None:

@@ -301,7 +301,15 @@ def test_loaders_return_copies() -> None:
 
 def test_every_csv_names_its_source() -> None:
     package = resources.files(taxonomy.__name__)
-    for name in ["ewc.csv", "nace.csv", "emission_factors.csv", "transport_modes.csv"]:
+    for name in [
+        "ewc.csv",
+        "nace.csv",
+        "emission_factors.csv",
+        "transport_modes.csv",
+        "quality_attributes.csv",
+        "synergy_archetypes.csv",
+        "cpa.csv",
+    ]:
         text = package.joinpath(name).read_text(encoding="utf-8")
         assert text.startswith("#"), name
     ewc_header = package.joinpath("ewc.csv").read_text(encoding="utf-8").split("\ncode,")[0]
@@ -315,6 +323,9 @@ def test_every_csv_names_its_source() -> None:
 
 def test_public_api() -> None:
     assert set(taxonomy.__all__) == {
+        "archetype_sources",
+        "cpa_codes",
+        "synergy_archetypes",
         "emission_factors",
         "ewc_codes",
         "is_valid_ewc",

@@ -334,7 +334,9 @@ def _evaluate(
     link_no = pairs["link"].to_numpy(dtype=np.int64)
     links = _frame(
         {
-            col: (values[link_no] if values.dtype.kind in "fiub" else values.astype(object)[link_no])
+            col: (
+                values[link_no] if values.dtype.kind in "fiub" else values.astype(object)[link_no]
+            )
             for col in ctx.links.columns
             for values in [ctx.links[col].to_numpy()]
         }
