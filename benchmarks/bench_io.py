@@ -214,7 +214,7 @@ def _postgres_up() -> bool:
 
 def main(quick: bool = False) -> None:
     """Run the whole benchmark and write benchmarks/results/bench_io.json."""
-    n_fac = 20_000 if quick else 500_000
+    n_fac = 20_000 if quick else 520_000  # about 1,005,000 streams
     prep = run_child("benchmarks.bench_io", "prepare", str(n_fac))
     folder = prep["folder"]
     load = run_child("benchmarks.bench_io", "load", folder)
