@@ -89,6 +89,10 @@ def price_pairs(
     flow = out["max_flow"].to_numpy(dtype=float)
     carbon_price = float(parameters.get("carbon_price", 0.0))
     out["delivered_share"] = delivered
+    out["demand_units_per_unit"] = ratio
+    out["disposal_price_per_unit"] = np.nan_to_num(out["supply_price"].to_numpy(dtype=float))
+    out["landfill_diverted"] = landfill
+    out["capex_per_yr"] = capex_km * km * annuity
     out["avoided_disposal_per_unit"] = disposal + subsidy
     out["avoided_virgin_per_unit"] = virgin
     out["transport_cost_per_unit"] = transport

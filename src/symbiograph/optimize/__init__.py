@@ -1,0 +1,28 @@
+"""Network design by mixed-integer optimisation (HiGHS): which exchanges, how much, which
+shared infrastructure, under policy levers; solutions as tables."""
+
+from symbiograph.optimize._builder import DesignModel, DesignTables, build_model
+from symbiograph.optimize._design import (
+    DesignSolution,
+    design_network,
+    policy_parameters,
+    price_candidates,
+)
+from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
+from symbiograph.optimize._settings import DesignSettings
+from symbiograph.optimize._solve import SolveResult, solve_model
+
+__all__ = [
+    "DesignModel",
+    "DesignSettings",
+    "DesignSolution",
+    "DesignTables",
+    "InfeasibleDesign",
+    "SolveResult",
+    "build_model",
+    "design_network",
+    "diagnose_infeasibility",
+    "policy_parameters",
+    "price_candidates",
+    "solve_model",
+]

@@ -1,0 +1,290 @@
+"""The one model builder: a design MILP assembled from tables with array operations.
+
+Columns: ``flow`` (one per candidate, t/yr, MWh/yr or m3/yr of supply), ``build`` (binary,
+one per candidate whose link has a fixed cost or a minimum contract volume) and ``corridor``
+(binary, one per shared pipeline corridor). Rows, by group: ``supply`` (what a supply gives
+is at most its quantity), ``demand`` (what a demand receives, in its own units, is at most
+its quantity), ``link`` / ``contract`` (flow only on a built link, and at least the minimum
+contract once built), ``corridor_link`` / ``corridor_capacity``, ``budget``,
+``individual_rationality`` (per organisation), ``co2_floor`` and ``keep`` (existing
+exchanges that must stay). Every row and column has a group and the id it stands for, so
+results and diagnostics speak of the network, not of matrix indices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = ["DesignModel", "DesignTables", "build_model"]
+
+
+@dataclass
+class DesignTables:
+    """What the builder needs, as aligned arrays (positions, not ids, inside).
+
+    ``candidates`` columns: candidate_id, supply_pos, demand_pos, max_flow,
+    demand_units_per_unit, money_per_unit, co2e_t_per_unit, fixed_cost_per_yr, min_flow,
+    corridor_pos (-1 = none), giver_pos, taker_pos, giver_per_unit, taker_per_unit, keep.
+    """
+
+    candidates: pd.DataFrame
+    supply_ids: np.ndarray
+    supply_quantity: np.ndarray
+    demand_ids: np.ndarray
+    demand_quantity: np.ndarray
+    organisations: np.ndarray
+    corridors: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"corridor_id": [], "fixed_cost_per_yr": [], "capacity": []}
+        )
+    )
+
+
+@dataclass
+class DesignModel:
+    """A MILP in matrix form: maximise ``cost @ x`` s.t. ``row_lower <= A x <= row_upper``."""
+
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray
+    col_group: np.ndarray
+    col_ref: np.ndarray
+    matrix: sp.csc_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    row_group: np.ndarray
+    row_ref: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
+        return int(self.matrix.shape[0]), int(self.matrix.shape[1])
+
+    def columns(self, group: str) -> np.ndarray:
+        """Positions of the columns of ``group``."""
+        return np.flatnonzero(self.col_group == group)
+
+    def rows(self, group: str) -> np.ndarray:
+        """Positions of the rows of ``group``."""
+        return np.flatnonzero(self.row_group == group)
+
+
+def build_model(
+    tables: DesignTables,
+    objective: str = "cost",
+    co2_weight: float = 0.0,
+    budget: float | None = None,
+    individual_rationality: bool = False,
+    min_co2e_t: float | None = None,
+) -> DesignModel:
+    """Assemble the design MILP from ``tables`` (no per-variable Python loops)."""
+    c = tables.candidates
+    n = len(c)
+    flow_upper = c["max_flow"].to_numpy(dtype=float)
+    fixed = c["fixed_cost_per_yr"].to_numpy(dtype=float)
+    min_flow = c["min_flow"].to_numpy(dtype=float)
+    corridor = c["corridor_pos"].to_numpy(dtype=np.int64)
+    money = c["money_per_unit"].to_numpy(dtype=float)
+    co2 = c["co2e_t_per_unit"].to_numpy(dtype=float)
+    # a candidate in a corridor is built with it; otherwise it needs its own switch when it
+    # has a fixed cost or a minimum contract
+    own = (corridor < 0) & ((fixed > 0) | (min_flow > 0))
+    build_of = np.full(n, -1, dtype=np.int64)
+    build_of[own] = n + np.arange(int(own.sum()))
+    n_build = int(own.sum())
+    k = len(tables.corridors)
+    n_cols = n + n_build + k
+    corridor_col = n + n_build + np.arange(k)
+    corridor_fixed = tables.corridors["fixed_cost_per_yr"].to_numpy(dtype=float)
+    corridor_cap = tables.corridors["capacity"].to_numpy(dtype=float)
+
+    if objective == "cost":
+        flow_obj, fixed_scale = money, 1.0
+    elif objective == "co2":
+        # CO2e first; money breaks ties (a millionth of a tonne per currency unit)
+        flow_obj, fixed_scale = co2 + 1e-6 * money, 1e-6
+    else:
+        flow_obj, fixed_scale = money + co2_weight * co2, 1.0
+    cost = np.concatenate([flow_obj, -fixed_scale * fixed[own], -fixed_scale * corridor_fixed])
+    col_lower = np.zeros(n_cols)
+    col_upper = np.concatenate([flow_upper, np.ones(n_build + k)])
+    integer = np.concatenate([np.zeros(n, dtype=bool), np.ones(n_build + k, dtype=bool)])
+    col_group = np.concatenate(
+        [np.full(n, "flow"), np.full(n_build, "build"), np.full(k, "corridor")]
+    ).astype(object)
+    ids = c["candidate_id"].to_numpy(dtype=object)
+    col_ref = np.concatenate(
+        [ids, ids[own], tables.corridors["corridor_id"].to_numpy(dtype=object)]
+    ).astype(object)
+
+    rows_i: list[np.ndarray] = []
+    cols_j: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    lower: list[np.ndarray] = []
+    upper: list[np.ndarray] = []
+    group: list[np.ndarray] = []
+    ref: list[np.ndarray] = []
+    next_row = 0
+
+    def block(
+        r: np.ndarray,
+        j: np.ndarray,
+        v: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        name: str,
+        refs: np.ndarray,
+    ) -> None:
+        nonlocal next_row
+        rows_i.append(r + next_row)
+        cols_j.append(j)
+        vals.append(v)
+        lower.append(lo)
+        upper.append(hi)
+        group.append(np.full(len(lo), name, dtype=object))
+        ref.append(np.asarray(refs, dtype=object))
+        next_row += len(lo)
+
+    flows = np.arange(n)
+    ns, nd = len(tables.supply_ids), len(tables.demand_ids)
+    block(
+        c["supply_pos"].to_numpy(dtype=np.int64),
+        flows,
+        np.ones(n),
+        np.full(ns, -np.inf),
+        tables.supply_quantity.astype(float),
+        "supply",
+        tables.supply_ids,
+    )
+    block(
+        c["demand_pos"].to_numpy(dtype=np.int64),
+        flows,
+        c["demand_units_per_unit"].to_numpy(dtype=float),
+        np.full(nd, -np.inf),
+        tables.demand_quantity.astype(float),
+        "demand",
+        tables.demand_ids,
+    )
+    if n_build:
+        pos = np.flatnonzero(own)
+        r = np.arange(len(pos))
+        block(
+            np.concatenate([r, r]),
+            np.concatenate([pos, build_of[pos]]),
+            np.concatenate([np.ones(len(pos)), -flow_upper[pos]]),
+            np.full(len(pos), -np.inf),
+            np.zeros(len(pos)),
+            "link",
+            ids[pos],
+        )
+        with_min = pos[min_flow[pos] > 0]
+        if len(with_min):
+            r = np.arange(len(with_min))
+            block(
+                np.concatenate([r, r]),
+                np.concatenate([with_min, build_of[with_min]]),
+                np.concatenate([np.ones(len(with_min)), -min_flow[with_min]]),
+                np.zeros(len(with_min)),
+                np.full(len(with_min), np.inf),
+                "contract",
+                ids[with_min],
+            )
+    if k:
+        pos = np.flatnonzero(corridor >= 0)
+        r = np.arange(len(pos))
+        block(
+            np.concatenate([r, r]),
+            np.concatenate([pos, corridor_col[corridor[pos]]]),
+            np.concatenate([np.ones(len(pos)), -flow_upper[pos]]),
+            np.full(len(pos), -np.inf),
+            np.zeros(len(pos)),
+            "corridor_link",
+            ids[pos],
+        )
+        block(
+            np.concatenate([corridor[pos], np.arange(k)]),
+            np.concatenate([pos, corridor_col]),
+            np.concatenate([np.ones(len(pos)), -corridor_cap]),
+            np.full(k, -np.inf),
+            np.zeros(k),
+            "corridor_capacity",
+            tables.corridors["corridor_id"].to_numpy(dtype=object),
+        )
+    if budget is not None:
+        js = np.concatenate([build_of[own], corridor_col])
+        block(
+            np.zeros(len(js), dtype=np.int64),
+            js,
+            np.concatenate([fixed[own], corridor_fixed]),
+            np.array([-np.inf]),
+            np.array([float(budget)]),
+            "budget",
+            np.array(["budget"], dtype=object),
+        )
+    if individual_rationality:
+        no = len(tables.organisations)
+        giver = c["giver_pos"].to_numpy(dtype=np.int64)
+        taker = c["taker_pos"].to_numpy(dtype=np.int64)
+        # fixed costs are shared half and half by giver and taker until prices settle them
+        pos = np.flatnonzero(own)
+        block(
+            np.concatenate([giver, taker, giver[pos], taker[pos]]),
+            np.concatenate([flows, flows, build_of[pos], build_of[pos]]),
+            np.concatenate(
+                [
+                    c["giver_per_unit"].to_numpy(dtype=float),
+                    c["taker_per_unit"].to_numpy(dtype=float),
+                    -fixed[pos] / 2,
+                    -fixed[pos] / 2,
+                ]
+            ),
+            np.zeros(no),
+            np.full(no, np.inf),
+            "individual_rationality",
+            tables.organisations,
+        )
+    if min_co2e_t is not None:
+        block(
+            np.zeros(n, dtype=np.int64),
+            flows,
+            co2,
+            np.array([float(min_co2e_t)]),
+            np.array([np.inf]),
+            "co2_floor",
+            np.array(["co2e_avoided"], dtype=object),
+        )
+    keep = c["keep"].to_numpy(dtype=bool)
+    if keep.any():
+        pos = np.flatnonzero(keep)
+        block(
+            np.arange(len(pos)),
+            pos,
+            np.ones(len(pos)),
+            c["keep_flow"].to_numpy(dtype=float)[pos],
+            np.full(len(pos), np.inf),
+            "keep",
+            ids[pos],
+        )
+    n_rows = next_row
+    matrix = sp.csc_matrix(
+        (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_j))),
+        shape=(n_rows, n_cols),
+    )
+    return DesignModel(
+        cost=cost,
+        col_lower=col_lower,
+        col_upper=col_upper,
+        integer=integer,
+        col_group=col_group,
+        col_ref=col_ref,
+        matrix=matrix,
+        row_lower=np.concatenate(lower),
+        row_upper=np.concatenate(upper),
+        row_group=np.concatenate(group),
+        row_ref=np.concatenate(ref),
+    )

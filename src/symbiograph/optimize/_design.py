@@ -1,0 +1,408 @@
+"""Network design: which candidate exchanges to build and how much to send, by MILP.
+
+``design_network`` prices the candidates under the policy levers, splits the candidate
+graph into independent parts, builds each part with the one model builder, solves it with
+HiGHS and returns the solution as tables.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from symbiograph.model import Network
+from symbiograph.optimize._builder import DesignTables, build_model
+from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
+from symbiograph.optimize._settings import DesignSettings
+from symbiograph.optimize._solve import solve_model
+
+__all__ = ["DesignSolution", "design_network", "policy_parameters", "price_candidates"]
+
+#: The money terms of the objective, per candidate and year.
+TERMS = (
+    "avoided_disposal",
+    "landfill_tax_avoided",
+    "subsidy",
+    "avoided_virgin",
+    "transport",
+    "treatment",
+    "carbon_value",
+    "fixed_cost",
+)
+
+
+@dataclass
+class DesignSolution:
+    """The design as tables.
+
+    ``flows``: one row per candidate with its flow (canonical units/yr), whether its link is
+    built, and its money and CO2e per year. ``objective``: the total by term (currency/yr;
+    carbon value at the carbon price). ``participants``: per organisation, its gain at zero
+    transfer price (giver keeps avoided disposal less treatment, taker avoided virgin less
+    transport, carbon value and fixed costs shared half and half). ``duals``: shadow prices
+    of supplies and demands (currency per unit) from the LP with the binaries fixed.
+    ``status`` (optimal, time_limit, ...), ``mip_gap`` (largest over the parts) and
+    ``timings`` (s) for build, solve, duals and post-processing.
+    """
+
+    flows: pd.DataFrame
+    objective: pd.Series
+    participants: pd.DataFrame
+    duals: pd.DataFrame
+    status: str
+    mip_gap: float
+    parts: int
+    timings: dict[str, float] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def net_benefit(self) -> float:
+        """Total annual net benefit, currency/yr (carbon valued at the carbon price)."""
+        return float(self.objective.sum())
+
+    @property
+    def co2e_avoided_t(self) -> float:
+        """CO2e avoided per year by the chosen flows, t/yr."""
+        return float(self.flows["co2e_t"].sum())
+
+
+def policy_parameters(network: Network, settings: DesignSettings) -> dict[str, Any]:
+    """The scenario parameters with the settings' policy levers applied."""
+    params = dict(network.parameters)
+    for lever in ("carbon_price", "landfill_tax", "subsidy_per_t_diverted", "capex_grant_share"):
+        value = getattr(settings, lever)
+        if value is not None:
+            params[lever] = float(value)
+    return params
+
+
+def price_candidates(candidates: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    """Per-unit money terms of every candidate under ``params`` (currency per unit of supply).
+
+    Disposal avoided is today's disposal price plus the landfill tax where the by-product
+    goes to landfill today; material diverted earns the subsidy; the carbon value is the
+    carbon price times the CO2e avoided; fixed cost is the annualised capex less the grant.
+    """
+    c = candidates
+    material = (c["kind"] == "material").to_numpy()
+    landfill = c["landfill_diverted"].to_numpy(dtype=bool)
+    terms = pd.DataFrame(
+        {
+            "avoided_disposal": c["disposal_price_per_unit"].to_numpy(dtype=float),
+            "landfill_tax_avoided": np.where(landfill, float(params.get("landfill_tax", 0.0)), 0.0),
+            "subsidy": np.where(material, float(params.get("subsidy_per_t_diverted", 0.0)), 0.0),
+            "avoided_virgin": c["avoided_virgin_per_unit"].to_numpy(dtype=float),
+            "transport": -c["transport_cost_per_unit"].to_numpy(dtype=float),
+            "treatment": -c["treatment_cost_per_unit"].to_numpy(dtype=float),
+            "carbon_value": float(params.get("carbon_price", 0.0))
+            * c["co2e_t_per_unit"].to_numpy(dtype=float),
+        },
+        index=c.index,
+    )
+    terms["fixed_cost_per_yr"] = c["capex_per_yr"].to_numpy(dtype=float) * (
+        1.0 - float(params.get("capex_grant_share", 0.0))
+    )
+    return terms
+
+
+def _parts(
+    supply_pos: np.ndarray, demand_pos: np.ndarray, ns: int, nd: int, corridor: np.ndarray
+) -> np.ndarray:
+    """Connected part of each candidate in the supply-demand graph (corridors join too)."""
+    n = len(supply_pos)
+    k = int(corridor.max()) + 1 if len(corridor) and corridor.max() >= 0 else 0
+    nodes = ns + nd + k
+    edges_a = [supply_pos, supply_pos]
+    edges_b = [ns + demand_pos, ns + demand_pos]
+    with_corridor = np.flatnonzero(corridor >= 0)
+    edges_a.append(supply_pos[with_corridor])
+    edges_b.append(ns + nd + corridor[with_corridor])
+    a, b = np.concatenate(edges_a), np.concatenate(edges_b)
+    graph = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(nodes, nodes))
+    _, labels = connected_components(graph, directed=False)
+    return labels[supply_pos] if n else np.zeros(0, dtype=np.int64)
+
+
+def design_network(
+    network: Network,
+    candidates: pd.DataFrame,
+    settings: DesignSettings | None = None,
+    corridors: pd.DataFrame | None = None,
+) -> DesignSolution:
+    """Choose exchanges, flows and shared infrastructure that maximise the objective.
+
+    ``candidates`` is the table from ``symbiograph.match.find_candidates``. ``corridors``
+    (optional) lists shared pipeline corridors: corridor_id, fixed_cost_per_yr, capacity,
+    and candidate_ids (a tuple of the candidates that may use it, whose own pipeline cost it
+    replaces). Raises InfeasibleDesign naming the culprit constraints when no design exists.
+    """
+    settings = settings or DesignSettings()
+    t0 = time.perf_counter()
+    params = policy_parameters(network, settings)
+    cand = candidates.reset_index(drop=True)
+    if settings.max_km is not None:
+        cand = cand[cand["route_km"] <= settings.max_km].reset_index(drop=True)
+    terms = price_candidates(cand, params)
+    money = terms[list(TERMS[:-1])].sum(axis=1).to_numpy()
+    streams = network.streams.set_index("id")
+    supply_ids = pd.unique(cand["supply_id"].to_numpy(dtype=object))
+    demand_ids = pd.unique(cand["demand_id"].to_numpy(dtype=object))
+    orgs = pd.unique(
+        np.concatenate(
+            [
+                cand["supply_organisation"].to_numpy(dtype=object),
+                cand["demand_organisation"].to_numpy(dtype=object),
+            ]
+        )
+    )
+    supply_index, demand_index, org_index = (
+        pd.Index(supply_ids),
+        pd.Index(demand_ids),
+        pd.Index(orgs),
+    )
+    corridor_table = (
+        corridors.reset_index(drop=True)
+        if corridors is not None
+        else pd.DataFrame(
+            {"corridor_id": [], "fixed_cost_per_yr": [], "capacity": [], "candidate_ids": []}
+        )
+    )
+    corridor_pos = np.full(len(cand), -1, dtype=np.int64)
+    cand_index = pd.Index(cand["candidate_id"])
+    for k, members in enumerate(corridor_table.get("candidate_ids", [])):
+        where = cand_index.get_indexer(list(members))
+        corridor_pos[where[where >= 0]] = k
+    fixed = terms["fixed_cost_per_yr"].to_numpy()
+    fixed = np.where(corridor_pos >= 0, 0.0, fixed)  # the corridor carries the pipe's cost
+    half_carbon = terms["carbon_value"].to_numpy() / 2
+    keep = np.zeros(len(cand), dtype=bool)
+    keep_flow = np.zeros(len(cand))
+    if settings.keep_existing and len(network.exchanges):
+        existing = network.exchanges[network.exchanges["status"] == "existing"]
+        key = cand["supply_id"] + "\x00" + cand["demand_id"]
+        ex_key = existing["supply_id"] + "\x00" + existing["demand_id"]
+        quantity = pd.Series(existing["quantity"].to_numpy(dtype=float), index=ex_key.to_numpy())
+        quantity = quantity[~quantity.index.duplicated()]
+        keep = key.isin(set(ex_key)).to_numpy()
+        keep_flow = np.nan_to_num(key.map(quantity).to_numpy(dtype=float))
+    table = pd.DataFrame(
+        {
+            "candidate_id": cand["candidate_id"].to_numpy(dtype=object),
+            "supply_pos": supply_index.get_indexer(cand["supply_id"]),
+            "demand_pos": demand_index.get_indexer(cand["demand_id"]),
+            "max_flow": cand["max_flow"].to_numpy(dtype=float),
+            "demand_units_per_unit": cand["demand_units_per_unit"].to_numpy(dtype=float),
+            "money_per_unit": money,
+            "co2e_t_per_unit": cand["co2e_t_per_unit"].to_numpy(dtype=float),
+            "fixed_cost_per_yr": fixed,
+            "min_flow": settings.min_contract_share * cand["max_flow"].to_numpy(dtype=float),
+            "corridor_pos": corridor_pos,
+            "giver_pos": org_index.get_indexer(cand["supply_organisation"]),
+            "taker_pos": org_index.get_indexer(cand["demand_organisation"]),
+            "giver_per_unit": (
+                terms["avoided_disposal"]
+                + terms["landfill_tax_avoided"]
+                + terms["subsidy"]
+                + terms["treatment"]
+            ).to_numpy()
+            + half_carbon,
+            "taker_per_unit": (terms["avoided_virgin"] + terms["transport"]).to_numpy()
+            + half_carbon,
+            "keep": keep,
+            "keep_flow": keep_flow,
+        }
+    )
+    supply_q = streams["quantity"].reindex(supply_ids).to_numpy(dtype=float)
+    demand_q = streams["quantity"].reindex(demand_ids).to_numpy(dtype=float)
+    coupled = (
+        settings.budget is not None
+        or settings.individual_rationality
+        or settings.min_co2e_t is not None
+    )
+    if settings.decompose and not coupled and len(table):
+        part = _parts(
+            table["supply_pos"].to_numpy(),
+            table["demand_pos"].to_numpy(),
+            len(supply_ids),
+            len(demand_ids),
+            corridor_pos,
+        )
+    else:
+        part = np.zeros(len(table), dtype=np.int64)
+    # batches of whole parts, up to batch_columns flows each (small parts solved together)
+    order = np.argsort(part, kind="stable")
+    part_sorted = part[order]
+    boundaries = (
+        np.flatnonzero(np.r_[True, part_sorted[1:] != part_sorted[:-1]])
+        if len(order)
+        else np.zeros(0, dtype=np.int64)
+    )
+    batches: list[np.ndarray] = []
+    current: list[np.ndarray] = []
+    size = 0
+    for b, start in enumerate(boundaries):
+        stop = boundaries[b + 1] if b + 1 < len(boundaries) else len(order)
+        members = order[start:stop]
+        if size and size + len(members) > settings.batch_columns:
+            batches.append(np.concatenate(current))
+            current, size = [], 0
+        current.append(members)
+        size += len(members)
+    if current:
+        batches.append(np.concatenate(current))
+    t1 = time.perf_counter()
+    flow = np.zeros(len(table))
+    built = np.zeros(len(table), dtype=bool)
+    supply_dual = np.full(len(supply_ids), np.nan)
+    demand_dual = np.full(len(demand_ids), np.nan)
+    build_s = solve_s = dual_s = 0.0
+    status, gap = "optimal", 0.0
+    corridor_built = np.zeros(len(corridor_table), dtype=bool)
+    for members in batches:
+        members = np.sort(members)
+        sub = table.iloc[members].reset_index(drop=True)
+        s_used = np.unique(sub["supply_pos"].to_numpy())
+        d_used = np.unique(sub["demand_pos"].to_numpy())
+        sub["supply_pos"] = np.searchsorted(s_used, sub["supply_pos"].to_numpy())
+        sub["demand_pos"] = np.searchsorted(d_used, sub["demand_pos"].to_numpy())
+        c_used = np.unique(sub["corridor_pos"].to_numpy()[sub["corridor_pos"].to_numpy() >= 0])
+        sub.loc[sub["corridor_pos"] >= 0, "corridor_pos"] = np.searchsorted(
+            c_used, sub.loc[sub["corridor_pos"] >= 0, "corridor_pos"].to_numpy()
+        )
+        tables = DesignTables(
+            candidates=sub,
+            supply_ids=supply_ids[s_used],
+            supply_quantity=supply_q[s_used],
+            demand_ids=demand_ids[d_used],
+            demand_quantity=demand_q[d_used],
+            organisations=orgs,
+            corridors=corridor_table.iloc[c_used][
+                ["corridor_id", "fixed_cost_per_yr", "capacity"]
+            ].reset_index(drop=True),
+        )
+        tb = time.perf_counter()
+        model = build_model(
+            tables,
+            objective=settings.objective,
+            co2_weight=settings.co2_weight,
+            budget=settings.budget,
+            individual_rationality=settings.individual_rationality,
+            min_co2e_t=settings.min_co2e_t,
+        )
+        build_s += time.perf_counter() - tb
+        result = solve_model(
+            model, settings.time_limit_s, settings.mip_gap, settings.threads, settings.seed
+        )
+        solve_s += result.solve_s
+        dual_s += result.dual_s
+        if result.status in ("infeasible", "unbounded"):
+            culprits = diagnose_infeasibility(model)
+            pair = (cand["supply_id"] + " -> " + cand["demand_id"]).set_axis(cand["candidate_id"])
+            culprits["message"] = [
+                f"{m} ({pair[r]})" if r in pair.index else m
+                for m, r in zip(culprits["message"], culprits["ref"], strict=True)
+            ]
+            raise InfeasibleDesign(culprits)
+        if result.status != "optimal":
+            status = result.status
+        gap = max(gap, result.mip_gap)
+        flow[members] = result.x[model.columns("flow")]
+        # a link is built when its switch is on, or (no switch: no fixed cost) when it carries flow
+        built_sub = flow[members] > 1e-9
+        build_cols = model.columns("build")
+        if len(build_cols):
+            switched = pd.Series(result.x[build_cols] > 0.5, index=model.col_ref[build_cols])
+            has_switch = sub["candidate_id"].isin(switched.index).to_numpy()
+            on = sub["candidate_id"].map(switched).fillna(False).to_numpy(dtype=bool)
+            built_sub = np.where(has_switch, on, built_sub)
+        built[members] = built_sub
+        corridor_cols = model.columns("corridor")
+        if len(corridor_cols):
+            corridor_built[c_used] = result.x[corridor_cols] > 0.5
+        supply_rows, demand_rows = model.rows("supply"), model.rows("demand")
+        supply_dual[s_used] = result.row_dual[supply_rows]
+        demand_dual[d_used] = result.row_dual[demand_rows]
+    t2 = time.perf_counter()
+    flows = cand[
+        [
+            "candidate_id",
+            "supply_id",
+            "demand_id",
+            "supply_organisation",
+            "demand_organisation",
+            "kind",
+            "unit",
+            "mode",
+            "route_km",
+        ]
+    ].copy()
+    flows["flow"] = np.where(np.abs(flow) < 1e-9, 0.0, flow)
+    flows["built"] = built
+    per_unit_terms = terms[list(TERMS[:-1])]
+    money_terms = per_unit_terms.mul(flows["flow"].to_numpy(), axis=0)
+    fixed_paid = np.where(built & (corridor_pos < 0), terms["fixed_cost_per_yr"].to_numpy(), 0.0)
+    money_terms["fixed_cost"] = -fixed_paid
+    flows["net_benefit"] = money_terms.sum(axis=1).to_numpy()
+    flows["co2e_t"] = cand["co2e_t_per_unit"].to_numpy(dtype=float) * flows["flow"].to_numpy()
+    objective = money_terms.sum(axis=0)
+    if len(corridor_table):
+        objective["fixed_cost"] -= float(
+            corridor_table["fixed_cost_per_yr"].to_numpy(dtype=float)[corridor_built].sum()
+        )
+    objective.name = "currency_per_yr"
+    giver = table["giver_per_unit"].to_numpy() * flow - fixed_paid / 2
+    taker = table["taker_per_unit"].to_numpy() * flow - fixed_paid / 2
+    participants = (
+        pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "organisation": cand["supply_organisation"].to_numpy(),
+                        "as_giver": giver,
+                        "as_taker": 0.0,
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "organisation": cand["demand_organisation"].to_numpy(),
+                        "as_giver": 0.0,
+                        "as_taker": taker,
+                    }
+                ),
+            ]
+        )
+        .groupby("organisation", sort=True)[["as_giver", "as_taker"]]
+        .sum()
+    )
+    participants["net_benefit"] = participants["as_giver"] + participants["as_taker"]
+    duals = pd.concat(
+        [
+            pd.DataFrame({"group": "supply", "stream_id": supply_ids, "shadow_price": supply_dual}),
+            pd.DataFrame({"group": "demand", "stream_id": demand_ids, "shadow_price": demand_dual}),
+        ],
+        ignore_index=True,
+    )
+    t3 = time.perf_counter()
+    return DesignSolution(
+        flows=flows,
+        objective=objective,
+        participants=participants.reset_index(),
+        duals=duals,
+        status=status,
+        mip_gap=gap,
+        parts=len(batches),
+        timings={
+            "prepare_s": t1 - t0,
+            "build_s": build_s,
+            "solve_s": solve_s,
+            "duals_s": dual_s,
+            "post_s": t3 - t2,
+        },
+        parameters=params,
+    )

@@ -1,0 +1,49 @@
+"""Settings of the network design: objective, policy levers, solver limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DesignSettings"]
+
+
+@dataclass(frozen=True)
+class DesignSettings:
+    """How the network is designed.
+
+    ``objective``: ``cost`` maximises the annual net benefit (currency/yr, carbon valued at
+    the scenario's carbon price), ``co2`` maximises the CO2e avoided (t/yr, money as a tie
+    break), ``weighted`` maximises money + ``co2_weight`` x CO2e. ``min_co2e_t`` adds an
+    epsilon constraint (at least that much CO2e avoided per year). Policy levers left as None
+    take the scenario's parameters: ``carbon_price`` (currency/t CO2e), ``landfill_tax`` and
+    ``subsidy_per_t_diverted`` (currency/t), ``capex_grant_share`` (0..1). ``budget`` caps the
+    annualised fixed cost (currency/yr). ``individual_rationality`` keeps every organisation
+    at least as well off as today. ``min_contract_share`` is the share of a candidate's
+    maximum flow that must be sent once its link is built. ``time_limit_s`` and ``mip_gap``
+    bound each solve; parts of the network with no candidate between them are solved apart.
+    """
+
+    objective: str = "cost"
+    co2_weight: float = 0.0
+    min_co2e_t: float | None = None
+    carbon_price: float | None = None
+    landfill_tax: float | None = None
+    subsidy_per_t_diverted: float | None = None
+    capex_grant_share: float | None = None
+    budget: float | None = None
+    individual_rationality: bool = False
+    min_contract_share: float = 0.0
+    max_km: float | None = None
+    keep_existing: bool = False
+    time_limit_s: float = 120.0
+    mip_gap: float = 1e-4
+    decompose: bool = True
+    batch_columns: int = 4000
+    threads: int = 1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.objective not in ("cost", "co2", "weighted"):
+            raise ValueError(f"objective must be cost, co2 or weighted, not {self.objective!r}")
+        if not 0.0 <= self.min_contract_share <= 1.0:
+            raise ValueError("min_contract_share must lie between 0 and 1")

@@ -1,0 +1,224 @@
+"""Hand-solvable designs: a link that pays, one the fixed cost kills, a shared corridor, a
+policy lever at its break-even price, and infeasible requests named by their culprit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from symbiograph.io import network_from_document
+from symbiograph.match import MatchSettings, find_candidates
+from symbiograph.optimize import DesignSettings, InfeasibleDesign, design_network
+
+KM_PER_DEG = 6371.0088 * 3.141592653589793 / 180.0
+PLAIN = MatchSettings(use_archetypes=False)
+
+
+def _doc(capex_per_km: float = 0.0, cost_per_tkm: float = 0.1, **params: Any) -> dict[str, Any]:
+    """Power station 10 km south of a board plant; 100 kt gypsum offered, 80 kt wanted."""
+    return {
+        "parameters": {"discount_rate": 0.0, "lifetime_years": 20, **params},
+        "resources": [{"id": "g", "name": "Gypsum", "kind": "material", "unit": "t/yr"}],
+        "facilities": [
+            {
+                "id": "power",
+                "name": "Power",
+                "organisation": "P",
+                "nace_code": "35.11",
+                "lat": 55.0,
+                "lon": 11.0,
+            },
+            {
+                "id": "board",
+                "name": "Board",
+                "organisation": "B",
+                "nace_code": "23.62",
+                "lat": 55.0 + 10 / KM_PER_DEG,
+                "lon": 11.0,
+            },
+        ],
+        "streams": [
+            {
+                "id": "s1",
+                "facility_id": "power",
+                "resource_id": "g",
+                "direction": "supply",
+                "quantity": 100_000,
+                "price": 20,
+                "disposal_route": "landfill",
+            },
+            {
+                "id": "d1",
+                "facility_id": "board",
+                "resource_id": "g",
+                "direction": "demand",
+                "quantity": 80_000,
+                "price": 30,
+            },
+        ],
+        "transport_modes": [
+            {
+                "mode": "truck",
+                "cost_per_tkm": cost_per_tkm,
+                "co2e_kg_per_tkm": 0.0,
+                "detour_factor": 1.0,
+                "pipeline_capex_per_km": capex_per_km,
+            }
+        ],
+    }
+
+
+def _solve(
+    doc: dict[str, Any],
+    settings: DesignSettings | None = None,
+    corridors: pd.DataFrame | None = None,
+) -> Any:
+    net = network_from_document(doc)
+    candidates = find_candidates(net, PLAIN).candidates
+    return design_network(net, candidates, settings, corridors)
+
+
+def test_link_pays_off() -> None:
+    # 49 EUR/t x 80,000 t = 3.92 MEUR/yr against 100 kEUR/km x 10 km / 20 yr = 50 kEUR/yr
+    sol = _solve(_doc(capex_per_km=100_000))
+    row = sol.flows.iloc[0]
+    assert row["built"] and row["flow"] == pytest.approx(80_000)
+    assert sol.objective["fixed_cost"] == pytest.approx(-50_000)
+    assert sol.net_benefit == pytest.approx(49 * 80_000 - 50_000)
+    # the supply has 20,000 t left over: one more tonne is worth nothing; one more tonne of
+    # demand is worth its 49 EUR/t margin
+    duals = sol.duals.set_index("stream_id")["shadow_price"]
+    assert duals["s1"] == pytest.approx(0.0, abs=1e-6)
+    assert duals["d1"] == pytest.approx(49.0)
+
+
+def test_fixed_cost_kills_the_link() -> None:
+    # 10 MEUR/km x 10 km / 20 yr = 5 MEUR/yr > 3.92 MEUR/yr of margin
+    sol = _solve(_doc(capex_per_km=10_000_000))
+    assert not sol.flows["built"].any()
+    assert sol.flows["flow"].sum() == 0
+    assert sol.net_benefit == pytest.approx(0.0)
+
+
+def test_landfill_tax_flips_the_decision_at_break_even() -> None:
+    # disposal free today, virgin 10 EUR/t, transport 3 EUR/t.km x 10 km = 30 EUR/t, fixed
+    # 10 kEUR/km x 10 km / 20 yr = 5 kEUR/yr, 1,000 t: build iff 1000 (T - 20) > 5000: T > 25
+    doc = _doc(capex_per_km=10_000, cost_per_tkm=3.0)
+    doc["streams"][0].update(quantity=1000, price=0)
+    doc["streams"][1].update(quantity=1000, price=10)
+    below = _solve(doc, DesignSettings(landfill_tax=24.9))
+    above = _solve(doc, DesignSettings(landfill_tax=25.1))
+    assert not below.flows["built"].any()
+    assert above.flows["built"].all() and above.flows["flow"].iloc[0] == pytest.approx(1000)
+    assert above.net_benefit == pytest.approx(1000 * 5.1 - 5000)
+
+
+def _two_pairs(members: tuple[str, ...]) -> tuple[Any, pd.DataFrame]:
+    doc = _doc(cost_per_tkm=0.0)
+    doc["resources"].append({"id": "h", "name": "Ash", "kind": "material", "unit": "t/yr"})
+    doc["streams"] = [
+        {
+            "id": "s1",
+            "facility_id": "power",
+            "resource_id": "g",
+            "direction": "supply",
+            "quantity": 1000,
+            "price": 5,
+        },
+        {
+            "id": "d1",
+            "facility_id": "board",
+            "resource_id": "g",
+            "direction": "demand",
+            "quantity": 1000,
+            "price": 5,
+        },
+        {
+            "id": "s2",
+            "facility_id": "power",
+            "resource_id": "h",
+            "direction": "supply",
+            "quantity": 1000,
+            "price": 5,
+        },
+        {
+            "id": "d2",
+            "facility_id": "board",
+            "resource_id": "h",
+            "direction": "demand",
+            "quantity": 1000,
+            "price": 5,
+        },
+    ]
+    net = network_from_document(doc)
+    candidates = find_candidates(net, PLAIN).candidates
+    ids = candidates.set_index("supply_id")["candidate_id"]
+    corridor = pd.DataFrame(
+        {
+            "corridor_id": ["conveyor"],
+            "fixed_cost_per_yr": [15_000.0],
+            "capacity": [5000.0],
+            "candidate_ids": [tuple(ids[m] for m in members)],
+        }
+    )
+    keep = candidates[candidates["supply_id"].isin(members)]
+    return (net, keep), corridor
+
+
+def test_shared_corridor_pays_only_when_shared() -> None:
+    # each pair earns 10 EUR/t x 1000 t = 10 kEUR/yr; the corridor costs 15 kEUR/yr
+    (net, both), corridor = _two_pairs(("s1", "s2"))
+    sol = design_network(net, both, corridors=corridor)
+    assert sol.flows["built"].all() and sol.flows["flow"].sum() == pytest.approx(2000)
+    assert sol.net_benefit == pytest.approx(20_000 - 15_000)
+    (net, one), corridor = _two_pairs(("s1",))
+    alone = design_network(net, one, corridors=corridor)
+    assert not alone.flows["built"].any() and alone.net_benefit == pytest.approx(0.0)
+
+
+def test_infeasible_request_names_the_culprit() -> None:
+    doc = _doc()
+    doc["exchanges"] = [
+        {
+            "id": "x1",
+            "supply_id": "s1",
+            "demand_id": "d1",
+            "quantity": 120_000,
+            "status": "existing",
+        }
+    ]
+    doc["streams"][1]["quantity"] = 150_000
+    with pytest.raises(InfeasibleDesign) as info:
+        _solve(doc, DesignSettings(keep_existing=True))
+    culprit = info.value.culprits.iloc[0]
+    assert culprit["group"] == "keep" and culprit["shortfall"] == pytest.approx(20_000)
+    assert "s1 -> d1" in str(info.value)
+    with pytest.raises(InfeasibleDesign, match="CO2e target cannot be reached"):
+        _solve(_doc(), DesignSettings(min_co2e_t=1e9))
+
+
+def test_individual_rationality_keeps_everyone_whole() -> None:
+    # the taker pays transport 0.1 x 10 = 1 EUR/t and gains 30: fine; make the giver lose:
+    # negative disposal price (it sells the gypsum today for 5 EUR/t)
+    doc = _doc()
+    doc["streams"][0]["price"] = -5
+    free = _solve(doc)
+    fair = _solve(doc, DesignSettings(individual_rationality=True))
+    p = free.participants.set_index("organisation")["net_benefit"]
+    assert p["P"] < 0 < p["B"]  # at zero transfer price the giver loses 5 EUR/t
+    assert (fair.participants["net_benefit"] >= -1e-6).all()
+    assert fair.flows["flow"].sum() == pytest.approx(0.0)
+
+
+def test_shadow_prices_without_fixed_costs() -> None:
+    # no binaries: a pure LP. Demand 80 kt binds: one more tonne wanted earns 49 EUR
+    sol = _solve(_doc())
+    duals = sol.duals.set_index("stream_id")["shadow_price"]
+    assert duals["d1"] == pytest.approx(49.0) and duals["s1"] == pytest.approx(0.0, abs=1e-9)
+    # make the supply the scarce side: now one more tonne supplied earns 49 EUR
+    doc = _doc()
+    doc["streams"][0]["quantity"] = 50_000
+    duals = _solve(doc).duals.set_index("stream_id")["shadow_price"]
+    assert duals["s1"] == pytest.approx(49.0) and duals["d1"] == pytest.approx(0.0, abs=1e-9)
