@@ -499,7 +499,11 @@ def build_network(raw: RawScenario) -> Network:
             f"quantity {q[p]:g} is not within quantity_min {qmin[p]:g} .. quantity_max {qmax[p]:g}"
         ),
     )
-    amounts = s_units.map(lambda u: u.split("/")[0] if isinstance(u, str) else "").astype(object)
+    amounts = (
+        s_units.map({u: u.split("/")[0] for u in pd.unique(s_units.dropna()) if isinstance(u, str)})
+        .fillna("")
+        .astype(object)
+    )
     if "price" in s_raw.columns:
         prices, perr = convert_prices(
             s_raw["price"].reset_index(drop=True), amounts, str(params["currency"])

@@ -16,23 +16,38 @@ from symbiograph.model import TABLES, Network, attributes
 __all__ = ["read_csv_folder", "write_csv_folder"]
 
 
-def _read_text_table(path: Path) -> pd.DataFrame:
-    """All cells as strings ("" when empty), header from the first line (pyarrow, multi-threaded)."""
+def _read_text_table(path: Path, numeric: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Read one table with pyarrow (multi-threaded): text columns as strings ("" when
+    empty); ``numeric`` columns parsed as float64 directly when every cell is a plain number
+    (the common case, ten times faster than parsing text), else read as text so validation
+    can name the cell that is wrong."""
     with path.open("r", encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle), [])
     if not header:
         return pd.DataFrame()
-    options = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in header},
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-    )
-    table = pacsv.read_csv(
-        path,
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=options,
-    )
-    return table.to_pandas()
+
+    def read(types: dict[str, pa.DataType]) -> pd.DataFrame:
+        options = pacsv.ConvertOptions(
+            column_types=types,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            null_values=[""],
+        )
+        table = pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=options,
+        )
+        return table.to_pandas()
+
+    text = {name: pa.string() for name in header}
+    fast = {**text, **{name: pa.float64() for name in header if name in numeric}}
+    if fast != text:
+        try:
+            return read(fast)
+        except pa.ArrowInvalid:
+            pass  # some cell is not a plain number: read as text, validation names it
+    return read(text)
 
 
 def read_csv_folder(folder: str | Path) -> RawScenario:
@@ -64,7 +79,8 @@ def read_csv_folder(folder: str | Path) -> RawScenario:
         if not path.exists():
             continue
         try:
-            raw.tables[name] = _read_text_table(path)
+            numeric = frozenset(a.name for a in attributes(name) if a.is_numeric)
+            raw.tables[name] = _read_text_table(path, numeric)
         except (pa.ArrowInvalid, ValueError, UnicodeDecodeError) as err:
             problems.append(Problem(str(path), f"cannot read CSV: {err}"))
             continue
