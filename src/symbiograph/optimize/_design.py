@@ -21,6 +21,11 @@ from symbiograph.optimize._builder import DesignTables, build_model
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
 from symbiograph.optimize._settings import DesignSettings
 from symbiograph.optimize._solve import solve_model
+from symbiograph.optimize._timeslices import (
+    build_timesliced_model,
+    monthly_slices,
+    stream_profiles,
+)
 
 __all__ = ["DesignSolution", "design_network", "policy_parameters", "price_candidates"]
 
@@ -60,6 +65,8 @@ class DesignSolution:
     parts: int
     timings: dict[str, float] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
+    flows_by_slice: pd.DataFrame = field(default_factory=pd.DataFrame)
+    storage: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def net_benefit(self) -> float:
@@ -134,13 +141,16 @@ def design_network(
     candidates: pd.DataFrame,
     settings: DesignSettings | None = None,
     corridors: pd.DataFrame | None = None,
+    stores: pd.DataFrame | None = None,
 ) -> DesignSolution:
     """Choose exchanges, flows and shared infrastructure that maximise the objective.
 
     ``candidates`` is the table from ``symbiograph.match.find_candidates``. ``corridors``
     (optional) lists shared pipeline corridors: corridor_id, fixed_cost_per_yr, capacity,
     and candidate_ids (a tuple of the candidates that may use it, whose own pipeline cost it
-    replaces). Raises InfeasibleDesign naming the culprit constraints when no design exists.
+    replaces). ``stores`` (time-sliced mode) lists storage at demands: store_id, demand_id,
+    capacity (units of the demand), loss_per_slice, efficiency, fixed_cost_per_yr. Raises
+    InfeasibleDesign naming the culprit constraints when no design exists.
     """
     settings = settings or DesignSettings()
     t0 = time.perf_counter()
@@ -220,6 +230,40 @@ def design_network(
     )
     supply_q = streams["quantity"].reindex(supply_ids).to_numpy(dtype=float)
     demand_q = streams["quantity"].reindex(demand_ids).to_numpy(dtype=float)
+    sliced = settings.time_slices == "monthly"
+    slices = monthly_slices()
+    store_table = (
+        stores.reset_index(drop=True)
+        if stores is not None
+        else pd.DataFrame(
+            {
+                "store_id": [],
+                "demand_id": [],
+                "capacity": [],
+                "loss_per_slice": [],
+                "efficiency": [],
+                "fixed_cost_per_yr": [],
+            }
+        )
+    )
+    combined = (
+        len(corridor_table)
+        or settings.budget is not None
+        or settings.individual_rationality
+        or settings.min_co2e_t is not None
+        or keep.any()
+    )
+    if sliced and combined:
+        raise ValueError(
+            "time slices do not yet combine with corridors, budget, individual rationality, "
+            "a CO2e floor or kept exchanges"
+        )
+    if len(store_table) and not sliced:
+        raise ValueError("storage needs time slices (time_slices='monthly')")
+    demand_price = np.nan_to_num(streams["price"].reindex(demand_ids).to_numpy(dtype=float))
+    slice_flows: list[pd.DataFrame] = []
+    storage_rows: list[pd.DataFrame] = []
+    sub_stores = store_table
     coupled = (
         settings.budget is not None
         or settings.individual_rationality
@@ -287,14 +331,32 @@ def design_network(
             ].reset_index(drop=True),
         )
         tb = time.perf_counter()
-        model = build_model(
-            tables,
-            objective=settings.objective,
-            co2_weight=settings.co2_weight,
-            budget=settings.budget,
-            individual_rationality=settings.individual_rationality,
-            min_co2e_t=settings.min_co2e_t,
-        )
+        if sliced:
+            sub_stores = store_table[store_table["demand_id"].isin(demand_ids[d_used])].reset_index(
+                drop=True
+            )
+            sub_stores["demand_pos"] = pd.Index(demand_ids[d_used]).get_indexer(
+                sub_stores["demand_id"]
+            )
+            model = build_timesliced_model(
+                tables,
+                slices,
+                stream_profiles(network, supply_ids[s_used], slices),
+                stream_profiles(network, demand_ids[d_used], slices),
+                sub_stores,
+                demand_price[d_used],
+                objective=settings.objective,
+                co2_weight=settings.co2_weight,
+            )
+        else:
+            model = build_model(
+                tables,
+                objective=settings.objective,
+                co2_weight=settings.co2_weight,
+                budget=settings.budget,
+                individual_rationality=settings.individual_rationality,
+                min_co2e_t=settings.min_co2e_t,
+            )
         build_s += time.perf_counter() - tb
         result = solve_model(
             model, settings.time_limit_s, settings.mip_gap, settings.threads, settings.seed
@@ -312,7 +374,40 @@ def design_network(
         if result.status != "optimal":
             status = result.status
         gap = max(gap, result.mip_gap)
-        flow[members] = result.x[model.columns("flow")]
+        if sliced:
+            t = len(slices)
+            per_slice = result.x[model.columns("flow")].reshape(len(sub), t)
+            flow[members] = per_slice.sum(axis=1)
+            slice_flows.append(
+                pd.DataFrame(
+                    {
+                        "candidate_id": np.repeat(sub["candidate_id"].to_numpy(dtype=object), t),
+                        "slice": np.tile(np.array(slices.names, dtype=object), len(sub)),
+                        "flow": per_slice.ravel(),
+                    }
+                )
+            )
+            if len(sub_stores):
+                k = len(sub_stores)
+                storage_rows.append(
+                    pd.DataFrame(
+                        {
+                            "store_id": np.repeat(sub_stores["store_id"].to_numpy(dtype=object), t),
+                            "slice": np.tile(np.array(slices.names, dtype=object), k),
+                            "charge": result.x[model.columns("charge")],
+                            "discharge": result.x[model.columns("discharge")],
+                            "level": result.x[model.columns("level")],
+                            "demand_id": np.repeat(
+                                sub_stores["demand_id"].to_numpy(dtype=object), t
+                            ),
+                            "price": np.repeat(
+                                demand_price[d_used][sub_stores["demand_pos"].to_numpy()], t
+                            ),
+                        }
+                    )
+                )
+        else:
+            flow[members] = result.x[model.columns("flow")]
         # a link is built when its switch is on, or (no switch: no fixed cost) when it carries flow
         built_sub = flow[members] > 1e-9
         build_cols = model.columns("build")
@@ -326,8 +421,13 @@ def design_network(
         if len(corridor_cols):
             corridor_built[c_used] = result.x[corridor_cols] > 0.5
         supply_rows, demand_rows = model.rows("supply"), model.rows("demand")
-        supply_dual[s_used] = result.row_dual[supply_rows]
-        demand_dual[d_used] = result.row_dual[demand_rows]
+        if sliced:  # the value of one more unit over the year, spread like the stream
+            t = len(slices)
+            supply_dual[s_used] = result.row_dual[supply_rows].reshape(-1, t).max(axis=1)
+            demand_dual[d_used] = result.row_dual[demand_rows].reshape(-1, t).max(axis=1)
+        else:
+            supply_dual[s_used] = result.row_dual[supply_rows]
+            demand_dual[d_used] = result.row_dual[demand_rows]
     t2 = time.perf_counter()
     flows = cand[
         [
@@ -355,6 +455,18 @@ def design_network(
         objective["fixed_cost"] -= float(
             corridor_table["fixed_cost_per_yr"].to_numpy(dtype=float)[corridor_built].sum()
         )
+    storage = pd.concat(storage_rows, ignore_index=True) if storage_rows else pd.DataFrame()
+    store_value = pd.Series(dtype=float)
+    if len(storage):
+        # heat charged is not used now and what is discharged serves later: the difference
+        # (losses) is bought as virgin input after all
+        storage["value"] = storage["price"] * (storage["discharge"] - storage["charge"])
+        objective["storage_losses"] = float(storage["value"].sum())
+        owner = streams["facility_id"].reindex(storage["demand_id"]).to_numpy()
+        organisation = network.facilities.set_index("id")["organisation"].reindex(owner).to_numpy()
+        store_value = (
+            pd.Series(storage["value"].to_numpy(), index=organisation).groupby(level=0).sum()
+        )
     objective.name = "currency_per_yr"
     giver = table["giver_per_unit"].to_numpy() * flow - fixed_paid / 2
     taker = table["taker_per_unit"].to_numpy() * flow - fixed_paid / 2
@@ -380,6 +492,8 @@ def design_network(
         .groupby("organisation", sort=True)[["as_giver", "as_taker"]]
         .sum()
     )
+    if len(store_value):
+        participants["as_taker"] = participants["as_taker"].add(store_value, fill_value=0.0)
     participants["net_benefit"] = participants["as_giver"] + participants["as_taker"]
     duals = pd.concat(
         [
@@ -405,4 +519,6 @@ def design_network(
             "post_s": t3 - t2,
         },
         parameters=params,
+        flows_by_slice=pd.concat(slice_flows, ignore_index=True) if slice_flows else pd.DataFrame(),
+        storage=storage,
     )

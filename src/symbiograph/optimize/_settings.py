@@ -21,6 +21,8 @@ class DesignSettings:
     at least as well off as today. ``min_contract_share`` is the share of a candidate's
     maximum flow that must be sent once its link is built. ``time_limit_s`` and ``mip_gap``
     bound each solve; parts of the network with no candidate between them are solved apart.
+    ``time_slices`` = ``monthly`` solves twelve months at once, with seasonal supplies and
+    demands and storage that shifts a surplus between months.
     """
 
     objective: str = "cost"
@@ -37,6 +39,7 @@ class DesignSettings:
     keep_existing: bool = False
     time_limit_s: float = 120.0
     mip_gap: float = 1e-4
+    time_slices: str = "none"
     decompose: bool = True
     batch_columns: int = 4000
     threads: int = 1
@@ -45,5 +48,7 @@ class DesignSettings:
     def __post_init__(self) -> None:
         if self.objective not in ("cost", "co2", "weighted"):
             raise ValueError(f"objective must be cost, co2 or weighted, not {self.objective!r}")
+        if self.time_slices not in ("none", "monthly"):
+            raise ValueError(f"time_slices must be none or monthly, not {self.time_slices!r}")
         if not 0.0 <= self.min_contract_share <= 1.0:
             raise ValueError("min_contract_share must lie between 0 and 1")
