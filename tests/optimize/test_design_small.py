@@ -222,3 +222,18 @@ def test_shadow_prices_without_fixed_costs() -> None:
     doc["streams"][0]["quantity"] = 50_000
     duals = _solve(doc).duals.set_index("stream_id")["shadow_price"]
     assert duals["s1"] == pytest.approx(49.0) and duals["d1"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_pareto_front_runs_from_money_best_to_co2_best() -> None:
+    from symbiograph.datasets import kalundborg
+    from symbiograph.optimize import pareto_front
+
+    network = kalundborg()
+    candidates = find_candidates(network).candidates
+    front = pareto_front(network, candidates, points=5)
+    assert len(front) == 5 and (front["status"] == "optimal").all()
+    # along the front CO2e rises and money falls (each point maximises money at its epsilon)
+    assert (front["co2e_avoided_t"].diff().dropna() >= -1e-6).all()
+    assert (front["net_benefit"].diff().dropna() <= 1e-3).all()
+    assert front["co2e_avoided_t"].iloc[-1] >= front["co2e_avoided_t"].iloc[0]
+    assert not front["dominated"].any()

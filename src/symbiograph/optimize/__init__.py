@@ -9,8 +9,10 @@ from symbiograph.optimize._design import (
     price_candidates,
 )
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
+from symbiograph.optimize._pareto import pareto_front
 from symbiograph.optimize._settings import DesignSettings
 from symbiograph.optimize._solve import SolveResult, solve_model
+from symbiograph.optimize._timeslices import TimeSlices, monthly_slices, stream_profiles
 
 __all__ = [
     "DesignModel",
@@ -19,10 +21,14 @@ __all__ = [
     "DesignTables",
     "InfeasibleDesign",
     "SolveResult",
+    "TimeSlices",
     "build_model",
     "design_network",
     "diagnose_infeasibility",
+    "monthly_slices",
+    "pareto_front",
     "policy_parameters",
     "price_candidates",
     "solve_model",
+    "stream_profiles",
 ]
