@@ -5,6 +5,7 @@ quantities per resource kind in t/yr, MWh/yr, m3/yr); ``write_network_report`` w
 self-contained HTML page with a map and a Sankey of the exchanges.
 """
 
+from symbiograph.report._design import design_network_view, pareto_figure, write_design_report
 from symbiograph.report._figures import KIND_COLOURS, exchange_map, exchange_sankey
 from symbiograph.report._html import (
     render_network_report,
@@ -21,14 +22,17 @@ from symbiograph.report._summary import (
 
 __all__ = [
     "KIND_COLOURS",
+    "design_network_view",
     "exchange_flows",
     "exchange_map",
     "exchange_sankey",
     "facility_table",
     "network_summary",
+    "pareto_figure",
     "quantity_label",
     "render_network_report",
     "summary_tables",
+    "write_design_report",
     "write_network_report",
     "write_summary_json",
 ]
