@@ -352,7 +352,8 @@ def demo(
         typer.Option(help="Database URL [default: sqlite:///OUT/symbiograph.db, made afresh]"),
     ] = None,
 ) -> None:
-    """Run the Kalundborg example end to end: store, reload, summarise, report."""
+    """Run the Kalundborg example end to end: store, reload, summarise, report, match the
+    supplies and demands, design the network and report the design."""
     from symbiograph.datasets import kalundborg
     from symbiograph.report import write_network_report, write_summary_json
     from symbiograph.store import NetworkNotFoundError, Store
@@ -391,6 +392,34 @@ def demo(
     size_mb = report_path.stat().st_size / 1e6
     console.print(Text(f"report:  {report_path} ({size_mb:.1f} MB, opens offline)"))
     console.print(Text(f"summary: {summary_path}"))
+    from symbiograph.match import find_candidates, rediscovery
+    from symbiograph.optimize import design_network, pareto_front
+    from symbiograph.report import write_design_report
+
+    documented = stored.exchanges
+    with _step(console, "matched the facilities' supplies and demands"):
+        matched = find_candidates(stored)
+        matched.candidates.to_csv(out / "candidates.csv", index=False)
+    found = rediscovery(matched.candidates, documented)
+    console.print(
+        Text(
+            f"  {len(matched.candidates)} candidates; {found.recall:.0%} of the "
+            f"{len(documented)} documented exchanges found, {found.top3_recall:.0%} in the top 3 "
+            "of their supply"
+        )
+    )
+    with _step(console, "designed the network (MILP, HiGHS) and traced the money-CO2e front"):
+        solution = design_network(stored, matched.candidates)
+        front = pareto_front(stored, matched.candidates, points=5)
+        paths = write_design_report(stored, solution, out / "design", pareto=front)
+    currency = stored.parameters.get("currency", "EUR")
+    console.print(
+        Text(
+            f"  {int(solution.flows['built'].sum())} exchanges built; net benefit "
+            f"{solution.net_benefit:,.0f} {currency}/yr; {solution.co2e_avoided_t:,.0f} t CO2e/yr"
+        )
+    )
+    console.print(Text(f"design:  {paths['report']}"))
 
 
 @app.command()
@@ -509,3 +538,91 @@ def explain(
         console.print(Text(f"not a candidate: rule '{first['rule']}' fails ({first['detail']})"))
         raise typer.Exit(1)
     console.print("[green]✓[/] a candidate")
+
+
+class Objective(StrEnum):
+    """What ``optimize`` maximises."""
+
+    cost = "cost"
+    co2 = "co2"
+    weighted = "weighted"
+
+
+class Slices(StrEnum):
+    """Time resolution of ``optimize``."""
+
+    none = "none"
+    monthly = "monthly"
+
+
+@app.command()
+def optimize(
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the tables and report")] = Path(
+        "out/design"
+    ),
+    objective: Annotated[Objective, typer.Option(help="What to maximise")] = Objective.cost,
+    co2_weight: Annotated[
+        float, typer.Option(help="Currency per t CO2e for --objective weighted")
+    ] = 0.0,
+    carbon_price: Annotated[
+        float | None, typer.Option(help="Carbon price, currency per t CO2e")
+    ] = None,
+    landfill_tax: Annotated[float | None, typer.Option(help="Landfill tax, currency per t")] = None,
+    time_slices: Annotated[Slices, typer.Option(help="none or monthly")] = Slices.none,
+    pareto: Annotated[
+        int, typer.Option(help="Also trace the money-CO2e Pareto front with N points")
+    ] = 0,
+    max_km: Annotated[
+        float | None, typer.Option("--max-km", help="Cap transport distances (km)")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds per solve")] = 120.0,
+    mip_gap: Annotated[float, typer.Option(help="Relative MIP gap to stop at")] = 1e-4,
+) -> None:
+    """Design the network: which exchanges to build and how much to send, by MILP (HiGHS)."""
+    from symbiograph.match import MatchSettings, find_candidates
+    from symbiograph.optimize import (
+        DesignSettings,
+        InfeasibleDesign,
+        design_network,
+        pareto_front,
+    )
+    from symbiograph.report import write_design_report
+
+    network = _network_from(file, dataset)
+    if carbon_price is not None:
+        network.parameters["carbon_price"] = carbon_price
+    if landfill_tax is not None:
+        network.parameters["landfill_tax"] = landfill_tax
+    console = _console()
+    with _step(console, "matched supplies and demands"):
+        candidates = find_candidates(network, MatchSettings(max_km=max_km)).candidates
+    settings = DesignSettings(
+        objective=objective.value,
+        co2_weight=co2_weight,
+        time_slices=time_slices.value,
+        time_limit_s=time_limit,
+        mip_gap=mip_gap,
+    )
+    try:
+        with _step(console, f"designed the network from {len(candidates):,} candidates"):
+            solution = design_network(network, candidates, settings)
+    except InfeasibleDesign as err:
+        _fail(str(err), EXIT_INVALID)
+    front = None
+    if pareto:
+        with _step(console, f"traced the Pareto front ({pareto} points)"):
+            front = pareto_front(network, candidates, points=pareto, settings=settings)
+    paths = write_design_report(
+        network, solution, out, pareto=front, objective_name=objective.value
+    )
+    currency = network.parameters.get("currency", "EUR")
+    console.print(
+        f"[green]✓[/] {int(solution.flows['built'].sum())} exchanges built · net benefit "
+        f"{solution.net_benefit:,.0f} {currency}/yr · {solution.co2e_avoided_t:,.0f} t CO2e/yr "
+        f"avoided · status {solution.status}, gap {solution.mip_gap:.2%}"
+    )
+    console.print(Text(f"report: {paths['report']}"))

@@ -237,3 +237,24 @@ def test_pareto_front_runs_from_money_best_to_co2_best() -> None:
     assert (front["net_benefit"].diff().dropna() <= 1e-3).all()
     assert front["co2e_avoided_t"].iloc[-1] >= front["co2e_avoided_t"].iloc[0]
     assert not front["dominated"].any()
+
+
+def test_optimize_cli_writes_tables_and_report(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from symbiograph.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["optimize", "--dataset", "kalundborg", "--out", str(tmp_path), "--pareto", "3", "--carbon-price", "80"],
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("flows.csv", "objective.csv", "participants.csv", "duals.csv", "pareto.csv", "summary.json", "report.html"):
+        assert (tmp_path / name).is_file(), name
+    flows = pd.read_csv(tmp_path / "flows.csv")
+    objective = pd.read_csv(tmp_path / "objective.csv")
+    # every figure in the report is reproducible from its own tables
+    assert flows["net_benefit"].sum() == pytest.approx(objective["value"].sum(), rel=1e-9)
+    html = (tmp_path / "report.html").read_text()
+    assert "Chosen exchanges" in html and "Pareto" in html
+    assert "https://cdn" not in html

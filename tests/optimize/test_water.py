@@ -136,7 +136,9 @@ def test_regeneration_recycling_to_5_ppm_leaves_only_op1_on_freshwater() -> None
     (9000 - 20 x 100) g/h / (100 - 5) ppm = 73.7 t/h (the cascade at the 100 ppm pinch)."""
     free = design_water_network(WANG_SMITH_1, regeneration=WaterRegeneration(outlet_ppm=5.0))
     assert free.freshwater_t_per_h == pytest.approx(20.0, rel=1e-6)
-    assert free.totals["contaminant_removed_kg_per_h"] == pytest.approx(41.0 - 16.0, rel=1e-6)
+    removed = free.totals["contaminant_removed_kg_per_h"]
+    to_wastewater = free.totals["contaminant_to_wastewater_kg_per_h"]
+    assert removed + to_wastewater == pytest.approx(41.0, rel=1e-6)  # 41 kg/h picked up
     assert_feasible(free, WANG_SMITH_1)
     priced = design_water_network(
         WANG_SMITH_1, regeneration=WaterRegeneration(outlet_ppm=5.0, relative_cost=0.5)
@@ -267,7 +269,7 @@ def operation_sets(draw: st.DrawFn) -> tuple[pd.DataFrame, float]:
     one to three plants; freshwater at 0 ppm or a little above."""
     n = draw(st.integers(1, 7))
     freshwater_ppm = draw(st.sampled_from([0.0, 0.0, 2.5, 10.0]))
-    ppm = st.floats(0.0, 400.0, allow_nan=False)
+    ppm = st.floats(0.0, 400.0, allow_nan=False).map(lambda v: round(v, 1))
     rows = []
     for k in range(n):
         cin = freshwater_ppm + draw(st.one_of(st.just(0.0), ppm))
@@ -277,7 +279,7 @@ def operation_sets(draw: st.DrawFn) -> tuple[pd.DataFrame, float]:
                 "plant": draw(st.sampled_from(["A", "B", "C"])),
                 "load_kg_per_h": draw(st.floats(0.01, 50.0)),
                 "cin_max_ppm": cin,
-                "cout_max_ppm": cin + draw(st.floats(1.0, 1000.0)),
+                "cout_max_ppm": cin + round(draw(st.floats(1.0, 1000.0)), 1),
             }
         )
     return pd.DataFrame(rows), freshwater_ppm
@@ -306,22 +308,25 @@ def test_property_reuse_meets_the_pinch_target(case: tuple[pd.DataFrame, float])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     operation_sets(),
-    st.floats(0.0, 50.0, allow_nan=False),
+    st.floats(0.0, 50.0, allow_nan=False).map(lambda v: round(v, 1)),
     st.floats(0.0, 200.0, allow_nan=False),
 )
 def test_property_regeneration_meets_the_two_source_cascade(
     case: tuple[pd.DataFrame, float], regenerated_ppm: float, capacity: float
 ) -> None:
-    """With up to R t/h regenerated to Co, the freshwater equals the cascade with a second
-    source of R t/h at Co, lies between the reuse-only target less R and that target."""
+    """With up to R t/h regenerated to Co (at or above the freshwater concentration), the
+    freshwater equals the cascade with a second source of R t/h at Co and lies between the
+    reuse-only target less R and that target; regeneration never costs freshwater."""
     ops, freshwater_ppm = case
     target, _ = pinch_cascade(ops, freshwater_ppm)
     regeneration = WaterRegeneration(outlet_ppm=regenerated_ppm, capacity_t_per_h=capacity)
     solution = design_water_network(ops, freshwater_ppm=freshwater_ppm, regeneration=regeneration)
     tol = 1e-6 * max(1.0, target)
-    assert target - capacity - tol <= solution.freshwater_t_per_h <= target + tol
+    assert solution.freshwater_t_per_h <= target + tol
     assert solution.regenerated_t_per_h <= capacity + tol
     if regenerated_ppm >= freshwater_ppm:
+        # regenerated water no cleaner than freshwater saves at most its own flow
+        assert solution.freshwater_t_per_h >= target - capacity - tol
         with_regeneration, _ = pinch_cascade(ops, freshwater_ppm, capacity, regenerated_ppm)
         assert solution.freshwater_t_per_h == pytest.approx(
             max(with_regeneration, 0.0), rel=1e-6, abs=1e-6
