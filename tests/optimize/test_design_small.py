@@ -257,4 +257,4 @@ def test_optimize_cli_writes_tables_and_report(tmp_path: Any) -> None:
     assert flows["net_benefit"].sum() == pytest.approx(objective["value"].sum(), rel=1e-9)
     html = (tmp_path / "report.html").read_text()
     assert "Chosen exchanges" in html and "Pareto" in html
-    assert "https://cdn" not in html
+    assert "<script src" not in html and "<link" not in html  # nothing fetched at view time
