@@ -13,8 +13,17 @@ from symbiograph.optimize._pareto import pareto_front
 from symbiograph.optimize._settings import DesignSettings
 from symbiograph.optimize._solve import SolveResult, solve_model
 from symbiograph.optimize._timeslices import TimeSlices, monthly_slices, stream_profiles
+from symbiograph.optimize._water import (
+    HOURS_PER_YEAR,
+    WaterRegeneration,
+    WaterSolution,
+    design_water_network,
+    t_per_h_to_m3_per_yr,
+    water_operations,
+)
 
 __all__ = [
+    "HOURS_PER_YEAR",
     "DesignModel",
     "DesignSettings",
     "DesignSolution",
@@ -22,8 +31,11 @@ __all__ = [
     "InfeasibleDesign",
     "SolveResult",
     "TimeSlices",
+    "WaterRegeneration",
+    "WaterSolution",
     "build_model",
     "design_network",
+    "design_water_network",
     "diagnose_infeasibility",
     "monthly_slices",
     "pareto_front",
@@ -31,4 +43,6 @@ __all__ = [
     "price_candidates",
     "solve_model",
     "stream_profiles",
+    "t_per_h_to_m3_per_yr",
+    "water_operations",
 ]
