@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ["benchmarks.bench_io", "benchmarks.bench_match"]
+BENCHMARKS = ["benchmarks.bench_io", "benchmarks.bench_match", "benchmarks.bench_design"]
 
 
 def main() -> None:
