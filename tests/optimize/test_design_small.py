@@ -246,10 +246,28 @@ def test_optimize_cli_writes_tables_and_report(tmp_path: Any) -> None:
 
     result = CliRunner().invoke(
         app,
-        ["optimize", "--dataset", "kalundborg", "--out", str(tmp_path), "--pareto", "3", "--carbon-price", "80"],
+        [
+            "optimize",
+            "--dataset",
+            "kalundborg",
+            "--out",
+            str(tmp_path),
+            "--pareto",
+            "3",
+            "--carbon-price",
+            "80",
+        ],
     )
     assert result.exit_code == 0, result.output
-    for name in ("flows.csv", "objective.csv", "participants.csv", "duals.csv", "pareto.csv", "summary.json", "report.html"):
+    for name in (
+        "flows.csv",
+        "objective.csv",
+        "participants.csv",
+        "duals.csv",
+        "pareto.csv",
+        "summary.json",
+        "report.html",
+    ):
         assert (tmp_path / name).is_file(), name
     flows = pd.read_csv(tmp_path / "flows.csv")
     objective = pd.read_csv(tmp_path / "objective.csv")
@@ -258,3 +276,64 @@ def test_optimize_cli_writes_tables_and_report(tmp_path: Any) -> None:
     html = (tmp_path / "report.html").read_text()
     assert "Chosen exchanges" in html and "Pareto" in html
     assert "<script src" not in html and "<link" not in html  # nothing fetched at view time
+
+
+def test_blending_lets_an_off_spec_supply_in_with_a_better_one() -> None:
+    # demand needs purity >= 90; supply A has 95 (100 t), supply B 80 (100 t); 150 t wanted.
+    # Alone only A qualifies (100 t). Blended: (95 x 100 + 80 b) / (100 + b) >= 90 -> b <= 50
+    doc = _doc()
+    doc["facilities"].append(
+        {
+            "id": "mine",
+            "name": "Mine",
+            "organisation": "M",
+            "nace_code": "08.11",
+            "lat": 55.0,
+            "lon": 11.01,
+        }
+    )
+    doc["streams"] = [
+        {
+            "id": "a",
+            "facility_id": "power",
+            "resource_id": "g",
+            "direction": "supply",
+            "quantity": 100,
+            "price": 20,
+            "quality": {"purity_pct": 95},
+        },
+        {
+            "id": "b",
+            "facility_id": "mine",
+            "resource_id": "g",
+            "direction": "supply",
+            "quantity": 100,
+            "price": 20,
+            "quality": {"purity_pct": 80},
+        },
+        {
+            "id": "d1",
+            "facility_id": "board",
+            "resource_id": "g",
+            "direction": "demand",
+            "quantity": 150,
+            "price": 30,
+            "quality": {"purity_pct": [90, None]},
+        },
+    ]
+    net = network_from_document(doc)
+    strict = find_candidates(net, PLAIN).candidates
+    assert list(strict["supply_id"]) == ["a"]
+    blend = find_candidates(
+        net, MatchSettings(use_archetypes=False, allow_blending=True)
+    ).candidates
+    assert dict(zip(blend["supply_id"], blend["needs_blend"], strict=True)) == {
+        "a": False,
+        "b": True,
+    }
+    assert "only in a blend" in blend.set_index("supply_id").loc["b", "explanation"]
+    sol = design_network(net, blend)
+    flows = sol.flows.set_index("supply_id")["flow"]
+    assert flows["a"] == pytest.approx(100) and flows["b"] == pytest.approx(50)
+    received = (95 * flows["a"] + 80 * flows["b"]) / (flows["a"] + flows["b"])
+    assert received == pytest.approx(90)

@@ -65,6 +65,7 @@ CANDIDATE_COLUMNS = [
     "score",
     "rank_in_supply",
     "quality_unverified",
+    "needs_blend",
     "explanation",
 ]
 
@@ -409,6 +410,7 @@ def _evaluate(
         ctx.fixes,
         int(ctx.attributes.get_loc("temperature_C")),
         settings.heat_loss_C_per_km,
+        blendable=settings.allow_blending,
     )
     failed = np.full(n, -1, dtype=np.int64)
     failed[q["pair"].to_numpy()] = q["failed"].to_numpy()
@@ -427,6 +429,9 @@ def _evaluate(
     unverified[q["pair"].to_numpy()] = q["unverified"].to_numpy()
     table["bridged"] = bridged
     table["quality_unverified"] = unverified
+    needs_blend = np.zeros(n, dtype=bool)
+    needs_blend[q["pair"].to_numpy()] = q["needs_blend"].to_numpy()
+    table["needs_blend"] = needs_blend
     ratio = links["substitution_ratio"].to_numpy(dtype=float)
     table["supply_price"] = _take(st, "price", s)
     table["demand_price"] = _take(st, "price", d)
@@ -482,6 +487,7 @@ def _explanations(table: pd.DataFrame) -> pd.Series:
     via = np.where(
         treated, via + "; after " + table["pretreatment"].astype(str).to_numpy(dtype=object), via
     )
+    via = np.where(table["needs_blend"].to_numpy(dtype=bool), via + "; only in a blend", via)
     head = (
         table["_supply_name"].to_numpy(dtype=object)
         + " from "

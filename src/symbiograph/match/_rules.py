@@ -88,6 +88,7 @@ def quality_check(
     fixes: pd.DataFrame,
     heat_attribute: int,
     heat_loss_C_per_km: float,
+    blendable: bool = False,
 ) -> pd.DataFrame:
     """Check every pair's quality; returns per pair the failure, bridging and notes.
 
@@ -97,8 +98,10 @@ def quality_check(
     max. ``requirements``: link, attribute, min, max (what the by-product must meet).
     ``fixes``: link, attribute (what the link's pre-treatment brings into range). Heat cools
     by ``heat_loss_C_per_km`` on the way, and a hotter supply may serve a cooler demand, never
-    the other way round. Returns pair, failed (attribute code or -1), heat_uphill, bridged,
-    unverified.
+    the other way round. With ``blendable``, a supply outside a demand's accepted range (not
+    heat, not an archetype requirement) is kept and marked ``needs_blend``: the design must
+    then mix it with better supplies so the flow-weighted blend is in range. Returns pair,
+    failed (attribute code or -1), heat_uphill, bridged, unverified, needs_blend.
     """
     n = len(pairs)
     result = pd.DataFrame(
@@ -108,6 +111,7 @@ def quality_check(
             "heat_uphill": np.zeros(n, dtype=bool),
             "bridged": np.zeros(n, dtype=bool),
             "unverified": np.zeros(n, dtype=bool),
+            "needs_blend": np.zeros(n, dtype=bool),
         }
     )
     if n == 0:
@@ -115,9 +119,9 @@ def quality_check(
     base = pairs[["pair", "s", "d", "link", "is_energy", "route_km"]]
     checks = []
     if len(demand_ranges):
-        checks.append(base.merge(demand_ranges, on="d"))
+        checks.append(base.merge(demand_ranges, on="d").assign(from_demand=True))
     if len(requirements):
-        checks.append(base.merge(requirements, on="link"))
+        checks.append(base.merge(requirements, on="link").assign(from_demand=False))
     if not checks:
         return result
     allc = pd.concat(checks, ignore_index=True)
@@ -143,6 +147,10 @@ def quality_check(
         fixed = np.zeros(len(allc), dtype=bool)
     bridged = bad & fixed & ~uphill
     fail = bad & ~bridged
+    blend = np.zeros(len(allc), dtype=bool)
+    if blendable:
+        blend = fail & allc["from_demand"].to_numpy(dtype=bool) & ~is_heat
+        fail = fail & ~blend
     pair = allc["pair"].to_numpy()
     positions = pd.Index(result["pair"]).get_indexer(pair)
     failed = result["failed"].to_numpy().copy()
@@ -152,7 +160,13 @@ def quality_check(
         order = fail_rows[::-1]
         failed[positions[order]] = attr[order]
     result["failed"] = failed
-    for name, flags in (("heat_uphill", uphill), ("bridged", bridged), ("unverified", missing)):
+    flagged = (
+        ("heat_uphill", uphill),
+        ("bridged", bridged),
+        ("unverified", missing),
+        ("needs_blend", blend),
+    )
+    for name, flags in flagged:
         hit = np.zeros(n, dtype=bool)
         hit[positions[flags]] = True
         result[name] = hit

@@ -43,7 +43,9 @@ class MatchSettings:
     ``heat_loss_share_per_km`` of its energy per km of pipe. ``top`` keeps the best N
     candidates per supply. Resources with neither an EWC nor a CPA code get one proposed
     from their name and description (``infer_codes``) when the text classifier is at least
-    ``min_text_confidence`` sure (cosine similarity, 0..1).
+    ``min_text_confidence`` sure (cosine similarity, 0..1). With ``allow_blending`` a supply
+    outside a demand's accepted range is kept as a candidate that may only arrive blended
+    with better supplies (``needs_blend``); the design then enforces the blend.
     """
 
     max_km: float | None = None
@@ -55,6 +57,7 @@ class MatchSettings:
     allow_same_facility: bool = False
     top: int | None = None
     use_archetypes: bool = True
+    allow_blending: bool = False
     infer_codes: bool = True
     min_text_confidence: float = 0.3
 

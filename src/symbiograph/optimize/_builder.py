@@ -6,8 +6,9 @@ one per candidate whose link has a fixed cost or a minimum contract volume) and 
 is at most its quantity), ``demand`` (what a demand receives, in its own units, is at most
 its quantity), ``link`` / ``contract`` (flow only on a built link, and at least the minimum
 contract once built), ``corridor_link`` / ``corridor_capacity``, ``budget``,
-``individual_rationality`` (per organisation), ``co2_floor`` and ``keep`` (existing
-exchanges that must stay). Every row and column has a group and the id it stands for, so
+``individual_rationality`` (per organisation), ``co2_floor``, ``keep`` (existing
+exchanges that must stay) and ``blend`` (the flow-weighted quality a demand receives stays
+in its accepted range, linear because supply qualities are data). Every row and column has a group and the id it stands for, so
 results and diagnostics speak of the network, not of matrix indices.
 """
 
@@ -41,6 +42,14 @@ class DesignTables:
         default_factory=lambda: pd.DataFrame(
             {"corridor_id": [], "fixed_cost_per_yr": [], "capacity": []}
         )
+    )
+    #: blend rows (row, ref, lower, upper) and their terms (row, candidate_pos, coef): the
+    #: flow-weighted quality a demand receives stays inside its accepted range
+    blend_rows: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"row": [], "ref": [], "lower": [], "upper": []})
+    )
+    blend_terms: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"row": [], "candidate_pos": [], "coef": []})
     )
 
 
@@ -257,6 +266,16 @@ def build_model(
             np.array([np.inf]),
             "co2_floor",
             np.array(["co2e_avoided"], dtype=object),
+        )
+    if len(tables.blend_rows):
+        block(
+            tables.blend_terms["row"].to_numpy(dtype=np.int64),
+            tables.blend_terms["candidate_pos"].to_numpy(dtype=np.int64),
+            tables.blend_terms["coef"].to_numpy(dtype=float),
+            tables.blend_rows["lower"].to_numpy(dtype=float),
+            tables.blend_rows["upper"].to_numpy(dtype=float),
+            "blend",
+            tables.blend_rows["ref"].to_numpy(dtype=object),
         )
     keep = c["keep"].to_numpy(dtype=bool)
     if keep.any():

@@ -27,7 +27,13 @@ from symbiograph.optimize._timeslices import (
     stream_profiles,
 )
 
-__all__ = ["DesignSolution", "design_network", "policy_parameters", "price_candidates"]
+__all__ = [
+    "DesignSolution",
+    "blend_constraints",
+    "design_network",
+    "policy_parameters",
+    "price_candidates",
+]
 
 #: The money terms of the objective, per candidate and year.
 TERMS = (
@@ -116,6 +122,57 @@ def price_candidates(candidates: pd.DataFrame, params: dict[str, Any]) -> pd.Dat
         1.0 - float(params.get("capex_grant_share", 0.0))
     )
     return terms
+
+
+def blend_constraints(
+    network: Network, candidates: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Blend rows for every demand that receives a candidate marked ``needs_blend``.
+
+    For an accepted range [lo, hi] of attribute a at demand d, with supply values v_c:
+    sum_c (v_c - hi) r_c x_c <= 0 and sum_c (v_c - lo) r_c x_c >= 0 (r_c = demand units per
+    unit sent). A supply without a measured value counts as in range (coefficient 0).
+    """
+    empty_rows = pd.DataFrame({"row": [], "ref": [], "lower": [], "upper": []})
+    empty_terms = pd.DataFrame({"row": [], "candidate_pos": [], "coef": []})
+    if "needs_blend" not in candidates.columns or not candidates["needs_blend"].any():
+        return empty_rows, empty_terms
+    demands = set(candidates.loc[candidates["needs_blend"].astype(bool), "demand_id"])
+    sq = network.stream_quality
+    ranges = sq[sq["stream_id"].isin(demands) & (sq["min"].notna() | sq["max"].notna())]
+    value = sq["value"].where(sq["value"].notna(), (sq["min"] + sq["max"]) / 2)
+    supply_value = pd.Series(
+        value.to_numpy(dtype=float),
+        index=pd.MultiIndex.from_arrays([sq["stream_id"], sq["attribute"]]),
+    )
+    supply_value = supply_value[~supply_value.index.duplicated()]
+    into = candidates.reset_index(drop=True).assign(candidate_pos=lambda f: np.arange(len(f)))
+    rows: list[tuple[int, str, float, float]] = []
+    terms: list[pd.DataFrame] = []
+    for r in ranges.itertuples(index=False):
+        feeding = into[into["demand_id"] == r.stream_id]
+        v = supply_value.reindex(
+            pd.MultiIndex.from_arrays([feeding["supply_id"], [r.attribute] * len(feeding)])
+        )
+        v = v.to_numpy(dtype=float)
+        ratio = feeding["demand_units_per_unit"].to_numpy(dtype=float)
+        for bound, lower, upper in ((r.max, -np.inf, 0.0), (r.min, 0.0, np.inf)):
+            if np.isnan(bound):
+                continue
+            k = len(rows)
+            rows.append((k, f"{r.stream_id}:{r.attribute}", lower, upper))
+            coef = np.where(np.isnan(v), 0.0, (v - bound) * ratio)
+            terms.append(
+                pd.DataFrame(
+                    {"row": k, "candidate_pos": feeding["candidate_pos"].to_numpy(), "coef": coef}
+                )
+            )
+    if not rows:
+        return empty_rows, empty_terms
+    return (
+        pd.DataFrame(rows, columns=["row", "ref", "lower", "upper"]),
+        pd.concat(terms, ignore_index=True),
+    )
 
 
 def _parts(
@@ -228,6 +285,7 @@ def design_network(
             "keep_flow": keep_flow,
         }
     )
+    blend_rows, blend_terms = blend_constraints(network, cand)
     supply_q = streams["quantity"].reindex(supply_ids).to_numpy(dtype=float)
     demand_q = streams["quantity"].reindex(demand_ids).to_numpy(dtype=float)
     sliced = settings.time_slices == "monthly"
@@ -252,11 +310,12 @@ def design_network(
         or settings.individual_rationality
         or settings.min_co2e_t is not None
         or keep.any()
+        or ("needs_blend" in cand.columns and bool(cand["needs_blend"].any()))
     )
     if sliced and combined:
         raise ValueError(
             "time slices do not yet combine with corridors, budget, individual rationality, "
-            "a CO2e floor or kept exchanges"
+            "a CO2e floor, kept exchanges or blends"
         )
     if len(store_table) and not sliced:
         raise ValueError("storage needs time slices (time_slices='monthly')")
@@ -319,7 +378,22 @@ def design_network(
         sub.loc[sub["corridor_pos"] >= 0, "corridor_pos"] = np.searchsorted(
             c_used, sub.loc[sub["corridor_pos"] >= 0, "corridor_pos"].to_numpy()
         )
+        sub_terms = blend_terms[np.isin(blend_terms["candidate_pos"].to_numpy(), members)]
+        used_rows = np.unique(sub_terms["row"].to_numpy(dtype=np.int64))
+        sub_terms = sub_terms.assign(
+            row=np.searchsorted(used_rows, sub_terms["row"].to_numpy(dtype=np.int64)),
+            candidate_pos=np.searchsorted(
+                members, sub_terms["candidate_pos"].to_numpy(dtype=np.int64)
+            ),
+        )
+        sub_rows = (
+            blend_rows.set_index("row").loc[used_rows].reset_index()
+            if len(used_rows)
+            else blend_rows
+        )
         tables = DesignTables(
+            blend_rows=sub_rows,
+            blend_terms=sub_terms,
             candidates=sub,
             supply_ids=supply_ids[s_used],
             supply_quantity=supply_q[s_used],
