@@ -393,7 +393,7 @@ def demo(
     console.print(Text(f"report:  {report_path} ({size_mb:.1f} MB, opens offline)"))
     console.print(Text(f"summary: {summary_path}"))
     from symbiograph.match import find_candidates, rediscovery
-    from symbiograph.optimize import design_network, pareto_front
+    from symbiograph.optimize import design_network, pareto_front, review_documented
     from symbiograph.report import write_design_report
 
     documented = stored.exchanges
@@ -411,7 +411,12 @@ def demo(
     with _step(console, "designed the network (MILP, HiGHS) and traced the money-CO2e front"):
         solution = design_network(stored, matched.candidates)
         front = pareto_front(stored, matched.candidates, points=5)
-        paths = write_design_report(stored, solution, out / "design", pareto=front)
+        review = review_documented(documented, matched.candidates, solution)
+        paths = write_design_report(stored, solution, out / "design", pareto=front, review=review)
+    kept = int((review["verdict"] == "kept").sum())
+    console.print(
+        Text(f"  the design keeps {kept} of the {len(review)} documented exchanges (why: report)")
+    )
     currency = stored.parameters.get("currency", "EUR")
     console.print(
         Text(

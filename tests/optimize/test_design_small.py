@@ -337,3 +337,21 @@ def test_blending_lets_an_off_spec_supply_in_with_a_better_one() -> None:
     assert flows["a"] == pytest.approx(100) and flows["b"] == pytest.approx(50)
     received = (95 * flows["a"] + 80 * flows["b"]) / (flows["a"] + flows["b"])
     assert received == pytest.approx(90)
+
+
+def test_review_says_which_documented_exchanges_stay_and_why() -> None:
+    from symbiograph.optimize import review_documented
+
+    doc = _doc(capex_per_km=10_000_000)  # a fixed cost the margin cannot carry
+    doc["exchanges"] = [
+        {"id": "x1", "supply_id": "s1", "demand_id": "d1", "quantity": 80_000, "status": "existing"}
+    ]
+    net = network_from_document(doc)
+    candidates = find_candidates(net, PLAIN).candidates
+    review = review_documented(net.exchanges, candidates, design_network(net, candidates)).iloc[0]
+    assert review["verdict"] == "dropped" and "fixed cost 5,000,000/yr exceeds" in review["reason"]
+    cheap = network_from_document(_doc())
+    cheap.exchanges = net.exchanges
+    candidates = find_candidates(cheap, PLAIN).candidates
+    kept = review_documented(cheap.exchanges, candidates, design_network(cheap, candidates)).iloc[0]
+    assert kept["verdict"] == "kept" and kept["design_flow"] == pytest.approx(80_000)

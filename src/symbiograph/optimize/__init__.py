@@ -10,6 +10,7 @@ from symbiograph.optimize._design import (
 )
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
 from symbiograph.optimize._pareto import pareto_front
+from symbiograph.optimize._review import review_documented
 from symbiograph.optimize._settings import DesignSettings
 from symbiograph.optimize._solve import SolveResult, solve_model
 from symbiograph.optimize._timeslices import TimeSlices, monthly_slices, stream_profiles
@@ -41,6 +42,7 @@ __all__ = [
     "pareto_front",
     "policy_parameters",
     "price_candidates",
+    "review_documented",
     "solve_model",
     "stream_profiles",
     "t_per_h_to_m3_per_yr",

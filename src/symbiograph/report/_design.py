@@ -79,6 +79,7 @@ def write_design_report(
     indicators: pd.DataFrame | None = None,
     title: str | None = None,
     objective_name: str = "cost",
+    review: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write flows.csv, objective.csv, participants.csv, duals.csv, (pareto.csv),
     summary.json and report.html into ``out``; returns their paths by name."""
@@ -102,6 +103,8 @@ def write_design_report(
         tables["pareto"] = pareto
     if indicators is not None:
         tables["indicators"] = indicators
+    if review is not None:
+        tables["documented_review"] = review
     for name, frame in tables.items():
         paths[name] = out / f"{name}.csv"
         frame.to_csv(paths[name], index=False)
@@ -162,6 +165,9 @@ def write_design_report(
         participants=_records(participants),
         indicators=_records(indicators) if indicators is not None else [],
         flows=_records(shown),
+        review=_records(review.assign(design_flow=review["design_flow"].map("{:,.0f}".format)))
+        if review is not None
+        else [],
         duals=_records(duals),
     )
     paths["report"] = out / "report.html"
