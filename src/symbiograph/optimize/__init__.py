@@ -12,6 +12,7 @@ from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibil
 from symbiograph.optimize._pareto import pareto_front
 from symbiograph.optimize._review import review_documented
 from symbiograph.optimize._settings import DesignSettings
+from symbiograph.optimize._sites import treatment_site_candidates
 from symbiograph.optimize._solve import SolveResult, solve_model
 from symbiograph.optimize._timeslices import TimeSlices, monthly_slices, stream_profiles
 from symbiograph.optimize._water import (
@@ -46,5 +47,6 @@ __all__ = [
     "solve_model",
     "stream_profiles",
     "t_per_h_to_m3_per_yr",
+    "treatment_site_candidates",
     "water_operations",
 ]

@@ -224,6 +224,21 @@ def build_model(
             "corridor_capacity",
             tables.corridors["corridor_id"].to_numpy(dtype=object),
         )
+        if "choice_group" in tables.corridors.columns:
+            # shared facilities offered at several sites: build at most one site per group
+            groups = tables.corridors["choice_group"].fillna("").astype(str).to_numpy()
+            named = np.flatnonzero(groups != "")
+            if len(named):
+                labels, row = np.unique(groups[named], return_inverse=True)
+                block(
+                    row,
+                    corridor_col[named],
+                    np.ones(len(named)),
+                    np.full(len(labels), -np.inf),
+                    np.ones(len(labels)),
+                    "site_choice",
+                    labels.astype(object),
+                )
     if budget is not None:
         js = np.concatenate([build_of[own], corridor_col])
         block(

@@ -288,6 +288,10 @@ def design_network(
     blend_rows, blend_terms = blend_constraints(network, cand)
     supply_q = streams["quantity"].reindex(supply_ids).to_numpy(dtype=float)
     demand_q = streams["quantity"].reindex(demand_ids).to_numpy(dtype=float)
+    if "demand_is_site" in cand.columns:
+        # a shared facility's intake is limited by its capacity (its corridor), not a demand
+        sites = set(cand.loc[cand["demand_is_site"].fillna(False).astype(bool), "demand_id"])
+        demand_q = np.where(np.isin(demand_ids, list(sites)), np.inf, demand_q)
     sliced = settings.time_slices == "monthly"
     slices = monthly_slices()
     store_table = (
@@ -329,12 +333,25 @@ def design_network(
         or settings.min_co2e_t is not None
     )
     if settings.decompose and not coupled and len(table):
+        grouped = corridor_pos.copy()
+        if "choice_group" in corridor_table.columns and len(corridor_table):
+            # corridors offered as alternatives (one site of a shared facility) solve together
+            leader = corridor_table.groupby("choice_group", sort=False)["corridor_id"].transform(
+                "first"
+            )
+            leader_pos = pd.Index(corridor_table["corridor_id"]).get_indexer(leader)
+            leader_pos = np.where(
+                corridor_table["choice_group"].fillna("").to_numpy() == "",
+                np.arange(len(corridor_table)),
+                leader_pos,
+            )
+            grouped = np.where(corridor_pos >= 0, leader_pos[np.maximum(corridor_pos, 0)], -1)
         part = _parts(
             table["supply_pos"].to_numpy(),
             table["demand_pos"].to_numpy(),
             len(supply_ids),
             len(demand_ids),
-            corridor_pos,
+            grouped,
         )
     else:
         part = np.zeros(len(table), dtype=np.int64)
@@ -401,7 +418,11 @@ def design_network(
             demand_quantity=demand_q[d_used],
             organisations=orgs,
             corridors=corridor_table.iloc[c_used][
-                ["corridor_id", "fixed_cost_per_yr", "capacity"]
+                [
+                    col
+                    for col in ("corridor_id", "fixed_cost_per_yr", "capacity", "choice_group")
+                    if col in corridor_table.columns
+                ]
             ].reset_index(drop=True),
         )
         tb = time.perf_counter()
