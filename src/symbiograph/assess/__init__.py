@@ -1,0 +1,53 @@
+"""Indicators of a designed network: money, CO2e, materials, water, energy and jobs per
+participant and in total; ecological network analysis; comparison with published figures.
+
+Pure functions over the tables of the stages before (network, candidates, solution).
+"""
+
+from symbiograph.assess._assessment import (
+    GIVER_TERMS,
+    MONEY_TERMS,
+    TAKER_TERMS,
+    Assessment,
+    assess_design,
+)
+from symbiograph.assess._co2e import CO2E_COLUMNS, co2e_lines, transport_factors
+from symbiograph.assess._compare import (
+    COMPARE_COLUMNS,
+    PUBLISHED_INDICATORS,
+    compare_with_published,
+)
+from symbiograph.assess._ecology import (
+    EcologicalAnalysis,
+    ecological_analysis,
+    finn_cycling_index,
+    flow_matrix,
+    link_structure,
+    shannon_diversity,
+    supplier_diversity,
+)
+from symbiograph.assess._jobs import DEFAULT_REUSE_ACTIVITY, employment_ratios, job_lines
+
+__all__ = [
+    "CO2E_COLUMNS",
+    "COMPARE_COLUMNS",
+    "DEFAULT_REUSE_ACTIVITY",
+    "GIVER_TERMS",
+    "MONEY_TERMS",
+    "PUBLISHED_INDICATORS",
+    "TAKER_TERMS",
+    "Assessment",
+    "EcologicalAnalysis",
+    "assess_design",
+    "co2e_lines",
+    "compare_with_published",
+    "ecological_analysis",
+    "employment_ratios",
+    "finn_cycling_index",
+    "flow_matrix",
+    "job_lines",
+    "link_structure",
+    "shannon_diversity",
+    "supplier_diversity",
+    "transport_factors",
+]

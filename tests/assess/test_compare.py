@@ -1,0 +1,116 @@
+"""Our indicators beside the published figures: a small case by hand, and Kalundborg."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from symbiograph.assess import (
+    COMPARE_COLUMNS,
+    assess_design,
+    compare_with_published,
+    ecological_analysis,
+)
+from symbiograph.datasets import kalundborg
+from symbiograph.io import network_from_document
+from symbiograph.match import MatchSettings, find_candidates
+from symbiograph.optimize import design_network
+
+KM_PER_DEG = 6371.0088 * 3.141592653589793 / 180.0
+
+
+def _doc() -> dict[str, Any]:
+    """80 kt gypsum from P to B (10 km, no transport cost), two published figures."""
+    return {
+        "parameters": {"discount_rate": 0.0, "lifetime_years": 20, "currency": "EUR"},
+        "sources": [{"id": "paper", "citation": "A paper", "year": 2020}],
+        "resources": [
+            {"id": "gypsum", "name": "Gypsum", "kind": "material", "unit": "t/yr"},
+        ],
+        "facilities": [
+            {"id": "p", "name": "P", "organisation": "P", "nace_code": "35.11", "lat": 55.0,
+             "lon": 11.0},
+            {"id": "b", "name": "B", "organisation": "B", "nace_code": "23.62",
+             "lat": 55.0 + 10 / KM_PER_DEG, "lon": 11.0},
+        ],
+        "streams": [
+            {"id": "s1", "facility_id": "p", "resource_id": "gypsum", "direction": "supply",
+             "quantity": 100_000, "price": 20, "disposal_route": "landfill"},
+            {"id": "d1", "facility_id": "b", "resource_id": "gypsum", "direction": "demand",
+             "quantity": 80_000, "price": 30},
+        ],
+        "transport_modes": [
+            {"mode": "truck", "cost_per_tkm": 0.0, "co2e_kg_per_tkm": 0.0,
+             "detour_factor": 1.0, "pipeline_capex_per_km": 0.0}
+        ],
+        "published_figures": [
+            {"id": "f1", "indicator": "gypsum_replaced", "value": 100_000, "unit": "t/yr",
+             "year": 2010, "source_id": "paper"},
+            {"id": "f2", "indicator": "cost_savings_companies", "value": 20_000_000,
+             "unit": "DKK/yr", "source_id": "paper"},
+            {"id": "f3", "indicator": "landfill_diverted", "value": 50_000, "unit": "t/yr",
+             "source_id": "paper", "scope": "only P's other plant"},
+            {"id": "f4", "indicator": "happiness", "value": 1, "unit": "smiles",
+             "source_id": "paper"},
+        ],
+    }  # fmt: skip
+
+
+def test_small_comparison_by_hand() -> None:
+    net = network_from_document(_doc())
+    cand = find_candidates(net, MatchSettings(use_archetypes=False)).candidates
+    sol = design_network(net, cand)
+    a = assess_design(net, cand, sol)
+    # 50 EUR/t x 80 kt = 4 MEUR/yr; at 0.134 EUR per DKK the published 20 MDKK is 2.68 MEUR
+    table = compare_with_published(
+        net, a, scopes={"f3": ["nobody"]}, currency_rates={"DKK": 0.134}
+    ).set_index("figure_id")
+    assert list(table.reset_index().columns) == COMPARE_COLUMNS
+    assert table.loc["f1", "ours"] == pytest.approx(80_000)
+    assert table.loc["f1", "gap"] == pytest.approx(0.8)
+    assert table.loc["f1", "difference"] == pytest.approx(-20_000)
+    assert table.loc["f2", "ours"] == pytest.approx(4_000_000)
+    assert table.loc["f2", "comparable"]
+    assert table.loc["f2", "gap"] == pytest.approx(4_000_000 / 0.134 / 20_000_000)
+    assert table.loc["f3", "ours"] == 0 and "scope" in table.loc["f3", "note"]
+    assert math.isnan(table.loc["f4", "ours"]) and "not known" in table.loc["f4", "note"]
+    plain = compare_with_published(net, a).set_index("figure_id")
+    assert not plain.loc["f2", "comparable"] and math.isnan(plain.loc["f2", "gap"])
+    assert "units differ" in plain.loc["f2", "note"]
+    assert plain.loc["f3", "ours"] == pytest.approx(80_000)
+
+
+@pytest.fixture(scope="module")
+def kalundborg_assessment() -> Any:
+    net = kalundborg()
+    cand = find_candidates(net).candidates
+    sol = design_network(net, cand)
+    return net, cand, sol, assess_design(net, cand, sol)
+
+
+def test_kalundborg_has_a_row_per_published_figure(kalundborg_assessment: Any) -> None:
+    net, _, sol, a = kalundborg_assessment
+    table = compare_with_published(net, a)
+    assert list(table["figure_id"]) == list(net.published_figures["id"])
+    rows = table.set_index("figure_id")
+    for fid in ("pf_co2_2018", "pf_co2_2010", "pf_water_2010", "pf_gypsum_2010"):
+        assert rows.loc[fid, "comparable"] and rows.loc[fid, "ours"] > 0
+    assert rows.loc["pf_co2_2018", "ours"] == pytest.approx(sol.co2e_avoided_t)
+    assert rows.loc["pf_gypsum_2010", "ours"] == pytest.approx(150_000)
+    # money totals match the solution; every CO2e line names a factor and a source
+    assert a.totals["net_benefit"] == pytest.approx(sol.net_benefit)
+    lines = a.co2e_lines
+    assert (lines["factor_id"] != "").all() and (lines["source"] != "").all()
+    assert lines["t_per_yr"].sum() == pytest.approx(sol.co2e_avoided_t)
+
+
+def test_kalundborg_ecology(kalundborg_assessment: Any) -> None:
+    _, _, sol, _ = kalundborg_assessment
+    e = ecological_analysis(sol.flows, weights={"t/yr": 1.0, "MWh/yr": 0.0, "m3/yr": 0.0})
+    t = e.totals
+    assert t["nodes"] >= 2 and t["links"] >= 1
+    assert 0 <= t["connectance"] <= 1 and 0 <= t["finn_cycling_index"] <= 1
+    with pytest.raises(ValueError, match="several units"):
+        ecological_analysis(sol.flows)
