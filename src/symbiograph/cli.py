@@ -392,6 +392,7 @@ def demo(
     size_mb = report_path.stat().st_size / 1e6
     console.print(Text(f"report:  {report_path} ({size_mb:.1f} MB, opens offline)"))
     console.print(Text(f"summary: {summary_path}"))
+    from symbiograph.assess import assess_design, compare_with_published, indicator_table
     from symbiograph.match import find_candidates, rediscovery
     from symbiograph.optimize import design_network, pareto_front, review_documented
     from symbiograph.report import write_design_report
@@ -412,7 +413,16 @@ def demo(
         solution = design_network(stored, matched.candidates)
         front = pareto_front(stored, matched.candidates, points=5)
         review = review_documented(documented, matched.candidates, solution)
-        paths = write_design_report(stored, solution, out / "design", pareto=front, review=review)
+        assessment = assess_design(stored, matched.candidates, solution)
+        paths = write_design_report(
+            stored,
+            solution,
+            out / "design",
+            pareto=front,
+            review=review,
+            indicators=indicator_table(assessment, solution.flows),
+            comparison=compare_with_published(stored, assessment),
+        )
     kept = int((review["verdict"] == "kept").sum())
     console.print(
         Text(f"  the design keeps {kept} of the {len(review)} documented exchanges (why: report)")
@@ -588,12 +598,14 @@ def optimize(
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap to stop at")] = 1e-4,
 ) -> None:
     """Design the network: which exchanges to build and how much to send, by MILP (HiGHS)."""
+    from symbiograph.assess import assess_design, compare_with_published, indicator_table
     from symbiograph.match import MatchSettings, find_candidates
     from symbiograph.optimize import (
         DesignSettings,
         InfeasibleDesign,
         design_network,
         pareto_front,
+        review_documented,
     )
     from symbiograph.report import write_design_report
 
@@ -621,8 +633,20 @@ def optimize(
     if pareto:
         with _step(console, f"traced the Pareto front ({pareto} points)"):
             front = pareto_front(network, candidates, points=pareto, settings=settings)
+    assessment = assess_design(network, candidates, solution)
     paths = write_design_report(
-        network, solution, out, pareto=front, objective_name=objective.value
+        network,
+        solution,
+        out,
+        pareto=front,
+        objective_name=objective.value,
+        indicators=indicator_table(assessment, solution.flows),
+        comparison=compare_with_published(network, assessment)
+        if len(network.published_figures)
+        else None,
+        review=review_documented(network.exchanges, candidates, solution)
+        if len(network.exchanges)
+        else None,
     )
     currency = network.parameters.get("currency", "EUR")
     console.print(

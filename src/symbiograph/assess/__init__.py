@@ -26,6 +26,7 @@ from symbiograph.assess._ecology import (
     shannon_diversity,
     supplier_diversity,
 )
+from symbiograph.assess._indicators import indicator_table
 from symbiograph.assess._jobs import DEFAULT_REUSE_ACTIVITY, employment_ratios, job_lines
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "employment_ratios",
     "finn_cycling_index",
     "flow_matrix",
+    "indicator_table",
     "job_lines",
     "link_structure",
     "shannon_diversity",

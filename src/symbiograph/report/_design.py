@@ -80,6 +80,7 @@ def write_design_report(
     title: str | None = None,
     objective_name: str = "cost",
     review: pd.DataFrame | None = None,
+    comparison: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write flows.csv, objective.csv, participants.csv, duals.csv, (pareto.csv),
     summary.json and report.html into ``out``; returns their paths by name."""
@@ -105,6 +106,8 @@ def write_design_report(
         tables["indicators"] = indicators
     if review is not None:
         tables["documented_review"] = review
+    if comparison is not None:
+        tables["published_comparison"] = comparison
     for name, frame in tables.items():
         paths[name] = out / f"{name}.csv"
         frame.to_csv(paths[name], index=False)
@@ -163,7 +166,20 @@ def write_design_report(
         else "",
         objective_terms=_records(objective.assign(value=objective["value"].map(_money))),
         participants=_records(participants),
-        indicators=_records(indicators) if indicators is not None else [],
+        indicators=_records(indicators.assign(value=indicators["value"].map("{:,.4g}".format)))
+        if indicators is not None
+        else [],
+        comparison=_records(
+            comparison[
+                ["indicator", "ours", "our_unit", "published", "unit", "year", "source_id", "gap"]
+            ].assign(
+                ours=comparison["ours"].map("{:,.4g}".format),
+                published=comparison["published"].map("{:,.4g}".format),
+                gap=comparison["gap"].map("{:.2f}".format),
+            )
+        )
+        if comparison is not None
+        else [],
         flows=_records(shown),
         review=_records(review.assign(design_flow=review["design_flow"].map("{:,.0f}".format)))
         if review is not None
