@@ -86,6 +86,9 @@ def test_the_nearer_site_wins() -> None:
     used = sol.flows.groupby("demand_id")["flow"].sum()
     assert used["sludge_plant@X"] == pytest.approx(2000) and used["sludge_plant@Y"] == 0
     assert sol.net_benefit == pytest.approx(48_000)
+    infra = sol.infrastructure.set_index("corridor_id")
+    assert infra.loc["sludge_plant@X", "built"] and not infra.loc["sludge_plant@Y", "built"]
+    assert infra.loc["sludge_plant@X", "flow"] == pytest.approx(2000)
 
 
 def test_capacity_can_move_the_plant() -> None:

@@ -59,7 +59,9 @@ class DesignSolution:
     transport, carbon value and fixed costs shared half and half). ``duals``: shadow prices
     of supplies and demands (currency per unit) from the LP with the binaries fixed.
     ``status`` (optimal, time_limit, ...), ``mip_gap`` (largest over the parts) and
-    ``timings`` (s) for build, solve, duals and post-processing.
+    ``timings`` (s) for build, solve, duals and post-processing. ``infrastructure``: shared
+    corridors and treatment sites with whether they are built, their annual cost, capacity
+    and the flow they carry; ``storage`` and ``flows_by_slice`` in time-sliced mode.
     """
 
     flows: pd.DataFrame
@@ -73,6 +75,7 @@ class DesignSolution:
     parameters: dict[str, Any] = field(default_factory=dict)
     flows_by_slice: pd.DataFrame = field(default_factory=pd.DataFrame)
     storage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    infrastructure: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def net_benefit(self) -> float:
@@ -616,4 +619,30 @@ def design_network(
         parameters=params,
         flows_by_slice=pd.concat(slice_flows, ignore_index=True) if slice_flows else pd.DataFrame(),
         storage=storage,
+        infrastructure=_infrastructure(corridor_table, corridor_built, corridor_pos, flow),
     )
+
+
+def _infrastructure(
+    corridors: pd.DataFrame, built: np.ndarray, corridor_pos: np.ndarray, flow: np.ndarray
+) -> pd.DataFrame:
+    """Shared corridors and sites: built or not, annual cost, capacity and the flow carried."""
+    if not len(corridors):
+        return pd.DataFrame(
+            {"corridor_id": [], "built": [], "fixed_cost_per_yr": [], "capacity": [], "flow": []}
+        )
+    carried = np.zeros(len(corridors))
+    used = corridor_pos >= 0
+    np.add.at(carried, corridor_pos[used], flow[used])
+    table = pd.DataFrame(
+        {
+            "corridor_id": corridors["corridor_id"].to_numpy(dtype=object),
+            "built": built,
+            "fixed_cost_per_yr": corridors["fixed_cost_per_yr"].to_numpy(dtype=float),
+            "capacity": corridors["capacity"].to_numpy(dtype=float),
+            "flow": carried,
+        }
+    )
+    if "choice_group" in corridors.columns:
+        table["choice_group"] = corridors["choice_group"].to_numpy(dtype=object)
+    return table

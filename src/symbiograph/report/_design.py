@@ -100,6 +100,8 @@ def write_design_report(
         tables["flows_by_slice"] = solution.flows_by_slice
     if len(solution.storage):
         tables["storage"] = solution.storage
+    if len(solution.infrastructure):
+        tables["infrastructure"] = solution.infrastructure
     if pareto is not None:
         tables["pareto"] = pareto
     if indicators is not None:
