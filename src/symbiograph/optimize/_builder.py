@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["DesignModel", "DesignTables", "build_model"]
+__all__ = ["DesignModel", "DesignTables", "RowBlocks", "build_model"]
 
 
 @dataclass
@@ -83,6 +83,60 @@ class DesignModel:
         return np.flatnonzero(self.row_group == group)
 
 
+class RowBlocks:
+    """Constraint rows collected block by block (one group at a time), then assembled into
+    one sparse matrix with the rows' bounds, groups and the ids they stand for."""
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._lower: list[np.ndarray] = []
+        self._upper: list[np.ndarray] = []
+        self._group: list[np.ndarray] = []
+        self._ref: list[np.ndarray] = []
+        self.count = 0
+
+    def add(
+        self,
+        r: np.ndarray,
+        j: np.ndarray,
+        v: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        name: str,
+        refs: np.ndarray,
+    ) -> None:
+        """A block of rows: entries (row within the block, column, value), row bounds, the
+        block's group name and the id each row stands for."""
+        self._entries.append((np.asarray(r) + self.count, np.asarray(j), np.asarray(v)))
+        self._lower.append(np.asarray(lo, dtype=float))
+        self._upper.append(np.asarray(hi, dtype=float))
+        self._group.append(np.full(len(lo), name, dtype=object))
+        self._ref.append(np.asarray(refs, dtype=object))
+        self.count += len(lo)
+
+    def assemble(
+        self, n_cols: int
+    ) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(matrix, row_lower, row_upper, row_group, row_ref)."""
+        matrix = sp.csc_matrix(
+            (
+                np.concatenate([v for _, _, v in self._entries]),
+                (
+                    np.concatenate([r for r, _, _ in self._entries]),
+                    np.concatenate([j for _, j, _ in self._entries]),
+                ),
+            ),
+            shape=(self.count, n_cols),
+        )
+        return (
+            matrix,
+            np.concatenate(self._lower),
+            np.concatenate(self._upper),
+            np.concatenate(self._group),
+            np.concatenate(self._ref),
+        )
+
+
 def build_model(
     tables: DesignTables,
     objective: str = "cost",
@@ -131,33 +185,8 @@ def build_model(
         [ids, ids[own], tables.corridors["corridor_id"].to_numpy(dtype=object)]
     ).astype(object)
 
-    rows_i: list[np.ndarray] = []
-    cols_j: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    lower: list[np.ndarray] = []
-    upper: list[np.ndarray] = []
-    group: list[np.ndarray] = []
-    ref: list[np.ndarray] = []
-    next_row = 0
-
-    def block(
-        r: np.ndarray,
-        j: np.ndarray,
-        v: np.ndarray,
-        lo: np.ndarray,
-        hi: np.ndarray,
-        name: str,
-        refs: np.ndarray,
-    ) -> None:
-        nonlocal next_row
-        rows_i.append(r + next_row)
-        cols_j.append(j)
-        vals.append(v)
-        lower.append(lo)
-        upper.append(hi)
-        group.append(np.full(len(lo), name, dtype=object))
-        ref.append(np.asarray(refs, dtype=object))
-        next_row += len(lo)
+    rows = RowBlocks()
+    block = rows.add
 
     flows = np.arange(n)
     ns, nd = len(tables.supply_ids), len(tables.demand_ids)
@@ -304,11 +333,7 @@ def build_model(
             "keep",
             ids[pos],
         )
-    n_rows = next_row
-    matrix = sp.csc_matrix(
-        (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_j))),
-        shape=(n_rows, n_cols),
-    )
+    matrix, row_lower, row_upper, row_group, row_ref = rows.assemble(n_cols)
     return DesignModel(
         cost=cost,
         col_lower=col_lower,
@@ -317,8 +342,8 @@ def build_model(
         col_group=col_group,
         col_ref=col_ref,
         matrix=matrix,
-        row_lower=np.concatenate(lower),
-        row_upper=np.concatenate(upper),
-        row_group=np.concatenate(group),
-        row_ref=np.concatenate(ref),
+        row_lower=row_lower,
+        row_upper=row_upper,
+        row_group=row_group,
+        row_ref=row_ref,
     )

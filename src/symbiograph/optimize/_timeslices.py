@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from symbiograph.model import Network
-from symbiograph.optimize._builder import DesignModel, DesignTables
+from symbiograph.optimize._builder import DesignModel, DesignTables, RowBlocks
 
 __all__ = ["TimeSlices", "build_timesliced_model", "monthly_slices", "stream_profiles"]
 
@@ -169,29 +168,8 @@ def build_timesliced_model(
     col_group[store_build_col[store_switch]] = "store_build"
     col_ref[store_build_col[store_switch]] = store_ids[store_switch]
 
-    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    lower: list[np.ndarray] = []
-    upper: list[np.ndarray] = []
-    group: list[np.ndarray] = []
-    ref: list[np.ndarray] = []
-    count = 0
-
-    def block(
-        r: np.ndarray,
-        j: np.ndarray,
-        v: np.ndarray,
-        lo: np.ndarray,
-        hi: np.ndarray,
-        name: str,
-        refs: np.ndarray,
-    ) -> None:
-        nonlocal count
-        rows.append((r + count, j, v))
-        lower.append(lo)
-        upper.append(hi)
-        group.append(np.full(len(lo), name, dtype=object))
-        ref.append(refs)
-        count += len(lo)
+    rows = RowBlocks()
+    block = rows.add
 
     slice_of = np.tile(np.arange(t), n)
     sp_pos = np.repeat(c["supply_pos"].to_numpy(dtype=np.int64), t)
@@ -286,13 +264,7 @@ def build_timesliced_model(
                 "store_capacity",
                 np.repeat(store_ids[ks], t) + "@" + np.tile(slice_names, len(ks)),
             )
-    matrix = sp.csc_matrix(
-        (
-            np.concatenate([v for _, _, v in rows]),
-            (np.concatenate([r for r, _, _ in rows]), np.concatenate([j for _, j, _ in rows])),
-        ),
-        shape=(count, n_cols),
-    )
+    matrix, row_lower, row_upper, row_group, row_ref = rows.assemble(n_cols)
     return DesignModel(
         cost=cost,
         col_lower=np.zeros(n_cols),
@@ -301,8 +273,8 @@ def build_timesliced_model(
         col_group=col_group,
         col_ref=col_ref,
         matrix=matrix,
-        row_lower=np.concatenate(lower),
-        row_upper=np.concatenate(upper),
-        row_group=np.concatenate(group),
-        row_ref=np.concatenate(ref),
+        row_lower=row_lower,
+        row_upper=row_upper,
+        row_group=row_group,
+        row_ref=row_ref,
     )
