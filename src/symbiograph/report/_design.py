@@ -37,7 +37,7 @@ def design_network_view(network: Network, flows: pd.DataFrame) -> Network:
     for col in exchanges.columns:
         dtype = network.exchanges[col].dtype
         exchanges[col] = (
-            exchanges[col].fillna("").astype(object)
+            exchanges[col].astype(object).where(exchanges[col].notna(), "")
             if dtype.kind == "O"
             else exchanges[col].astype(dtype)
         )
