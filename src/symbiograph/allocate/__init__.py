@@ -1,0 +1,37 @@
+"""Fair shares of the network's gain: cooperative-game solution concepts over coalition
+values (Shapley, sampled Shapley, nucleolus, core and least core, defecting coalitions,
+baselines). Coalition values from the design model come in a later step."""
+
+from symbiograph.allocate._games import (
+    CachedValue,
+    coalition_members,
+    core_is_empty,
+    defecting_coalitions,
+    equal_split,
+    game_from_function,
+    in_core,
+    is_convex,
+    least_core,
+    nucleolus,
+    prenucleolus,
+    proportional,
+    shapley_exact,
+    shapley_sampled,
+)
+
+__all__ = [
+    "CachedValue",
+    "coalition_members",
+    "core_is_empty",
+    "defecting_coalitions",
+    "equal_split",
+    "game_from_function",
+    "in_core",
+    "is_convex",
+    "least_core",
+    "nucleolus",
+    "prenucleolus",
+    "proportional",
+    "shapley_exact",
+    "shapley_sampled",
+]
