@@ -28,9 +28,11 @@ from symbiograph.optimize._timeslices import (
 )
 
 __all__ = [
+    "DesignProblem",
     "DesignSolution",
     "blend_constraints",
     "design_network",
+    "design_problem",
     "policy_parameters",
     "price_candidates",
 ]
@@ -196,24 +198,30 @@ def _parts(
     return labels[supply_pos] if n else np.zeros(0, dtype=np.int64)
 
 
-def design_network(
+@dataclass
+class DesignProblem:
+    """The priced candidate tables a design is built from (positions aligned for the
+    builder): the filtered candidates, their money terms, and the DesignTables of all of
+    them at once."""
+
+    params: dict[str, Any]
+    cand: pd.DataFrame
+    terms: pd.DataFrame
+    tables: DesignTables
+    corridor_table: pd.DataFrame
+    corridor_pos: np.ndarray
+    keep: np.ndarray
+
+
+def design_problem(
     network: Network,
     candidates: pd.DataFrame,
     settings: DesignSettings | None = None,
     corridors: pd.DataFrame | None = None,
-    stores: pd.DataFrame | None = None,
-) -> DesignSolution:
-    """Choose exchanges, flows and shared infrastructure that maximise the objective.
-
-    ``candidates`` is the table from ``symbiograph.match.find_candidates``. ``corridors``
-    (optional) lists shared pipeline corridors: corridor_id, fixed_cost_per_yr, capacity,
-    and candidate_ids (a tuple of the candidates that may use it, whose own pipeline cost it
-    replaces). ``stores`` (time-sliced mode) lists storage at demands: store_id, demand_id,
-    capacity (units of the demand), loss_per_slice, efficiency, fixed_cost_per_yr. Raises
-    InfeasibleDesign naming the culprit constraints when no design exists.
-    """
+) -> DesignProblem:
+    """Price ``candidates`` under the settings' policy levers and align them with the
+    supplies, demands, organisations and corridors they use (see :func:`design_network`)."""
     settings = settings or DesignSettings()
-    t0 = time.perf_counter()
     params = policy_parameters(network, settings)
     cand = candidates.reset_index(drop=True)
     if settings.max_km is not None:
@@ -295,6 +303,56 @@ def design_network(
         # a shared facility's intake is limited by its capacity (its corridor), not a demand
         sites = set(cand.loc[cand["demand_is_site"].fillna(False).astype(bool), "demand_id"])
         demand_q = np.where(np.isin(demand_ids, list(sites)), np.inf, demand_q)
+    corridor_columns = [
+        col
+        for col in ("corridor_id", "fixed_cost_per_yr", "capacity", "choice_group")
+        if col in corridor_table.columns
+    ]
+    tables = DesignTables(
+        candidates=table,
+        supply_ids=supply_ids,
+        supply_quantity=supply_q,
+        demand_ids=demand_ids,
+        demand_quantity=demand_q,
+        organisations=orgs,
+        corridors=corridor_table[corridor_columns].reset_index(drop=True),
+        blend_rows=blend_rows,
+        blend_terms=blend_terms,
+    )
+    return DesignProblem(params, cand, terms, tables, corridor_table, corridor_pos, keep)
+
+
+def design_network(
+    network: Network,
+    candidates: pd.DataFrame,
+    settings: DesignSettings | None = None,
+    corridors: pd.DataFrame | None = None,
+    stores: pd.DataFrame | None = None,
+) -> DesignSolution:
+    """Choose exchanges, flows and shared infrastructure that maximise the objective.
+
+    ``candidates`` is the table from ``symbiograph.match.find_candidates``. ``corridors``
+    (optional) lists shared pipeline corridors: corridor_id, fixed_cost_per_yr, capacity,
+    and candidate_ids (a tuple of the candidates that may use it, whose own pipeline cost it
+    replaces). ``stores`` (time-sliced mode) lists storage at demands: store_id, demand_id,
+    capacity (units of the demand), loss_per_slice, efficiency, fixed_cost_per_yr. Raises
+    InfeasibleDesign naming the culprit constraints when no design exists.
+    """
+    settings = settings or DesignSettings()
+    t0 = time.perf_counter()
+    problem = design_problem(network, candidates, settings, corridors)
+    params, cand, terms = problem.params, problem.cand, problem.terms
+    table = problem.tables.candidates
+    supply_ids, demand_ids = problem.tables.supply_ids, problem.tables.demand_ids
+    supply_q, demand_q = problem.tables.supply_quantity, problem.tables.demand_quantity
+    orgs = problem.tables.organisations
+    blend_rows, blend_terms = problem.tables.blend_rows, problem.tables.blend_terms
+    corridor_table, corridor_pos, keep = (
+        problem.corridor_table,
+        problem.corridor_pos,
+        problem.keep,
+    )
+    streams = network.streams.set_index("id")
     sliced = settings.time_slices == "monthly"
     slices = monthly_slices()
     store_table = (
