@@ -1,7 +1,8 @@
 """Fair shares of the network's gain: cooperative-game solution concepts over coalition
 values (Shapley, sampled Shapley, nucleolus, core and least core, defecting coalitions,
-baselines). Coalition values from the design model come in a later step."""
+baselines), with coalition values from the network design model."""
 
+from symbiograph.allocate._coalitions import CoalitionGame, dual_allocation
 from symbiograph.allocate._games import (
     CachedValue,
     coalition_members,
@@ -21,9 +22,11 @@ from symbiograph.allocate._games import (
 
 __all__ = [
     "CachedValue",
+    "CoalitionGame",
     "coalition_members",
     "core_is_empty",
     "defecting_coalitions",
+    "dual_allocation",
     "equal_split",
     "game_from_function",
     "in_core",

@@ -1,0 +1,127 @@
+"""Coalition values from the design model, on a network whose values are worked out by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from symbiograph.allocate import CoalitionGame, dual_allocation, in_core, shapley_exact
+from symbiograph.io import network_from_document
+from symbiograph.match import MatchSettings, find_candidates
+
+
+def _plant(fid: str, org: str, lon: float) -> dict[str, Any]:
+    return {
+        "id": fid,
+        "name": fid,
+        "organisation": org,
+        "nace_code": "35.11",
+        "lat": 55.0,
+        "lon": lon,
+    }
+
+
+def _network(pairs: int = 1) -> Any:
+    """Giver A (100 t at 20 EUR/t disposal) and takers B (virgin 30) and C (virgin 25), all
+    co-located, no transport cost; with ``pairs=2`` a second, separate pair D -> E."""
+    doc: dict[str, Any] = {
+        "resources": [
+            {"id": "g", "name": "Gypsum", "kind": "material", "unit": "t/yr"},
+            {"id": "h", "name": "Ash", "kind": "material", "unit": "t/yr"},
+        ],
+        "facilities": [_plant("a", "A", 11.0), _plant("b", "B", 11.0), _plant("c", "C", 11.0)],
+        "streams": [
+            {
+                "id": "sa",
+                "facility_id": "a",
+                "resource_id": "g",
+                "direction": "supply",
+                "quantity": 100,
+                "price": 20,
+            },
+            {
+                "id": "db",
+                "facility_id": "b",
+                "resource_id": "g",
+                "direction": "demand",
+                "quantity": 100,
+                "price": 30,
+            },
+            {
+                "id": "dc",
+                "facility_id": "c",
+                "resource_id": "g",
+                "direction": "demand",
+                "quantity": 100,
+                "price": 25,
+            },
+        ],
+        "transport_modes": [
+            {"mode": "truck", "cost_per_tkm": 0.0, "co2e_kg_per_tkm": 0.0, "detour_factor": 1.0}
+        ],
+    }
+    if pairs == 2:
+        doc["facilities"] += [_plant("d", "D", 11.0), _plant("e", "E", 11.0)]
+        doc["streams"] += [
+            {
+                "id": "sd",
+                "facility_id": "d",
+                "resource_id": "h",
+                "direction": "supply",
+                "quantity": 10,
+                "price": 10,
+            },
+            {
+                "id": "de",
+                "facility_id": "e",
+                "resource_id": "h",
+                "direction": "demand",
+                "quantity": 10,
+                "price": 10,
+            },
+        ]
+    return network_from_document(doc)
+
+
+def _game(pairs: int = 1) -> CoalitionGame:
+    network = _network(pairs)
+    candidates = find_candidates(network, MatchSettings(use_archetypes=False)).candidates
+    return CoalitionGame(network, candidates)
+
+
+def test_values_by_hand() -> None:
+    game = _game()
+    mask = {name: 1 << i for i, name in enumerate(game.players)}
+    v = game.value
+    assert v(mask["A"]) == 0 and v(mask["B"] | mask["C"]) == 0
+    assert v(mask["A"] | mask["B"]) == pytest.approx(100 * 50)  # 20 + 30 per tonne
+    assert v(mask["A"] | mask["C"]) == pytest.approx(100 * 45)
+    assert v(mask["A"] | mask["B"] | mask["C"]) == pytest.approx(5000)
+    # Shapley over the six orders: A adds 5000 (after B), 4500 (after C), 5000 (last, twice):
+    # 19500 / 6 = 3250; C adds 4500 only right after A: 750; B gets the rest, 1000
+    values = game.values()
+    shapley = dict(zip(game.players, shapley_exact(values), strict=True))
+    assert shapley["A"] == pytest.approx(3250)
+    assert shapley["C"] == pytest.approx(750)
+    assert shapley["B"] == pytest.approx(1000)
+
+
+def test_separate_parts_add_up_with_fewer_solves() -> None:
+    game = _game(pairs=2)
+    full = (1 << game.n) - 1
+    d_e = sum(1 << game.players.index(p) for p in ("D", "E"))
+    assert game.value(full) == pytest.approx(5000 + 10 * 20)
+    assert game.value(d_e) == pytest.approx(200)
+    game.values()
+    assert game.solves < 2**game.n / 4  # parts are solved once and reused
+
+
+def test_dual_allocation_is_efficient_for_the_lp_and_in_the_core_without_fixed_costs() -> None:
+    game = _game()
+    dual = dual_allocation(game)
+    assert dual.sum() == pytest.approx(5000)
+    # B's demand binds: A gets its 20 + 25 (C's willingness sets the price), B keeps 5
+    assert in_core(game.values(), dual.to_numpy(), 1e-6)
+    assert np.isclose(dual["C"], 0.0)
