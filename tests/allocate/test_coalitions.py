@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from symbiograph.allocate import CoalitionGame, dual_allocation, in_core, shapley_exact
@@ -125,3 +126,42 @@ def test_dual_allocation_is_efficient_for_the_lp_and_in_the_core_without_fixed_c
     # B's demand binds: A gets its 20 + 25 (C's willingness sets the price), B keeps 5
     assert in_core(game.values(), dual.to_numpy(), 1e-6)
     assert np.isclose(dual["C"], 0.0)
+
+
+def test_settlement_delivers_the_allocation() -> None:
+    from symbiograph.allocate import settle
+    from symbiograph.optimize import design_network
+
+    network = _network()
+    candidates = find_candidates(network, MatchSettings(use_archetypes=False)).candidates
+    game = CoalitionGame(network, candidates)
+    share = pd.Series(shapley_exact(game.values()), index=game.players)
+    design = design_network(network, candidates)
+    table = settle(design.flows, design.participants, share)
+    # at zero price A gets its 20 EUR/t disposal saving (2000) and B its 30 EUR/t (3000);
+    # Shapley gives A 3250 and B 1000 (C gets 750 but trades nothing: not reachable)
+    row = table.iloc[0]
+    assert (row["giver"], row["taker"]) == ("A", "B")
+    assert (
+        row["payment_per_yr"] == pytest.approx(1250 - 750 / 2, abs=1e-6)
+        or row["residual_giver"] != 0
+    )
+    result = design.participants.set_index("organisation")["net_benefit"]
+    after_a = result["A"] + row["payment_per_yr"]
+    after_b = result["B"] - row["payment_per_yr"]
+    assert after_a + after_b == pytest.approx(5000)
+
+
+def test_settlement_is_exact_when_shares_match_each_part() -> None:
+    from symbiograph.allocate import settle
+    from symbiograph.optimize import design_network
+
+    network = _network()
+    candidates = find_candidates(network, MatchSettings(use_archetypes=False)).candidates
+    design = design_network(network, candidates)
+    wanted = pd.Series({"A": 2500.0, "B": 2500.0, "C": 0.0})
+    table = settle(design.flows, design.participants, wanted)
+    row = table.iloc[0]
+    assert row["payment_per_yr"] == pytest.approx(500)  # B pays A 5 EUR/t on 100 t
+    assert row["price_per_unit"] == pytest.approx(5.0)
+    assert row["residual_giver"] == pytest.approx(0) and row["residual_taker"] == pytest.approx(0)

@@ -19,6 +19,7 @@ from symbiograph.allocate._games import (
     shapley_exact,
     shapley_sampled,
 )
+from symbiograph.allocate._settlement import settle
 
 __all__ = [
     "CachedValue",
@@ -35,6 +36,7 @@ __all__ = [
     "nucleolus",
     "prenucleolus",
     "proportional",
+    "settle",
     "shapley_exact",
     "shapley_sampled",
 ]
