@@ -655,3 +655,165 @@ def optimize(
         f"avoided · status {solution.status}, gap {solution.mip_gap:.2%}"
     )
     console.print(Text(f"report: {paths['report']}"))
+
+
+class Method(StrEnum):
+    """Allocation methods of ``allocate``."""
+
+    shapley = "shapley"
+    sampled_shapley = "sampled-shapley"
+    nucleolus = "nucleolus"
+    dual = "dual"
+    equal = "equal"
+    proportional = "proportional"
+
+
+@app.command()
+def allocate(
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    method: Annotated[Method, typer.Option(help="Allocation to settle")] = Method.shapley,
+    out: Annotated[Path, typer.Option(help="Folder for the tables and report")] = Path(
+        "out/allocation"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of sampled Shapley")] = 0,
+) -> None:
+    """Share the network's gain fairly, check who would walk away, and settle it in prices."""
+    import numpy as np
+    import pandas as pd
+    import plotly.graph_objects as go
+    import plotly.offline
+
+    from symbiograph.allocate import (
+        CoalitionGame,
+        defecting_coalitions,
+        dual_allocation,
+        equal_split,
+        in_core,
+        nucleolus,
+        proportional,
+        settle,
+        shapley_exact,
+        shapley_sampled,
+    )
+    from symbiograph.match import find_candidates
+    from symbiograph.optimize import design_network
+    from symbiograph.report._html import _environment, _figure_div, _records
+
+    network = _network_from(file, dataset)
+    console = _console()
+    with _step(console, "matched and designed the network"):
+        candidates = find_candidates(network).candidates
+        design = design_network(network, candidates)
+        game = CoalitionGame(network, candidates)
+    n = game.n
+    exact = n <= 15
+    shares: dict[str, Any] = {}
+    values = None
+    if exact:
+        with _step(console, f"valued all {2**n:,} coalitions of {n} participants"):
+            values = game.values()
+        shares["shapley"] = shapley_exact(values)
+        shares["nucleolus"] = nucleolus(values)
+        total = float(values[-1])
+    else:
+        total = game.value((1 << n) - 1)
+    if method is Method.sampled_shapley or not exact:
+        with _step(console, "sampled Shapley values"):
+            estimate, _, _ = shapley_sampled(
+                game.value, n, seed=seed, target_halfwidth=0.01 * abs(total) / max(n, 1)
+            )
+        shares["sampled-shapley"] = estimate
+    shares["dual"] = dual_allocation(game).to_numpy()
+    shares["equal"] = equal_split(values) if values is not None else np.full(n, total / n)
+    volume = (
+        pd.concat(
+            [
+                design.flows.groupby("supply_organisation")["flow"].sum(),
+                design.flows.groupby("demand_organisation")["flow"].sum(),
+            ]
+        )
+        .groupby(level=0)
+        .sum()
+        .reindex(game.players)
+        .fillna(0.0)
+    )
+    shares["proportional"] = proportional(volume.to_numpy() + 1e-12, total)
+    if exact and values is not None:
+        standalone = np.array([values[1 << i] for i in range(n)])
+        if standalone.sum() > 0:
+            shares["stand-alone"] = proportional(standalone, total)
+    chosen = method.value if method.value in shares else "shapley"
+    allocation = pd.DataFrame({m: s for m, s in shares.items()}, index=game.players)
+    stability_rows = []
+    for m in allocation.columns:
+        if values is None:
+            continue
+        inside = in_core(values, allocation[m].to_numpy(), 1e-6)
+        defect = defecting_coalitions(values, allocation[m].to_numpy(), top=3, players=game.players)
+        if defect.empty:
+            stability_rows.append(
+                {
+                    "method": m,
+                    "in_core": inside,
+                    "coalition": "",
+                    "value": "",
+                    "allocated": "",
+                    "gain": "",
+                }
+            )
+        for row in defect.to_dict("records"):
+            stability_rows.append(
+                {
+                    "method": m,
+                    "in_core": inside,
+                    "coalition": ", ".join(map(str, row["members"])),
+                    "value": f"{row['value']:,.0f}",
+                    "allocated": f"{row['allocated']:,.0f}",
+                    "gain": f"{row['gain']:,.0f}",
+                }
+            )
+    stability = pd.DataFrame(stability_rows)
+    settlement = settle(design.flows, design.participants, allocation[chosen])
+    out.mkdir(parents=True, exist_ok=True)
+    allocation.rename_axis("participant").to_csv(out / "allocation.csv")
+    stability.to_csv(out / "stability.csv", index=False)
+    settlement.to_csv(out / "settlement.csv", index=False)
+    currency = str(network.parameters.get("currency", "EUR"))
+    chart = go.Figure([go.Bar(name=m, x=game.players, y=allocation[m]) for m in allocation.columns])
+    chart.update_layout(barmode="group", yaxis_title=f"{currency}/yr", height=480)
+    shown = allocation.map(lambda v: f"{v:,.0f}").rename_axis("participant").reset_index()
+    html = (
+        _environment()
+        .get_template("allocation_report.html.j2")
+        .render(
+            title=f"symbiograph fair shares: {network.parameters.get('name', 'scenario')}",
+            scenario=network.parameters.get("name", "scenario"),
+            players=n,
+            total=f"{total:,.0f}",
+            currency=currency,
+            method=chosen,
+            plotlyjs=plotly.offline.get_plotlyjs(),
+            chart_div=_figure_div(chart, "allocation-chart"),
+            methods=list(allocation.columns),
+            allocation=_records(shown),
+            stability=_records(stability) if len(stability) else [],
+            settlement=_records(
+                settlement.assign(
+                    flow=settlement["flow"].map("{:,.0f}".format),
+                    payment_per_yr=settlement["payment_per_yr"].map("{:,.0f}".format),
+                    price_per_unit=settlement["price_per_unit"].map("{:,.2f}".format),
+                )
+            ),
+        )
+    )
+    (out / "report.html").write_text(html, encoding="utf-8")
+    console.print(
+        Text(
+            f"✓ shares of {total:,.0f} {currency}/yr among {n} participants by "
+            f"{', '.join(allocation.columns)}; settled by {chosen}; {game.solves} coalition "
+            f"solves -> {out / 'report.html'}"
+        )
+    )

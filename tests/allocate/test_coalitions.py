@@ -166,3 +166,25 @@ def test_settlement_is_exact_when_shares_match_each_part() -> None:
     assert row["payment_per_yr"] == pytest.approx(500)  # B pays A 5 EUR/t on 100 t
     assert row["price_per_unit"] == pytest.approx(5.0)
     assert row["residual_giver"] == pytest.approx(0) and row["residual_taker"] == pytest.approx(0)
+
+
+def test_allocate_cli_writes_shares_stability_and_settlement(tmp_path: Any) -> None:
+    import yaml
+    from typer.testing import CliRunner
+
+    from symbiograph.cli import app
+    from symbiograph.io import network_document
+
+    path = tmp_path / "park.yaml"
+    path.write_text(yaml.safe_dump(network_document(_network())))
+    out = tmp_path / "alloc"
+    result = CliRunner().invoke(app, ["allocate", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    shares = pd.read_csv(out / "allocation.csv").set_index("participant")
+    assert shares["shapley"].to_dict() == pytest.approx({"A": 3250, "B": 1000, "C": 750})
+    assert shares.sum().to_dict() == pytest.approx({c: 5000 for c in shares.columns})
+    stability = pd.read_csv(out / "stability.csv")
+    assert set(stability["method"]) >= {"shapley", "nucleolus"}
+    nucleolus_row = stability[stability["method"] == "nucleolus"].iloc[0]
+    assert bool(nucleolus_row["in_core"])
+    assert (out / "settlement.csv").is_file() and "Fair shares" in (out / "report.html").read_text()

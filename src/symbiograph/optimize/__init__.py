@@ -3,8 +3,10 @@ shared infrastructure, under policy levers; solutions as tables."""
 
 from symbiograph.optimize._builder import DesignModel, DesignTables, build_model
 from symbiograph.optimize._design import (
+    DesignProblem,
     DesignSolution,
     design_network,
+    design_problem,
     policy_parameters,
     price_candidates,
 )
@@ -27,6 +29,7 @@ from symbiograph.optimize._water import (
 __all__ = [
     "HOURS_PER_YEAR",
     "DesignModel",
+    "DesignProblem",
     "DesignSettings",
     "DesignSolution",
     "DesignTables",
@@ -37,6 +40,7 @@ __all__ = [
     "WaterSolution",
     "build_model",
     "design_network",
+    "design_problem",
     "design_water_network",
     "diagnose_infeasibility",
     "monthly_slices",
