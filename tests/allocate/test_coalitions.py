@@ -188,3 +188,10 @@ def test_allocate_cli_writes_shares_stability_and_settlement(tmp_path: Any) -> N
     nucleolus_row = stability[stability["method"] == "nucleolus"].iloc[0]
     assert bool(nucleolus_row["in_core"])
     assert (out / "settlement.csv").is_file() and "Fair shares" in (out / "report.html").read_text()
+
+
+def test_all_values_agree_with_one_by_one() -> None:
+    game = _game(pairs=2)
+    every = game.values()
+    fresh = _game(pairs=2)
+    assert every == pytest.approx([fresh.value(mask) for mask in range(1 << fresh.n)])

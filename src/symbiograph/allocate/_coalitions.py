@@ -126,8 +126,38 @@ class CoalitionGame:
         return total
 
     def values(self) -> np.ndarray:
-        """v(S) for every coalition, indexed by bitmask (2**n entries)."""
-        return np.array([self.value(mask) for mask in range(1 << self.n)], dtype=float)
+        """v(S) for every coalition, indexed by bitmask (2**n entries).
+
+        Coalitions are visited in increasing mask order; one that falls apart is the sum of
+        its part holding the lowest player and the rest (both smaller masks, already known),
+        so only connected coalitions are solved.
+        """
+        n = self.n
+        neighbours = [0] * n
+        rows, cols = self._adjacency.nonzero()
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            neighbours[i] |= 1 << j
+            neighbours[j] |= 1 << i
+        out = np.zeros(1 << n)
+        for mask in range(1, 1 << n):
+            part = frontier = mask & -mask
+            while frontier:
+                reach = 0
+                bits = frontier
+                while bits:
+                    low = bits & -bits
+                    reach |= neighbours[low.bit_length() - 1]
+                    bits ^= low
+                frontier = reach & mask & ~part
+                part |= frontier
+            if part == mask:
+                key = frozenset(i for i in range(n) if mask >> i & 1)
+                if key not in self._cache:
+                    self._cache[key] = self._solve(key)
+                out[mask] = self._cache[key]
+            else:
+                out[mask] = out[part] + out[mask ^ part]
+        return out
 
 
 def dual_allocation(game: CoalitionGame) -> pd.Series:
