@@ -21,8 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from symbiograph.model import Network
-from symbiograph.optimize import DesignSettings, build_model, design_problem
-from symbiograph.optimize._solve import _highs, _pass
+from symbiograph.optimize import DesignSettings, build_model, design_problem, new_highs, pass_model
 
 __all__ = ["CoalitionGame", "dual_allocation"]
 
@@ -59,13 +58,13 @@ class CoalitionGame:
             .fillna(-1)
             .to_numpy(dtype=np.int64)
         )
-        self._highs = _highs(
+        self._highs = new_highs(
             self.settings.time_limit_s,
             self.settings.mip_gap,
             self.settings.threads,
             self.settings.seed,
         )
-        _pass(
+        pass_model(
             self._highs, self.model, self.model.integer, self.model.col_upper, self.model.col_lower
         )
         self._cache: dict[frozenset[int], float] = {}
@@ -171,8 +170,8 @@ def dual_allocation(game: CoalitionGame) -> pd.Series:
     model = game.model
     upper = model.col_upper.copy()
     upper[model.columns("flow")] = np.inf  # the rows, not the flow bounds, hold the value
-    h = _highs(game.settings.time_limit_s, game.settings.mip_gap, 1, game.settings.seed)
-    _pass(h, model, np.zeros(len(upper), dtype=bool), upper, model.col_lower)
+    h = new_highs(game.settings.time_limit_s, game.settings.mip_gap, 1, game.settings.seed)
+    pass_model(h, model, np.zeros(len(upper), dtype=bool), upper, model.col_lower)
     h.run()
     solution = h.getSolution()
     row_dual = np.asarray(solution.row_dual, dtype=float)

@@ -15,7 +15,7 @@ from symbiograph.optimize._pareto import pareto_front
 from symbiograph.optimize._review import review_documented
 from symbiograph.optimize._settings import DesignSettings
 from symbiograph.optimize._sites import treatment_site_candidates
-from symbiograph.optimize._solve import SolveResult, solve_model
+from symbiograph.optimize._solve import SolveResult, new_highs, pass_model, solve_model
 from symbiograph.optimize._timeslices import TimeSlices, monthly_slices, stream_profiles
 from symbiograph.optimize._water import (
     HOURS_PER_YEAR,
@@ -44,7 +44,9 @@ __all__ = [
     "design_water_network",
     "diagnose_infeasibility",
     "monthly_slices",
+    "new_highs",
     "pareto_front",
+    "pass_model",
     "policy_parameters",
     "price_candidates",
     "review_documented",

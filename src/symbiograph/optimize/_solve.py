@@ -11,7 +11,7 @@ import numpy as np
 
 from symbiograph.optimize._builder import DesignModel
 
-__all__ = ["SolveResult", "solve_model"]
+__all__ = ["SolveResult", "new_highs", "pass_model", "solve_model"]
 
 _INF = highspy.kHighsInf
 
@@ -30,7 +30,8 @@ class SolveResult:
     dual_s: float
 
 
-def _highs(time_limit_s: float, mip_gap: float, threads: int, seed: int) -> highspy.Highs:
+def new_highs(time_limit_s: float, mip_gap: float, threads: int, seed: int) -> highspy.Highs:
+    """A quiet HiGHS instance with the time limit (s), relative MIP gap, threads and seed."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
@@ -40,9 +41,11 @@ def _highs(time_limit_s: float, mip_gap: float, threads: int, seed: int) -> high
     return h
 
 
-def _pass(
+def pass_model(
     h: highspy.Highs, model: DesignModel, integer: np.ndarray, upper: np.ndarray, lower: np.ndarray
 ) -> None:
+    """Hand ``model`` to ``h`` in one call (column-wise sparse matrix), with the given column
+    bounds and integrality (so bounds can differ from the model's, e.g. binaries fixed)."""
     lp = highspy.HighsLp()
     nr, nc = model.shape
     lp.num_col_ = nc
@@ -104,8 +107,8 @@ def solve_model(
     nr, nc = model.shape
     if nc == 0:
         return SolveResult("optimal", np.zeros(0), np.zeros(nr), np.zeros(nr), 0.0, 0.0, 0.0, 0.0)
-    h = _highs(time_limit_s, mip_gap, threads, seed)
-    _pass(h, model, model.integer, model.col_upper, model.col_lower)
+    h = new_highs(time_limit_s, mip_gap, threads, seed)
+    pass_model(h, model, model.integer, model.col_upper, model.col_lower)
     start = time.perf_counter()
     h.run()
     solve_s = time.perf_counter() - start
@@ -152,8 +155,8 @@ def solve_model(
         # (not on a link row that merely repeats that limit)
         relaxed = _relax_built_links(model, np.round(x))
         upper[model.col_group == "flow"] = np.inf
-        lp = _highs(time_limit_s, mip_gap, threads, seed)
-        _pass(lp, relaxed, np.zeros(nc, dtype=bool), upper, lower)
+        lp = new_highs(time_limit_s, mip_gap, threads, seed)
+        pass_model(lp, relaxed, np.zeros(nc, dtype=bool), upper, lower)
         lp.run()
         if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             row_dual = np.asarray(lp.getSolution().row_dual, dtype=float)
