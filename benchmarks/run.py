@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ["benchmarks.bench_io", "benchmarks.bench_match", "benchmarks.bench_design"]
+BENCHMARKS = [
+    "benchmarks.bench_io",
+    "benchmarks.bench_match",
+    "benchmarks.bench_design",
+    "benchmarks.bench_allocate",
+]
 
 
 def main() -> None:
