@@ -173,7 +173,17 @@ def write_design_report(
         else [],
         comparison=_records(
             comparison[
-                ["indicator", "ours", "our_unit", "published", "unit", "year", "source_id", "gap"]
+                [
+                    "indicator",
+                    "ours",
+                    "our_unit",
+                    "published",
+                    "unit",
+                    "year",
+                    "source_id",
+                    "gap",
+                    "scope",
+                ]
             ].assign(
                 ours=comparison["ours"].map("{:,.4g}".format),
                 published=comparison["published"].map("{:,.4g}".format),
