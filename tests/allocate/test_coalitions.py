@@ -195,3 +195,38 @@ def test_all_values_agree_with_one_by_one() -> None:
     every = game.values()
     fresh = _game(pairs=2)
     assert every == pytest.approx([fresh.value(mask) for mask in range(1 << fresh.n)])
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_coalition_values_equal_a_fresh_design_of_each_coalition(seed: int) -> None:
+    """The branch and bound on the shared model gives what a fresh MILP of the coalition's
+    own candidates gives (the straightforward way), on parks with fixed-cost links."""
+    from symbiograph.datasets import synthetic
+    from symbiograph.optimize import DesignSettings, design_network
+
+    network = synthetic(60, seed=seed, region_km=6)
+    candidates = find_candidates(network).candidates
+    candidates = candidates[candidates["supply_organisation"] != candidates["demand_organisation"]]
+    top = (
+        pd.concat([candidates["supply_organisation"], candidates["demand_organisation"]])
+        .value_counts()
+        .index[:6]
+    )
+    inside = candidates["supply_organisation"].isin(top) & candidates["demand_organisation"].isin(
+        top
+    )
+    candidates = candidates[inside].reset_index(drop=True)
+    game = CoalitionGame(network, candidates)
+    values = game.values()
+    index = {p: i for i, p in enumerate(game.players)}
+    giver = candidates["supply_organisation"].map(index).to_numpy(dtype=np.int64)
+    taker = candidates["demand_organisation"].map(index).to_numpy(dtype=np.int64)
+    exact = DesignSettings(mip_gap=1e-9, decompose=False)
+    for mask in range(1, 1 << game.n):
+        chosen = ((mask >> giver) & 1).astype(bool) & ((mask >> taker) & 1).astype(bool)
+        fresh = (
+            design_network(network, candidates[chosen], exact).net_benefit
+            if chosen.any()
+            else 0.0
+        )
+        assert values[mask] == pytest.approx(max(fresh, 0.0), rel=1e-6, abs=1e-3)

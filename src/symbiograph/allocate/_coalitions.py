@@ -32,8 +32,8 @@ class CoalitionGame:
 
     ``value(mask)`` gives v(S) for a coalition written as a bitmask over ``players`` (bit i =
     player i); ``values()`` all 2**n of them for exact methods. ``solves`` counts the
-    coalitions actually solved (``lp_answers`` of them settled by the LP relaxation because
-    its build switches came out whole), ``seconds`` the time spent solving.
+    coalitions actually solved (``lp_answers`` of them settled by a small branch and bound on
+    the warm-started LP relaxation, the rest by the MIP solver), ``seconds`` the time spent.
     """
 
     network: Network
@@ -115,20 +115,53 @@ class CoalitionGame:
         lower = self.model.col_lower.astype(float)
         start = time.perf_counter()
         self.solves += 1
-        self._relaxed.changeColsBounds(len(cols), cols, lower, upper.astype(float))
-        self._relaxed.run()
-        if self._relaxed.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            x = np.asarray(self._relaxed.getSolution().col_value)[self.model.integer]
-            if np.all(np.abs(x - np.round(x)) <= 1e-9):
-                self.lp_answers += 1
-                self.seconds += time.perf_counter() - start
-                return max(float(self._relaxed.getInfo().objective_function_value), 0.0)
+        found = self._branch_and_bound(cols, lower, upper.astype(float))
+        if found is not None:
+            self.lp_answers += 1
+            self.seconds += time.perf_counter() - start
+            return max(found, 0.0)
         self._highs.changeColsBounds(len(cols), cols, lower, upper.astype(float))
         self._highs.run()
         self.seconds += time.perf_counter() - start
         if self._highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"coalition {sorted(members)}: {self._highs.getModelStatus()}")
         return max(float(self._highs.getInfo().objective_function_value), 0.0)
+
+    def _branch_and_bound(
+        self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_nodes: int = 200
+    ) -> float | None:
+        """Optimum of a small coalition by depth-first branch and bound on the warm-started
+        LP relaxation (a fraction of a millisecond per node); None when it needs more than
+        ``max_nodes`` LPs, so the caller hands the coalition to the MIP solver."""
+        switches = np.flatnonzero(self.model.integer)
+        best = -np.inf
+        stack = [(lower, upper)]
+        nodes = 0
+        while stack:
+            lo, hi = stack.pop()
+            nodes += 1
+            if nodes > max_nodes:
+                return None
+            self._relaxed.changeColsBounds(len(cols), cols, lo, hi)
+            self._relaxed.run()
+            if self._relaxed.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                continue  # infeasible branch
+            bound = float(self._relaxed.getInfo().objective_function_value)
+            if bound <= best + 1e-9 * max(1.0, abs(best)):
+                continue
+            y = np.asarray(self._relaxed.getSolution().col_value)[switches]
+            fraction = np.abs(y - np.round(y))
+            if fraction.max(initial=0.0) <= 1e-9:
+                best = bound
+                continue
+            branch = switches[int(np.argmax(fraction))]
+            down_hi = hi.copy()
+            down_hi[branch] = 0.0
+            up_lo = lo.copy()
+            up_lo[branch] = 1.0
+            stack.append((lo, down_hi))
+            stack.append((up_lo, hi))  # explore "build" first
+        return best if np.isfinite(best) else 0.0
 
     def value(self, mask: int) -> float:
         """v(S) in currency/yr for the coalition ``mask`` (sum over its connected parts)."""
