@@ -225,8 +225,6 @@ def test_coalition_values_equal_a_fresh_design_of_each_coalition(seed: int) -> N
     for mask in range(1, 1 << game.n):
         chosen = ((mask >> giver) & 1).astype(bool) & ((mask >> taker) & 1).astype(bool)
         fresh = (
-            design_network(network, candidates[chosen], exact).net_benefit
-            if chosen.any()
-            else 0.0
+            design_network(network, candidates[chosen], exact).net_benefit if chosen.any() else 0.0
         )
         assert values[mask] == pytest.approx(max(fresh, 0.0), rel=1e-6, abs=1e-3)
