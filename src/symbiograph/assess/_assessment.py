@@ -15,25 +15,19 @@ from symbiograph.assess._co2e import co2e_lines, transport_factors
 from symbiograph.assess._jobs import DEFAULT_REUSE_ACTIVITY, employment_ratios, job_lines
 from symbiograph.match import annuity_factor
 from symbiograph.model import Network
-from symbiograph.optimize import DesignSolution, price_candidates
+from symbiograph.optimize import (
+    GIVER_TERMS,
+    TAKER_TERMS,
+    TERMS,
+    DesignSolution,
+    price_candidates,
+)
 
 __all__ = ["GIVER_TERMS", "MONEY_TERMS", "TAKER_TERMS", "Assessment", "assess_design"]
 
-#: Money terms of the objective (currency/yr), in the order of ``DesignSolution.objective``.
-MONEY_TERMS = (
-    "avoided_disposal",
-    "landfill_tax_avoided",
-    "subsidy",
-    "avoided_virgin",
-    "transport",
-    "treatment",
-    "carbon_value",
-    "fixed_cost",
-)
-#: Terms that go to the giver (supply side); carbon value and fixed cost are shared half-half.
-GIVER_TERMS = ("avoided_disposal", "landfill_tax_avoided", "subsidy", "treatment")
-#: Terms that go to the taker (demand side).
-TAKER_TERMS = ("avoided_virgin", "transport")
+#: Money terms of the objective (currency/yr), in the order of ``DesignSolution.objective``,
+#: and who keeps which at zero transfer price: one definition, in the design stage.
+MONEY_TERMS = TERMS
 #: Name of the participant row that carries shared corridor costs (no single owner).
 CORRIDORS = "(shared corridors)"
 

@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from symbiograph.model import months_available
+
 __all__ = [
     "HAZARDOUS_RECEIVER_NACE",
     "RULES",
@@ -53,30 +55,14 @@ def parse_requirements(text: str) -> list[tuple[str, str, float]]:
 def month_masks(availability: pd.Series, months: pd.Series) -> np.ndarray:
     """A 12-bit mask of the months each stream is available (continuous = all 12)."""
     full = (1 << 12) - 1
-    cache: dict[str, int] = {}
-
-    def one(text: str) -> int:
-        if text in cache:
-            return cache[text]
-        mask = 0
-        for part in text.replace(" ", "").split(","):
-            if not part:
-                continue
-            if "-" in part:
-                a, b = (int(x) for x in part.split("-", 1))
-                span = range(a, b + 1) if a <= b else [*range(a, 13), *range(1, b + 1)]
-            else:
-                span = range(int(part), int(part) + 1)
-            for m in span:
-                if 1 <= m <= 12:
-                    mask |= 1 << (m - 1)
-        cache[text] = mask or full
-        return cache[text]
-
+    bits = 1 << np.arange(12)
     seasonal = (availability == "seasonal").to_numpy()
     out = np.full(len(availability), full, dtype=np.int64)
     if seasonal.any():
-        out[seasonal] = [one(str(t)) for t in months.to_numpy()[seasonal]]
+        texts = months.to_numpy()[seasonal]
+        codes, unique = pd.factorize(pd.Series(texts, dtype=object).astype(str))
+        per_text = np.array([int(bits[months_available(t)].sum()) for t in unique], dtype=np.int64)
+        out[seasonal] = per_text[codes]
     return out
 
 

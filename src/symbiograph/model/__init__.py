@@ -1,5 +1,6 @@
 """The domain model: resources, facilities, streams, exchanges and the Network tables."""
 
+from symbiograph.model._months import months_available
 from symbiograph.model._network import Network, column_dtype, default_parameters, empty_table
 from symbiograph.model._schema import (
     CANONICAL_UNITS,
@@ -22,5 +23,6 @@ __all__ = [
     "empty_table",
     "format_documentation",
     "key_columns",
+    "months_available",
     "schema_table",
 ]

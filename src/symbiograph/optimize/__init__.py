@@ -3,6 +3,9 @@ shared infrastructure, under policy levers; solutions as tables."""
 
 from symbiograph.optimize._builder import DesignModel, DesignTables, build_model
 from symbiograph.optimize._design import (
+    GIVER_TERMS,
+    TAKER_TERMS,
+    TERMS,
     DesignProblem,
     DesignSolution,
     design_network,
@@ -27,7 +30,10 @@ from symbiograph.optimize._water import (
 )
 
 __all__ = [
+    "GIVER_TERMS",
     "HOURS_PER_YEAR",
+    "TAKER_TERMS",
+    "TERMS",
     "DesignModel",
     "DesignProblem",
     "DesignSettings",

@@ -28,6 +28,9 @@ from symbiograph.optimize._timeslices import (
 )
 
 __all__ = [
+    "GIVER_TERMS",
+    "TAKER_TERMS",
+    "TERMS",
     "DesignProblem",
     "DesignSolution",
     "blend_constraints",
@@ -48,6 +51,11 @@ TERMS = (
     "carbon_value",
     "fixed_cost",
 )
+#: Terms that go to the giver (supply side) at zero transfer price; carbon value and fixed
+#: cost are shared half and half until prices settle them.
+GIVER_TERMS = ("avoided_disposal", "landfill_tax_avoided", "subsidy", "treatment")
+#: Terms that go to the taker (demand side).
+TAKER_TERMS = ("avoided_virgin", "transport")
 
 
 @dataclass
@@ -283,15 +291,8 @@ def design_problem(
             "corridor_pos": corridor_pos,
             "giver_pos": org_index.get_indexer(cand["supply_organisation"]),
             "taker_pos": org_index.get_indexer(cand["demand_organisation"]),
-            "giver_per_unit": (
-                terms["avoided_disposal"]
-                + terms["landfill_tax_avoided"]
-                + terms["subsidy"]
-                + terms["treatment"]
-            ).to_numpy()
-            + half_carbon,
-            "taker_per_unit": (terms["avoided_virgin"] + terms["transport"]).to_numpy()
-            + half_carbon,
+            "giver_per_unit": terms[list(GIVER_TERMS)].sum(axis=1).to_numpy() + half_carbon,
+            "taker_per_unit": terms[list(TAKER_TERMS)].sum(axis=1).to_numpy() + half_carbon,
             "keep": keep,
             "keep_flow": keep_flow,
         }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from symbiograph.model import Network
+from symbiograph.model import Network, months_available
 from symbiograph.optimize._builder import DesignModel, DesignTables, RowBlocks
 
 __all__ = ["TimeSlices", "build_timesliced_model", "monthly_slices", "stream_profiles"]
@@ -38,22 +38,6 @@ def monthly_slices() -> TimeSlices:
     return TimeSlices(_MONTHS, _DAYS / _DAYS.sum())
 
 
-def _months_mask(text: str) -> np.ndarray:
-    mask = np.zeros(12, dtype=bool)
-    for part in str(text).replace(" ", "").split(","):
-        if not part:
-            continue
-        if "-" in part:
-            a, b = (int(x) for x in part.split("-", 1))
-            span = list(range(a, b + 1)) if a <= b else [*range(a, 13), *range(1, b + 1)]
-        else:
-            span = [int(part)]
-        for m in span:
-            if 1 <= m <= 12:
-                mask[m - 1] = True
-    return mask if mask.any() else np.ones(12, dtype=bool)
-
-
 def stream_profiles(network: Network, stream_ids: np.ndarray, slices: TimeSlices) -> np.ndarray:
     """Share of each stream's annual quantity in each slice, shape (streams, slices).
 
@@ -66,7 +50,7 @@ def stream_profiles(network: Network, stream_ids: np.ndarray, slices: TimeSlices
     seasonal = (streams["availability"] == "seasonal").to_numpy()
     if seasonal.any() and t == 12:
         for i in np.flatnonzero(seasonal):
-            out[i] = np.where(_months_mask(streams["months"].iloc[i]), slices.share, 0.0)
+            out[i] = np.where(months_available(streams["months"].iloc[i]), slices.share, 0.0)
     series = (streams["availability"] == "timeseries").to_numpy()
     if series.any():
         ts = network.timeseries
