@@ -2,141 +2,171 @@
 (currency/yr) the organisations in S reach among themselves, against everyone staying as
 today.
 
-The design model is built once for all candidates; a coalition only changes column bounds
-(flows and build switches of candidates with a giver or taker outside S are fixed at 0) and
-is re-solved. A coalition whose candidate graph falls apart is valued as the sum of its
-connected parts, each solved once and cached, so sparse networks need far fewer solves
-than 2**n.
+The design model splits into independent parts (candidates sharing no supply, demand or
+corridor share no constraint), so v(S) is the sum over parts of each part's value for the
+members of S it involves, and every allocation that is linear in v (Shapley) is the sum of
+the parts' allocations. Each part's model is built once; a coalition only changes column
+bounds (flows and build switches of candidates with a giver or taker outside S are fixed at
+0) and is re-solved. Within a part a coalition whose candidate graph falls apart is valued
+as the sum of its connected pieces, each solved once and cached, so sparse networks need far
+fewer solves than 2**n.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from symbiograph.allocate._games import shapley_exact, shapley_sampled
 from symbiograph.model import Network
-from symbiograph.optimize import DesignSettings, build_model, design_problem, new_highs, pass_model
+from symbiograph.optimize import (
+    DesignModel,
+    DesignSettings,
+    build_model,
+    design_problem,
+    independent_parts,
+    new_highs,
+    part_tables,
+    pass_model,
+)
 
-__all__ = ["CoalitionGame", "dual_allocation"]
+__all__ = ["CoalitionGame", "PartGame", "dual_allocation"]
+
+#: Largest number of organisations whose 2**n coalition values are tabulated at once.
+MAX_TABLE_PLAYERS = 24
 
 
-@dataclass
-class CoalitionGame:
-    """The design game of ``network`` over ``candidates``: players are organisations.
+def _bits_of(mask: int, n: int) -> np.ndarray:
+    return np.array([(mask >> j) & 1 for j in range(n)], dtype=bool)
 
-    ``value(mask)`` gives v(S) for a coalition written as a bitmask over ``players`` (bit i =
-    player i); ``values()`` all 2**n of them for exact methods. ``solves`` counts the
-    coalitions actually solved (``lp_answers`` of them settled by a small branch and bound on
-    the warm-started LP relaxation, the rest by the MIP solver), ``seconds`` the time spent.
-    """
 
-    network: Network
-    candidates: pd.DataFrame
-    settings: DesignSettings = field(default_factory=DesignSettings)
-    solves: int = 0
-    seconds: float = 0.0
+def _split(mask: int, neighbours: list[int]) -> list[int]:
+    """The connected pieces of the coalition ``mask`` in the graph ``neighbours`` (bitmask
+    of each player's neighbours), as bitmasks."""
+    pieces = []
+    rest = mask
+    while rest:
+        piece = frontier = rest & -rest
+        while frontier:
+            reach = 0
+            bits = frontier
+            while bits:
+                low = bits & -bits
+                reach |= neighbours[low.bit_length() - 1]
+                bits ^= low
+            frontier = reach & rest & ~piece
+            piece |= frontier
+        pieces.append(piece)
+        rest ^= piece
+    return pieces
 
-    def __post_init__(self) -> None:
-        problem = design_problem(self.network, self.candidates, self.settings)
-        self.players: list[str] = [str(p) for p in problem.tables.organisations]
-        table = problem.tables.candidates
-        self._giver = table["giver_pos"].to_numpy(dtype=np.int64)
-        self._taker = table["taker_pos"].to_numpy(dtype=np.int64)
-        self.model = build_model(problem.tables, objective="cost")
-        flows = self.model.columns("flow")
-        builds = self.model.columns("build")
-        build_of = pd.Series(builds, index=self.model.col_ref[builds])
-        self._flow_col = flows
+
+class PartGame:
+    """The coalition game of one independent part of the design model: its players are the
+    organisations giving or taking on its candidates (``players`` holds their positions in
+    the whole game); coalitions are bitmasks over those local players."""
+
+    def __init__(
+        self,
+        players: np.ndarray,
+        model: DesignModel,
+        giver: np.ndarray,
+        taker: np.ndarray,
+        settings: DesignSettings,
+    ) -> None:
+        self.players = players
+        self.model = model
+        self.settings = settings
+        self._giver = giver
+        self._taker = taker
+        self._flow_col = model.columns("flow")
+        builds = model.columns("build")
+        build_of = pd.Series(builds, index=model.col_ref[builds])
         self._build_col = (
-            pd.Series(table["candidate_id"].to_numpy())
-            .map(build_of)
-            .fillna(-1)
-            .to_numpy(dtype=np.int64)
+            pd.Series(model.col_ref[self._flow_col]).map(build_of).fillna(-1).to_numpy(np.int64)
         )
-        self._highs = new_highs(
-            self.settings.time_limit_s,
-            self.settings.mip_gap,
-            self.settings.threads,
-            self.settings.seed,
-        )
-        pass_model(
-            self._highs, self.model, self.model.integer, self.model.col_upper, self.model.col_lower
-        )
-        # the LP relaxation, also built once: when its switches come out 0 or 1 it is the
-        # MIP optimum, at a hundredth of the cost of a MIP run (warm-started simplex)
-        self._relaxed = new_highs(
-            self.settings.time_limit_s, self.settings.mip_gap, 1, self.settings.seed
-        )
+        self._switches = np.flatnonzero(model.integer)
+        self._cols = np.arange(len(model.col_upper), dtype=np.int32)
+        self._lower = model.col_lower.astype(float)
+        self._upper = model.col_upper.astype(float)
+        self._mip: highspy.Highs | None = None
+        # the LP relaxation, built once: when its switches come out 0 or 1 it is the MIP
+        # optimum, at a hundredth of the cost of a MIP run (warm-started simplex)
+        self._relaxed = new_highs(settings.time_limit_s, settings.mip_gap, 1, settings.seed)
         pass_model(
             self._relaxed,
-            self.model,
-            np.zeros(len(self.model.integer), dtype=bool),
-            self.model.col_upper,
-            self.model.col_lower,
+            model,
+            np.zeros(len(model.integer), dtype=bool),
+            self._upper,
+            self._lower,
         )
+        n = len(players)
+        self.neighbours = [0] * n
+        for i, j in zip(giver.tolist(), taker.tolist(), strict=True):
+            self.neighbours[i] |= 1 << j
+            self.neighbours[j] |= 1 << i
+        self._cache: dict[int, float] = {0: 0.0}
+        self.solves = 0
         self.lp_answers = 0
-        self._cache: dict[frozenset[int], float] = {}
-        n = len(self.players)
-        # players linked by at least one candidate; parts of a coalition are solved apart
-        pairs = (
-            np.unique(np.stack([self._giver, self._taker]), axis=1)
-            if len(table)
-            else np.zeros((2, 0), int)
-        )
-        self._adjacency = coo_matrix(
-            (np.ones(pairs.shape[1]), (pairs[0], pairs[1])), shape=(n, n)
-        ).tocsr()
+        self.seconds = 0.0
 
     @property
     def n(self) -> int:
-        """Number of players."""
+        """Number of players of the part."""
         return len(self.players)
 
-    def _members(self, mask: int) -> np.ndarray:
-        return np.array([i for i in range(self.n) if mask >> i & 1], dtype=np.int64)
+    def _mip_solver(self) -> highspy.Highs:
+        if self._mip is None:
+            self._mip = new_highs(
+                self.settings.time_limit_s,
+                self.settings.mip_gap,
+                self.settings.threads,
+                self.settings.seed,
+            )
+            pass_model(self._mip, self.model, self.model.integer, self._upper, self._lower)
+        return self._mip
 
-    def _solve(self, members: frozenset[int]) -> float:
-        inside = np.zeros(self.n, dtype=bool)
-        inside[list(members)] = True
+    def _solve(self, mask: int) -> float:
+        inside = _bits_of(mask, self.n)
         allowed = inside[self._giver] & inside[self._taker]
         if not allowed.any():
             return 0.0
-        upper = self.model.col_upper.copy()
+        upper = self._upper.copy()
         upper[self._flow_col[~allowed]] = 0.0
         switches = self._build_col[~allowed]
         upper[switches[switches >= 0]] = 0.0
-        cols = np.arange(len(upper), dtype=np.int32)
-        lower = self.model.col_lower.astype(float)
         start = time.perf_counter()
         self.solves += 1
-        found = self._branch_and_bound(cols, lower, upper.astype(float))
+        found = self._branch_and_bound(self._lower, upper)
         if found is not None:
             self.lp_answers += 1
             self.seconds += time.perf_counter() - start
             return max(found, 0.0)
-        self._highs.changeColsBounds(len(cols), cols, lower, upper.astype(float))
-        self._highs.run()
+        h = self._mip_solver()
+        h.changeColsBounds(len(self._cols), self._cols, self._lower, upper)
+        h.run()
         self.seconds += time.perf_counter() - start
-        if self._highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"coalition {sorted(members)}: {self._highs.getModelStatus()}")
-        return max(float(self._highs.getInfo().objective_function_value), 0.0)
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"coalition {self.players[inside].tolist()}: {h.getModelStatus()}")
+        return max(float(h.getInfo().objective_function_value), 0.0)
 
     def _branch_and_bound(
-        self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_nodes: int = 200
+        self, lower: np.ndarray, upper: np.ndarray, max_nodes: int = 200
     ) -> float | None:
         """Optimum of a small coalition by depth-first branch and bound on the warm-started
         LP relaxation (a fraction of a millisecond per node); None when it needs more than
         ``max_nodes`` LPs, so the caller hands the coalition to the MIP solver."""
-        switches = np.flatnonzero(self.model.integer)
         best = -np.inf
         stack = [(lower, upper)]
         nodes = 0
+        cols = self._cols
         while stack:
             lo, hi = stack.pop()
             nodes += 1
@@ -149,12 +179,12 @@ class CoalitionGame:
             bound = float(self._relaxed.getInfo().objective_function_value)
             if bound <= best + 1e-9 * max(1.0, abs(best)):
                 continue
-            y = np.asarray(self._relaxed.getSolution().col_value)[switches]
+            y = np.asarray(self._relaxed.getSolution().col_value)[self._switches]
             fraction = np.abs(y - np.round(y))
             if fraction.max(initial=0.0) <= 1e-9:
                 best = bound
                 continue
-            branch = switches[int(np.argmax(fraction))]
+            branch = self._switches[int(np.argmax(fraction))]
             down_hi = hi.copy()
             down_hi[branch] = 0.0
             up_lo = lo.copy()
@@ -164,33 +194,26 @@ class CoalitionGame:
         return best if np.isfinite(best) else 0.0
 
     def value(self, mask: int) -> float:
-        """v(S) in currency/yr for the coalition ``mask`` (sum over its connected parts)."""
-        members = self._members(int(mask))
-        if len(members) == 0:
-            return 0.0
-        sub = self._adjacency[members][:, members]
-        count, labels = connected_components(sub, directed=False)
+        """v(S) in currency/yr of the local coalition ``mask`` (sum over its connected
+        pieces, each solved once)."""
         total = 0.0
-        for part in range(count):
-            key = frozenset(int(m) for m in members[labels == part])
-            if key not in self._cache:
-                self._cache[key] = self._solve(key)
-            total += self._cache[key]
+        for piece in _split(int(mask), self.neighbours):
+            found = self._cache.get(piece)
+            if found is None:
+                found = self._cache[piece] = self._solve(piece)
+            total += found
         return total
 
     def values(self) -> np.ndarray:
-        """v(S) for every coalition, indexed by bitmask (2**n entries).
+        """v(S) for every local coalition, indexed by bitmask (2**n entries).
 
         Coalitions are visited in increasing mask order; one that falls apart is the sum of
-        its part holding the lowest player and the rest (both smaller masks, already known),
-        so only connected coalitions are solved.
+        its piece holding the lowest player and the rest (both smaller masks, already
+        known), so only connected coalitions are solved.
         """
         n = self.n
-        neighbours = [0] * n
-        rows, cols = self._adjacency.nonzero()
-        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-            neighbours[i] |= 1 << j
-            neighbours[j] |= 1 << i
+        if n > MAX_TABLE_PLAYERS:
+            raise ValueError(f"a part of {n} organisations is too large to tabulate")
         out = np.zeros(1 << n)
         for mask in range(1, 1 << n):
             part = frontier = mask & -mask
@@ -199,18 +222,159 @@ class CoalitionGame:
                 bits = frontier
                 while bits:
                     low = bits & -bits
-                    reach |= neighbours[low.bit_length() - 1]
+                    reach |= self.neighbours[low.bit_length() - 1]
                     bits ^= low
                 frontier = reach & mask & ~part
                 part |= frontier
             if part == mask:
-                key = frozenset(i for i in range(n) if mask >> i & 1)
-                if key not in self._cache:
-                    self._cache[key] = self._solve(key)
-                out[mask] = self._cache[key]
+                found = self._cache.get(mask)
+                if found is None:
+                    found = self._cache[mask] = self._solve(mask)
+                out[mask] = found
             else:
                 out[mask] = out[part] + out[mask ^ part]
         return out
+
+
+@dataclass
+class CoalitionGame:
+    """The design game of ``network`` over ``candidates``: players are organisations.
+
+    ``value(mask)`` gives v(S) for a coalition written as a bitmask over ``players`` (bit i =
+    player i); ``values()`` all 2**n of them for the methods that need the whole table
+    (nucleolus, core); ``shapley()`` and ``shapley_sampled()`` work part by part and never
+    need the whole table. ``solves`` counts the coalitions actually solved
+    (``lp_answers`` of them settled by a small branch and bound on the warm-started LP
+    relaxation, the rest by the MIP solver), ``seconds`` the time spent solving.
+    The game values designs under the cost objective without network-wide limits (budget,
+    individual rationality, CO2e floor), which would tie the parts together.
+    """
+
+    network: Network
+    candidates: pd.DataFrame
+    settings: DesignSettings = field(default_factory=DesignSettings)
+
+    def __post_init__(self) -> None:
+        self.problem = design_problem(self.network, self.candidates, self.settings)
+        self.players: list[str] = [str(p) for p in self.problem.tables.organisations]
+        table = self.problem.tables.candidates
+        self._giver = table["giver_pos"].to_numpy(dtype=np.int64)
+        self._taker = table["taker_pos"].to_numpy(dtype=np.int64)
+        labels = independent_parts(self.problem)
+        self.parts: list[PartGame] = []
+        order = np.argsort(labels, kind="stable")
+        bounds = np.flatnonzero(np.r_[True, np.diff(labels[order]) != 0, True])
+        for a, b in itertools.pairwise(bounds if len(labels) else []):
+            members = np.sort(order[a:b])
+            tables = part_tables(self.problem, members)[0]
+            players = np.unique(np.r_[self._giver[members], self._taker[members]])
+            self.parts.append(
+                PartGame(
+                    players,
+                    build_model(tables, objective="cost"),
+                    np.searchsorted(players, self._giver[members]),
+                    np.searchsorted(players, self._taker[members]),
+                    self.settings,
+                )
+            )
+
+    @property
+    def n(self) -> int:
+        """Number of players."""
+        return len(self.players)
+
+    @property
+    def solves(self) -> int:
+        """Coalitions solved so far (over all parts)."""
+        return sum(p.solves for p in self.parts)
+
+    @property
+    def lp_answers(self) -> int:
+        """Coalitions settled by the branch and bound on the LP relaxation."""
+        return sum(p.lp_answers for p in self.parts)
+
+    @property
+    def seconds(self) -> float:
+        """Time spent solving coalitions (s)."""
+        return sum(p.seconds for p in self.parts)
+
+    def _local(self, part: PartGame, members: set[int]) -> int:
+        return sum(1 << j for j, g in enumerate(part.players.tolist()) if g in members)
+
+    def value(self, mask: int) -> float:
+        """v(S) in currency/yr for the coalition ``mask`` (sum over the parts)."""
+        mask = int(mask)
+        members = {i for i in range(self.n) if mask >> i & 1}
+        return self.value_of(members)
+
+    def value_of(self, members: Iterable[int]) -> float:
+        """v(S) in currency/yr for the coalition of the players at positions ``members``."""
+        inside = set(members)
+        return sum(part.value(self._local(part, inside)) for part in self.parts)
+
+    def values(self) -> np.ndarray:
+        """v(S) for every coalition, indexed by bitmask (2**n entries), assembled from the
+        parts' tables (only each part's connected coalitions are solved)."""
+        n = self.n
+        if n > MAX_TABLE_PLAYERS:
+            raise ValueError(
+                f"{n} organisations: the 2**n coalition table is too large; use shapley() or "
+                "shapley_sampled()"
+            )
+        masks = np.arange(1 << n, dtype=np.int64)
+        out = np.zeros(1 << n)
+        for part in self.parts:
+            local = np.zeros(1 << n, dtype=np.int64)
+            for j, g in enumerate(part.players.tolist()):
+                local |= ((masks >> g) & 1) << j
+            out += part.values()[local]
+        return out
+
+    def shapley(self) -> np.ndarray:
+        """Exact Shapley value per player (currency/yr): the sum of each part's Shapley value
+        (additivity), so the cost grows with the largest part, not with 2**n."""
+        phi = np.zeros(self.n)
+        for part in self.parts:
+            phi[part.players] += shapley_exact(part.values())
+        return phi
+
+    def shapley_sampled(
+        self,
+        seed: int,
+        target_halfwidth: float,
+        exact_up_to: int = 12,
+        max_permutations: int = 100_000,
+        batch: int = 200,
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Shapley value per player (currency/yr) with a 95% half-width: parts of at most
+        ``exact_up_to`` organisations exactly (half-width 0), larger parts by antithetic
+        permutation sampling until every player's combined half-width (root sum of squares
+        over the parts it belongs to) is at most ``target_halfwidth``. Returns (estimate,
+        halfwidth95, permutations used over all parts)."""
+        phi = np.zeros(self.n)
+        var = np.zeros(self.n)
+        sampled = [p for p in self.parts if p.n > exact_up_to]
+        in_sampled = np.zeros(self.n, dtype=np.int64)
+        for part in sampled:
+            in_sampled[part.players] += 1
+        used = 0
+        for k, part in enumerate(self.parts):
+            if part.n <= exact_up_to:
+                phi[part.players] += shapley_exact(part.values())
+                continue
+            share = target_halfwidth / math.sqrt(max(int(in_sampled[part.players].max()), 1))
+            estimate, halfwidth, perms = shapley_sampled(
+                part.value,
+                part.n,
+                seed=seed + k,
+                max_permutations=max_permutations,
+                target_halfwidth=share,
+                batch=batch,
+            )
+            phi[part.players] += estimate
+            var[part.players] += halfwidth**2
+            used += perms
+        return phi, np.sqrt(var), used
 
 
 def dual_allocation(game: CoalitionGame) -> pd.Series:
@@ -221,7 +385,7 @@ def dual_allocation(game: CoalitionGame) -> pd.Series:
     of the LP game, and in the core of the design game when fixed costs do not bind.
     Returns currency/yr per organisation; the total is the LP optimum.
     """
-    model = game.model
+    model = build_model(game.problem.tables, objective="cost")
     upper = model.col_upper.copy()
     upper[model.columns("flow")] = np.inf  # the rows, not the flow bounds, hold the value
     h = new_highs(game.settings.time_limit_s, game.settings.mip_gap, 1, game.settings.seed)

@@ -36,6 +36,8 @@ __all__ = [
     "blend_constraints",
     "design_network",
     "design_problem",
+    "independent_parts",
+    "part_tables",
     "policy_parameters",
     "price_candidates",
 ]
@@ -323,6 +325,83 @@ def design_problem(
     return DesignProblem(params, cand, terms, tables, corridor_table, corridor_pos, keep)
 
 
+def independent_parts(problem: DesignProblem) -> np.ndarray:
+    """Label of the independent part of each candidate: candidates sharing a supply, a
+    demand or a corridor (or corridors offered as alternatives, one ``choice_group``) are in
+    one part; parts share no constraint, so each can be solved (or valued) on its own when
+    no network-wide limit (budget, individual rationality, CO2e floor) couples them."""
+    table = problem.tables.candidates
+    if not len(table):
+        return np.zeros(0, dtype=np.int64)
+    corridor_table, corridor_pos = problem.corridor_table, problem.corridor_pos
+    grouped = corridor_pos.copy()
+    if "choice_group" in corridor_table.columns and len(corridor_table):
+        leader = corridor_table.groupby("choice_group", sort=False)["corridor_id"].transform(
+            "first"
+        )
+        leader_pos = pd.Index(corridor_table["corridor_id"]).get_indexer(leader)
+        leader_pos = np.where(
+            corridor_table["choice_group"].fillna("").to_numpy() == "",
+            np.arange(len(corridor_table)),
+            leader_pos,
+        )
+        grouped = np.where(corridor_pos >= 0, leader_pos[np.maximum(corridor_pos, 0)], -1)
+    return _parts(
+        table["supply_pos"].to_numpy(),
+        table["demand_pos"].to_numpy(),
+        len(problem.tables.supply_ids),
+        len(problem.tables.demand_ids),
+        grouped,
+    )
+
+
+def part_tables(
+    problem: DesignProblem, members: np.ndarray
+) -> tuple[DesignTables, np.ndarray, np.ndarray, np.ndarray]:
+    """The DesignTables of the candidates at positions ``members`` (sorted) alone, with the
+    supplies, demands, corridors and blend rows they use renumbered; also returns the
+    positions of the used supplies, demands and corridors in the whole problem."""
+    whole = problem.tables
+    corridor_table = problem.corridor_table
+    sub = whole.candidates.iloc[members].reset_index(drop=True)
+    s_used = np.unique(sub["supply_pos"].to_numpy())
+    d_used = np.unique(sub["demand_pos"].to_numpy())
+    sub["supply_pos"] = np.searchsorted(s_used, sub["supply_pos"].to_numpy())
+    sub["demand_pos"] = np.searchsorted(d_used, sub["demand_pos"].to_numpy())
+    c_used = np.unique(sub["corridor_pos"].to_numpy()[sub["corridor_pos"].to_numpy() >= 0])
+    sub.loc[sub["corridor_pos"] >= 0, "corridor_pos"] = np.searchsorted(
+        c_used, sub.loc[sub["corridor_pos"] >= 0, "corridor_pos"].to_numpy()
+    )
+    blend_rows, blend_terms = whole.blend_rows, whole.blend_terms
+    sub_terms = blend_terms[np.isin(blend_terms["candidate_pos"].to_numpy(), members)]
+    used_rows = np.unique(sub_terms["row"].to_numpy(dtype=np.int64))
+    sub_terms = sub_terms.assign(
+        row=np.searchsorted(used_rows, sub_terms["row"].to_numpy(dtype=np.int64)),
+        candidate_pos=np.searchsorted(members, sub_terms["candidate_pos"].to_numpy(dtype=np.int64)),
+    )
+    sub_rows = (
+        blend_rows.set_index("row").loc[used_rows].reset_index() if len(used_rows) else blend_rows
+    )
+    tables = DesignTables(
+        blend_rows=sub_rows,
+        blend_terms=sub_terms,
+        candidates=sub,
+        supply_ids=whole.supply_ids[s_used],
+        supply_quantity=whole.supply_quantity[s_used],
+        demand_ids=whole.demand_ids[d_used],
+        demand_quantity=whole.demand_quantity[d_used],
+        organisations=whole.organisations,
+        corridors=corridor_table.iloc[c_used][
+            [
+                col
+                for col in ("corridor_id", "fixed_cost_per_yr", "capacity", "choice_group")
+                if col in corridor_table.columns
+            ]
+        ].reset_index(drop=True),
+    )
+    return tables, s_used, d_used, c_used
+
+
 def design_network(
     network: Network,
     candidates: pd.DataFrame,
@@ -345,9 +424,6 @@ def design_network(
     params, cand, terms = problem.params, problem.cand, problem.terms
     table = problem.tables.candidates
     supply_ids, demand_ids = problem.tables.supply_ids, problem.tables.demand_ids
-    supply_q, demand_q = problem.tables.supply_quantity, problem.tables.demand_quantity
-    orgs = problem.tables.organisations
-    blend_rows, blend_terms = problem.tables.blend_rows, problem.tables.blend_terms
     corridor_table, corridor_pos, keep = (
         problem.corridor_table,
         problem.corridor_pos,
@@ -394,29 +470,11 @@ def design_network(
         or settings.individual_rationality
         or settings.min_co2e_t is not None
     )
-    if settings.decompose and not coupled and len(table):
-        grouped = corridor_pos.copy()
-        if "choice_group" in corridor_table.columns and len(corridor_table):
-            # corridors offered as alternatives (one site of a shared facility) solve together
-            leader = corridor_table.groupby("choice_group", sort=False)["corridor_id"].transform(
-                "first"
-            )
-            leader_pos = pd.Index(corridor_table["corridor_id"]).get_indexer(leader)
-            leader_pos = np.where(
-                corridor_table["choice_group"].fillna("").to_numpy() == "",
-                np.arange(len(corridor_table)),
-                leader_pos,
-            )
-            grouped = np.where(corridor_pos >= 0, leader_pos[np.maximum(corridor_pos, 0)], -1)
-        part = _parts(
-            table["supply_pos"].to_numpy(),
-            table["demand_pos"].to_numpy(),
-            len(supply_ids),
-            len(demand_ids),
-            grouped,
-        )
-    else:
-        part = np.zeros(len(table), dtype=np.int64)
+    part = (
+        independent_parts(problem)
+        if settings.decompose and not coupled
+        else np.zeros(len(table), dtype=np.int64)
+    )
     # batches of whole parts, up to batch_columns flows each (small parts solved together)
     order = np.argsort(part, kind="stable")
     part_sorted = part[order]
@@ -448,45 +506,8 @@ def design_network(
     corridor_built = np.zeros(len(corridor_table), dtype=bool)
     for members in batches:
         members = np.sort(members)
-        sub = table.iloc[members].reset_index(drop=True)
-        s_used = np.unique(sub["supply_pos"].to_numpy())
-        d_used = np.unique(sub["demand_pos"].to_numpy())
-        sub["supply_pos"] = np.searchsorted(s_used, sub["supply_pos"].to_numpy())
-        sub["demand_pos"] = np.searchsorted(d_used, sub["demand_pos"].to_numpy())
-        c_used = np.unique(sub["corridor_pos"].to_numpy()[sub["corridor_pos"].to_numpy() >= 0])
-        sub.loc[sub["corridor_pos"] >= 0, "corridor_pos"] = np.searchsorted(
-            c_used, sub.loc[sub["corridor_pos"] >= 0, "corridor_pos"].to_numpy()
-        )
-        sub_terms = blend_terms[np.isin(blend_terms["candidate_pos"].to_numpy(), members)]
-        used_rows = np.unique(sub_terms["row"].to_numpy(dtype=np.int64))
-        sub_terms = sub_terms.assign(
-            row=np.searchsorted(used_rows, sub_terms["row"].to_numpy(dtype=np.int64)),
-            candidate_pos=np.searchsorted(
-                members, sub_terms["candidate_pos"].to_numpy(dtype=np.int64)
-            ),
-        )
-        sub_rows = (
-            blend_rows.set_index("row").loc[used_rows].reset_index()
-            if len(used_rows)
-            else blend_rows
-        )
-        tables = DesignTables(
-            blend_rows=sub_rows,
-            blend_terms=sub_terms,
-            candidates=sub,
-            supply_ids=supply_ids[s_used],
-            supply_quantity=supply_q[s_used],
-            demand_ids=demand_ids[d_used],
-            demand_quantity=demand_q[d_used],
-            organisations=orgs,
-            corridors=corridor_table.iloc[c_used][
-                [
-                    col
-                    for col in ("corridor_id", "fixed_cost_per_yr", "capacity", "choice_group")
-                    if col in corridor_table.columns
-                ]
-            ].reset_index(drop=True),
-        )
+        tables, s_used, d_used, c_used = part_tables(problem, members)
+        sub = tables.candidates
         tb = time.perf_counter()
         if sliced:
             sub_stores = store_table[store_table["demand_id"].isin(demand_ids[d_used])].reset_index(
