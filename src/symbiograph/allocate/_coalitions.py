@@ -68,6 +68,14 @@ def _split(mask: int, neighbours: list[int]) -> list[int]:
     return pieces
 
 
+def _find(root: list[int], i: int) -> int:
+    """Root of ``i`` in a union-find forest, halving paths on the way."""
+    while root[i] != i:
+        root[i] = root[root[i]]
+        i = root[i]
+    return i
+
+
 class PartGame:
     """The coalition game of one independent part of the design model: its players are the
     organisations giving or taking on its candidates (``players`` holds their positions in
@@ -133,7 +141,9 @@ class PartGame:
             pass_model(self._mip, self.model, self.model.integer, self._upper, self._lower)
         return self._mip
 
-    def _solve(self, mask: int) -> float:
+    def _solve(self, mask: int, floor: float = 0.0) -> float:
+        """v of the connected local coalition ``mask``; ``floor`` is a value it is known to
+        reach (that of a sub-coalition), which prunes the search."""
         inside = _bits_of(mask, self.n)
         allowed = inside[self._giver] & inside[self._taker]
         if not allowed.any():
@@ -144,7 +154,7 @@ class PartGame:
         upper[switches[switches >= 0]] = 0.0
         start = time.perf_counter()
         self.solves += 1
-        found = self._branch_and_bound(self._lower, upper)
+        found = self._branch_and_bound(self._lower, upper, floor)
         if found is not None:
             self.lp_answers += 1
             self.seconds += time.perf_counter() - start
@@ -158,12 +168,14 @@ class PartGame:
         return max(float(h.getInfo().objective_function_value), 0.0)
 
     def _branch_and_bound(
-        self, lower: np.ndarray, upper: np.ndarray, max_nodes: int = 200
+        self, lower: np.ndarray, upper: np.ndarray, floor: float = 0.0, max_nodes: int = 200
     ) -> float | None:
         """Optimum of a small coalition by depth-first branch and bound on the warm-started
-        LP relaxation (a fraction of a millisecond per node); None when it needs more than
-        ``max_nodes`` LPs, so the caller hands the coalition to the MIP solver."""
-        best = -np.inf
+        LP relaxation (a fraction of a millisecond per node), starting from the known
+        achievable ``floor`` and a rounded-up root solution (build every link the LP opens);
+        None when it needs more than ``max_nodes`` LPs, so the caller hands the coalition to
+        the MIP solver."""
+        best = floor
         stack = [(lower, upper)]
         nodes = 0
         cols = self._cols
@@ -184,6 +196,18 @@ class PartGame:
             if fraction.max(initial=0.0) <= 1e-9:
                 best = bound
                 continue
+            if nodes == 1:  # rounding up the root's open links gives a feasible design
+                rounded_lo, rounded_hi = lo.copy(), hi.copy()
+                opened = self._switches[y > 1e-9]
+                rounded_lo[opened] = np.minimum(1.0, rounded_hi[opened])
+                rounded_hi[self._switches[y <= 1e-9]] = 0.0
+                self._relaxed.changeColsBounds(len(cols), cols, rounded_lo, rounded_hi)
+                self._relaxed.run()
+                nodes += 1
+                if self._relaxed.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                    best = max(best, float(self._relaxed.getInfo().objective_function_value))
+                if bound <= best + 1e-9 * max(1.0, abs(best)):
+                    continue
             branch = self._switches[int(np.argmax(fraction))]
             down_hi = hi.copy()
             down_hi[branch] = 0.0
@@ -191,7 +215,7 @@ class PartGame:
             up_lo[branch] = 1.0
             stack.append((lo, down_hi))
             stack.append((up_lo, hi))  # explore "build" first
-        return best if np.isfinite(best) else 0.0
+        return best
 
     def value(self, mask: int) -> float:
         """v(S) in currency/yr of the local coalition ``mask`` (sum over its connected
@@ -203,6 +227,35 @@ class PartGame:
                 found = self._cache[piece] = self._solve(piece)
             total += found
         return total
+
+    def marginals(self, perms: np.ndarray) -> np.ndarray:
+        """Marginal contribution (currency/yr) of each local player in each permutation (one
+        row per permutation of ``range(n)``). Pieces of the growing coalition are merged as
+        players join (union-find), so each step solves only the piece the newcomer joins."""
+        n = self.n
+        out = np.zeros(perms.shape)
+        links = [[j for j in range(n) if self.neighbours[i] >> j & 1] for i in range(n)]
+        for row, order in enumerate(perms.tolist()):
+            root = list(range(n))
+            piece = [0] * n
+            worth = [0.0] * n
+            joined = [False] * n
+
+            for player in order:
+                merged = {_find(root, j) for j in links[player] if joined[j]}
+                mask = 1 << player
+                before = 0.0
+                for r in merged:
+                    mask |= piece[r]
+                    before += worth[r]
+                    root[r] = player
+                joined[player] = True
+                found = self._cache.get(mask)
+                if found is None:
+                    found = self._cache[mask] = self._solve(mask, before)
+                piece[player], worth[player] = mask, found
+                out[row, player] = found - before
+        return out
 
     def values(self) -> np.ndarray:
         """v(S) for every local coalition, indexed by bitmask (2**n entries).
@@ -228,8 +281,8 @@ class PartGame:
                 part |= frontier
             if part == mask:
                 found = self._cache.get(mask)
-                if found is None:
-                    found = self._cache[mask] = self._solve(mask)
+                if found is None:  # v is monotone: a sub-coalition's value is reachable
+                    found = self._cache[mask] = self._solve(mask, out[mask ^ (mask & -mask)])
                 out[mask] = found
             else:
                 out[mask] = out[part] + out[mask ^ part]
@@ -364,7 +417,7 @@ class CoalitionGame:
                 continue
             share = target_halfwidth / math.sqrt(max(int(in_sampled[part.players].max()), 1))
             estimate, halfwidth, perms = shapley_sampled(
-                part.value,
+                part,
                 part.n,
                 seed=seed + k,
                 max_permutations=max_permutations,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,15 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 ValueFunction = Callable[[int], float]
+
+
+@runtime_checkable
+class MarginalSource(Protocol):
+    """A game that computes its players' marginal contributions along permutations itself
+    (one row per permutation of range(n))."""
+
+    def marginals(self, perms: IntArray) -> FloatArray: ...
+
 
 #: games up to this many players build every coalition row of the nucleolus LPs at once
 FULL_LP_MAX_PLAYERS = 15
@@ -170,7 +179,7 @@ def _marginals_from_function(value: ValueFunction, perms: IntArray) -> FloatArra
 
 
 def shapley_sampled(
-    value_fn: ValueFunction | ArrayLike,
+    value_fn: ValueFunction | MarginalSource | ArrayLike,
     n: int,
     seed: int,
     max_permutations: int = 10_000,
@@ -185,13 +194,16 @@ def shapley_sampled(
     (Student t on the sample variance) is <= ``target_halfwidth`` (absolute, in value units),
     checked after every ``batch`` permutations, or when ``max_permutations`` are used.
     Returns (estimate, halfwidth95, permutations used); deterministic for a seed.
-    ``value_fn`` is a callable on bitmasks (cached) or a full table of 2**n values.
+    ``value_fn`` is a callable on bitmasks (cached), a game with its own ``marginals`` (see
+    :class:`MarginalSource`) or a full table of 2**n values.
     """
     if n < 1:
         raise ValueError("a game needs at least one player")
     if max_permutations < 2:
         raise ValueError("max_permutations must be at least 2")
-    if callable(value_fn):
+    if isinstance(value_fn, MarginalSource):
+        marginals = value_fn.marginals
+    elif callable(value_fn):
         value = value_fn if isinstance(value_fn, CachedValue) else CachedValue(value_fn)
 
         def marginals(perms: IntArray) -> FloatArray:
