@@ -657,6 +657,58 @@ def optimize(
     console.print(Text(f"report: {paths['report']}"))
 
 
+def _defecting_small_coalitions(game: Any, allocation: Any) -> Any:
+    """Single participants and pairs linked by a candidate that would do better alone than
+    under ``allocation`` (currency/yr), best gain first; for games too large to check every
+    coalition."""
+    import pandas as pd
+
+    rows = []
+    pairs = {(min(a, b), max(a, b)) for a, b in zip(game._giver, game._taker, strict=True)}
+    groups = [(i,) for i in range(game.n)] + [p for p in sorted(pairs) if p[0] != p[1]]
+    scale = max(1.0, abs(float(sum(allocation))))
+    for group in groups:
+        value = game.value(sum(1 << i for i in group))
+        allocated = float(sum(allocation[i] for i in group))
+        if value - allocated > 1e-9 * scale:
+            rows.append(
+                {
+                    "members": [game.players[i] for i in group],
+                    "value": value,
+                    "allocated": allocated,
+                    "gain": value - allocated,
+                }
+            )
+    return pd.DataFrame(rows, columns=["members", "value", "allocated", "gain"]).sort_values(
+        "gain", ascending=False
+    )[:3]
+
+
+def _method_summary(allocation: Any, stability: Any, total: float) -> list[dict[str, str]]:
+    """One row per allocation method: in the core?, does it add up to the total gain, the
+    largest gain of a defecting coalition, the smallest and largest share, and which
+    coalitions were checked."""
+    rows = []
+    for m in allocation.columns:
+        mine = stability[stability["method"] == m]
+        gains = [float(g.replace(",", "")) for g in mine["gain"] if str(g)]
+        rows.append(
+            {
+                "method": m,
+                "in_core": str(mine["in_core"].iloc[0]) if len(mine) else "",
+                "sum": f"{allocation[m].sum():,.0f}",
+                "efficient": str(
+                    bool(abs(allocation[m].sum() - total) <= 1e-6 * max(abs(total), 1.0))
+                ),
+                "worst_gain": f"{max(gains):,.0f}" if gains else "0",
+                "smallest": f"{allocation[m].min():,.0f}",
+                "largest": f"{allocation[m].max():,.0f}",
+                "checked": str(mine["checked"].iloc[0]) if len(mine) else "",
+            }
+        )
+    return rows
+
+
 class Method(StrEnum):
     """Allocation methods of ``allocate``."""
 
@@ -679,8 +731,17 @@ def allocate(
         "out/allocation"
     ),
     seed: Annotated[int, typer.Option(help="Seed of sampled Shapley")] = 0,
+    ci_share: Annotated[
+        float,
+        typer.Option(help="Sampled Shapley: widest 95% interval, as a share of the total gain"),
+    ] = 0.01,
 ) -> None:
-    """Share the network's gain fairly, check who would walk away, and settle it in prices."""
+    """Share the network's gain fairly, check who would walk away, and settle it in prices.
+
+    Exact Shapley values come part by part (any number of participants, as long as no
+    independent part of the network has more than 20); the nucleolus and the full core check
+    need every coalition's value and run up to 16 participants; beyond that the stability
+    check covers single participants and linked pairs."""
     import numpy as np
     import pandas as pd
     import plotly.graph_objects as go
@@ -690,13 +751,10 @@ def allocate(
         CoalitionGame,
         defecting_coalitions,
         dual_allocation,
-        equal_split,
         in_core,
         nucleolus,
         proportional,
         settle,
-        shapley_exact,
-        shapley_sampled,
     )
     from symbiograph.match import find_candidates
     from symbiograph.optimize import design_network
@@ -709,25 +767,35 @@ def allocate(
         design = design_network(network, candidates)
         game = CoalitionGame(network, candidates)
     n = game.n
-    exact = n <= 15
+    table = n <= 16  # the 2**n table for the nucleolus and the core
+    largest = max((p.n for p in game.parts), default=0)
     shares: dict[str, Any] = {}
     values = None
-    if exact:
+    if table:
         with _step(console, f"valued all {2**n:,} coalitions of {n} participants"):
             values = game.values()
-        shares["shapley"] = shapley_exact(values)
-        shares["nucleolus"] = nucleolus(values)
         total = float(values[-1])
     else:
         total = game.value((1 << n) - 1)
-    if method is Method.sampled_shapley or not exact:
+    intervals = None
+    if largest <= 20:
+        with _step(console, f"Shapley values over {len(game.parts)} independent parts"):
+            shares["shapley"] = game.shapley()
+    if method is Method.sampled_shapley or largest > 20:
         with _step(console, "sampled Shapley values"):
-            estimate, _, _ = shapley_sampled(
-                game.value, n, seed=seed, target_halfwidth=0.01 * abs(total) / max(n, 1)
+            estimate, halfwidth, used = game.shapley_sampled(
+                seed=seed, target_halfwidth=ci_share / 2 * abs(total)
             )
         shares["sampled-shapley"] = estimate
+        intervals = pd.DataFrame(
+            {"estimate": estimate, "halfwidth95": halfwidth, "permutations": used},
+            index=pd.Index(game.players, name="participant"),
+        )
+    if values is not None:
+        with _step(console, "nucleolus"):
+            shares["nucleolus"] = nucleolus(values)
     shares["dual"] = dual_allocation(game).to_numpy()
-    shares["equal"] = equal_split(values) if values is not None else np.full(n, total / n)
+    shares["equal"] = np.full(n, total / n) if n else np.zeros(0)
     volume = (
         pd.concat(
             [
@@ -741,23 +809,30 @@ def allocate(
         .fillna(0.0)
     )
     shares["proportional"] = proportional(volume.to_numpy() + 1e-12, total)
-    if exact and values is not None:
-        standalone = np.array([values[1 << i] for i in range(n)])
-        if standalone.sum() > 0:
-            shares["stand-alone"] = proportional(standalone, total)
+    standalone = np.array([game.value(1 << i) for i in range(n)])
+    if standalone.sum() > 0:
+        shares["stand-alone"] = proportional(standalone, total)
     chosen = method.value if method.value in shares else "shapley"
+    if chosen not in shares:
+        chosen = "sampled-shapley"
     allocation = pd.DataFrame({m: s for m, s in shares.items()}, index=game.players)
     stability_rows = []
     for m in allocation.columns:
-        if values is None:
-            continue
-        inside = in_core(values, allocation[m].to_numpy(), 1e-6)
-        defect = defecting_coalitions(values, allocation[m].to_numpy(), top=3, players=game.players)
+        x = allocation[m].to_numpy()
+        if values is not None:
+            inside: Any = in_core(values, x, 1e-6)
+            defect = defecting_coalitions(values, x, top=3, players=game.players)
+            checked = "all coalitions"
+        else:
+            defect = _defecting_small_coalitions(game, x)
+            inside = "" if defect.empty else False
+            checked = "single participants and linked pairs"
         if defect.empty:
             stability_rows.append(
                 {
                     "method": m,
                     "in_core": inside,
+                    "checked": checked,
                     "coalition": "",
                     "value": "",
                     "allocated": "",
@@ -769,6 +844,7 @@ def allocate(
                 {
                     "method": m,
                     "in_core": inside,
+                    "checked": checked,
                     "coalition": ", ".join(map(str, row["members"])),
                     "value": f"{row['value']:,.0f}",
                     "allocated": f"{row['allocated']:,.0f}",
@@ -779,6 +855,8 @@ def allocate(
     settlement = settle(design.flows, design.participants, allocation[chosen])
     out.mkdir(parents=True, exist_ok=True)
     allocation.rename_axis("participant").to_csv(out / "allocation.csv")
+    if intervals is not None:
+        intervals.to_csv(out / "sampled_intervals.csv")
     stability.to_csv(out / "stability.csv", index=False)
     settlement.to_csv(out / "settlement.csv", index=False)
     currency = str(network.parameters.get("currency", "EUR"))
@@ -800,6 +878,14 @@ def allocate(
             methods=list(allocation.columns),
             allocation=_records(shown),
             stability=_records(stability) if len(stability) else [],
+            summary=_method_summary(allocation, stability, total),
+            intervals=(
+                f"widest 95% interval {2 * intervals['halfwidth95'].max():,.0f} {currency}/yr "
+                f"({2 * intervals['halfwidth95'].max() / max(abs(total), 1e-9):.2%} of the total) "
+                f"after {int(intervals['permutations'].iloc[0]):,} permutations"
+                if intervals is not None
+                else ""
+            ),
             settlement=_records(
                 settlement.assign(
                     flow=settlement["flow"].map("{:,.0f}".format),

@@ -228,3 +228,39 @@ def test_coalition_values_equal_a_fresh_design_of_each_coalition(seed: int) -> N
             design_network(network, candidates[chosen], exact).net_benefit if chosen.any() else 0.0
         )
         assert values[mask] == pytest.approx(max(fresh, 0.0), rel=1e-6, abs=1e-3)
+
+
+def test_allocate_cli_sampled_shapley_writes_intervals(tmp_path: Any) -> None:
+    import yaml
+    from typer.testing import CliRunner
+
+    from symbiograph.cli import app
+    from symbiograph.io import network_document
+
+    path = tmp_path / "park.yaml"
+    path.write_text(yaml.safe_dump(network_document(_network())))
+    out = tmp_path / "alloc"
+    args = ["allocate", str(path), "--out", str(out), "--method", "sampled-shapley"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    shares = pd.read_csv(out / "allocation.csv").set_index("participant")
+    # parts of up to 12 organisations are valued exactly: no sampling noise here
+    assert shares["sampled-shapley"].to_dict() == pytest.approx({"A": 3250, "B": 1000, "C": 750})
+    intervals = pd.read_csv(out / "sampled_intervals.csv").set_index("participant")
+    assert (intervals["halfwidth95"] == 0).all()
+    report = (out / "report.html").read_text()
+    assert "Methods side by side" in report and "widest 95% interval" in report
+
+
+def test_small_coalition_check_for_large_games() -> None:
+    from symbiograph.cli import _defecting_small_coalitions
+
+    game = _game()
+    index = {p: i for i, p in enumerate(game.players)}
+    fair = np.zeros(game.n)
+    fair[index["A"]] = 5000
+    assert _defecting_small_coalitions(game, fair).empty  # A alone has 0, A+B 5000
+    unfair = np.zeros(game.n)
+    unfair[index["B"]] = unfair[index["C"]] = 2500
+    worst = _defecting_small_coalitions(game, unfair).iloc[0]
+    assert sorted(worst["members"]) == ["A", "B"] and worst["gain"] == pytest.approx(2500)
