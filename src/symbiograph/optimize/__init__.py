@@ -30,6 +30,13 @@ from symbiograph.optimize._water import (
     t_per_h_to_m3_per_yr,
     water_operations,
 )
+from symbiograph.optimize._water_flows import (
+    WaterAllocation,
+    WaterTargets,
+    design_water_allocation,
+    water_cascade_targets,
+    water_sources_sinks,
+)
 
 __all__ = [
     "GIVER_TERMS",
@@ -44,11 +51,14 @@ __all__ = [
     "InfeasibleDesign",
     "SolveResult",
     "TimeSlices",
+    "WaterAllocation",
     "WaterRegeneration",
     "WaterSolution",
+    "WaterTargets",
     "build_model",
     "design_network",
     "design_problem",
+    "design_water_allocation",
     "design_water_network",
     "diagnose_infeasibility",
     "independent_parts",
@@ -64,5 +74,7 @@ __all__ = [
     "stream_profiles",
     "t_per_h_to_m3_per_yr",
     "treatment_site_candidates",
+    "water_cascade_targets",
     "water_operations",
+    "water_sources_sinks",
 ]
