@@ -114,3 +114,53 @@ def test_kalundborg_ecology(kalundborg_assessment: Any) -> None:
     assert 0 <= t["connectance"] <= 1 and 0 <= t["finn_cycling_index"] <= 1
     with pytest.raises(ValueError, match="several units"):
         ecological_analysis(sol.flows)
+
+
+def test_covers_and_exchange_rates_come_from_the_scenario() -> None:
+    """A figure's ``covers`` scopes it like ``scopes=``; the ``exchange_rates`` parameter
+    converts money like ``currency_rates=``; the explanation says how far apart they are."""
+    doc = _doc()
+    doc["parameters"]["exchange_rates"] = "DKK=0.134"
+    doc["published_figures"][2]["covers"] = "nobody"
+    net = network_from_document(doc)
+    cand = find_candidates(net, MatchSettings(use_archetypes=False)).candidates
+    a = assess_design(net, cand, design_network(net, cand))
+    table = compare_with_published(net, a).set_index("figure_id")
+    assert table.loc["f2", "comparable"]
+    assert table.loc["f2", "gap"] == pytest.approx(4_000_000 / 0.134 / 20_000_000)
+    assert table.loc["f3", "ours"] == 0 and "scope" in table.loc["f3", "note"]
+    assert table.loc["f1", "explanation"].startswith("ours is 80% of published")
+    assert "agrees" not in table.loc["f1", "explanation"]
+    bad = _doc()
+    bad["parameters"]["exchange_rates"] = "DKK=lots"
+    with pytest.raises(ValueError, match="exchange_rates: 'DKK=lots'"):
+        compare_with_published(network_from_document(bad), a)
+
+
+def test_kalundborg_gaps_name_the_documented_exchanges_left_out() -> None:
+    net = kalundborg()
+    cand = find_candidates(net).candidates
+    design = design_network(net, cand)
+    table = compare_with_published(net, assess_design(net, cand, design)).set_index("figure_id")
+    carried = set(
+        zip(
+            design.flows.loc[design.flows["flow"] > 0, "supply_id"],
+            design.flows.loc[design.flows["flow"] > 0, "demand_id"],
+            strict=True,
+        )
+    )
+    tisso = net.exchanges[net.exchanges["supply_id"] == "tisso_surface_water_supply"]
+    dropped = [
+        row.id for row in tisso.itertuples() if (row.supply_id, row.demand_id) not in carried
+    ]
+    # the groundwater figure covers the Tisso water only: every dropped Tisso link is named
+    row = table.loc["pf_groundwater_2022"]
+    assert (
+        f"carries {len(tisso) - len(dropped)} of the {len(tisso)} documented"
+        in (row["explanation"])
+    )
+    for exchange_id in dropped:
+        assert exchange_id in row["explanation"]
+    # the company savings in DKK are converted with the scenario's pegged rate
+    assert table.loc["pf_company_savings_2018", "comparable"]
+    assert table.loc["pf_gypsum_2010", "explanation"].startswith("agrees within 15%")

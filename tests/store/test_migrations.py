@@ -32,10 +32,11 @@ def test_migrations_ship_inside_the_package() -> None:
         "script.py.mako",
         "versions/0001_initial.py",
         "versions/0002_facility_hazardous_permit.py",
+        "versions/0003_published_figure_covers.py",
     ):
         assert (folder / name).is_file(), name
     scripts = ScriptDirectory.from_config(_config())
-    assert scripts.get_heads() == ["0002"]
+    assert scripts.get_heads() == ["0003"]
 
 
 def test_schema_is_derived_from_the_attribute_table() -> None:
@@ -69,7 +70,7 @@ def test_migrated_database_matches_the_metadata(store: Store) -> None:
         version = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE}
         ).get_current_revision()
-    assert version == "0002"
+    assert version == "0003"
 
 
 def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:

@@ -10,7 +10,13 @@ import pandas as pd
 from symbiograph.assess._assessment import Assessment
 from symbiograph.model import Network
 
-__all__ = ["COMPARE_COLUMNS", "PUBLISHED_INDICATORS", "compare_with_published"]
+__all__ = [
+    "AGREEMENT",
+    "COMPARE_COLUMNS",
+    "PUBLISHED_INDICATORS",
+    "compare_with_published",
+    "exchange_rates",
+]
 
 #: Published indicator name -> our summary indicator (None: nothing in the model to compare).
 #: An indicator ``<resource>_replaced|_saved|_recycled|_exchanged`` whose prefix is a resource
@@ -69,7 +75,104 @@ COMPARE_COLUMNS = [
     "difference",
     "comparable",
     "note",
+    "explanation",
 ]
+
+#: A gap within this share of the published value counts as agreement.
+AGREEMENT = 0.15
+
+
+def exchange_rates(text: str) -> dict[str, float]:
+    """Parse the ``exchange_rates`` scenario parameter ("DKK=0.134 USD=0.92": units of the
+    scenario currency per unit of each currency). Raises ValueError naming a bad entry."""
+    rates: dict[str, float] = {}
+    for item in str(text or "").replace(",", " ").split():
+        code, _, value = item.partition("=")
+        try:
+            rate = float(value)
+        except ValueError:
+            rate = float("nan")
+        if not code or not np.isfinite(rate) or rate <= 0:
+            raise ValueError(
+                f"parameters: exchange_rates: {item!r} is not CODE=positive number (e.g. DKK=0.134)"
+            )
+        rates[code.upper()] = rate
+    return rates
+
+
+def _scope_mask(table: pd.DataFrame, ids: set[str], columns: Iterable[str]) -> np.ndarray:
+    hit = np.zeros(len(table), dtype=bool)
+    for col in columns:
+        if col in table.columns:
+            hit |= table[col].astype(str).isin(ids).to_numpy()
+    return hit
+
+
+def _with_places(exchanges: pd.DataFrame, network: Network) -> pd.DataFrame:
+    """Exchanges (design or documented) with the facility, organisation and resource of
+    their supply and demand streams."""
+    streams = network.streams.set_index("id")
+    owner = network.facilities.set_index("id")["organisation"]
+    out = exchanges.copy()
+    for side in ("supply", "demand"):
+        facility = out[f"{side}_id"].map(streams["facility_id"])
+        out[f"{side}_facility"] = facility
+        if f"{side}_organisation" not in out.columns:
+            out[f"{side}_organisation"] = facility.map(owner)
+        if f"{side}_resource" not in out.columns:
+            out[f"{side}_resource"] = out[f"{side}_id"].map(streams["resource_id"])
+    return out
+
+
+_SCOPE_COLUMNS = (
+    "candidate_id",
+    "id",
+    "supply_id",
+    "demand_id",
+    "supply_facility",
+    "demand_facility",
+    "supply_organisation",
+    "demand_organisation",
+    "supply_resource",
+    "demand_resource",
+)
+
+
+def _explain(
+    comparable: bool,
+    gap: float,
+    documented: pd.DataFrame,
+    designed: pd.DataFrame,
+    note: str,
+) -> str:
+    """Why ours and the published figure differ, from the data: how far apart they are,
+    which documented exchanges in the figure's scope the design carries or leaves out, what
+    it adds, and the dataset's own caveat."""
+    parts: list[str] = []
+    if comparable and np.isfinite(gap):
+        if abs(gap - 1.0) <= AGREEMENT:
+            parts.append(f"agrees within {AGREEMENT:.0%} (ours {gap:.0%} of published)")
+        else:
+            parts.append(f"ours is {gap:.0%} of published")
+    if len(documented):
+        pair = designed["supply_id"].astype(str) + "\x00" + designed["demand_id"].astype(str)
+        carried_pairs = set(pair[designed["flow"].to_numpy() > 0])
+        key = documented["supply_id"].astype(str) + "\x00" + documented["demand_id"].astype(str)
+        carried = key.isin(carried_pairs).to_numpy()
+        parts.append(
+            f"the design carries {int(carried.sum())} of the {len(documented)} documented "
+            "exchanges in this scope"
+        )
+        left = documented["id"].astype(str)[~carried].tolist()
+        if left:
+            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+            parts.append(f"leaves out {shown} (see the documented review)")
+        added = (~pd.Series(list(carried_pairs)).isin(set(key))).sum() if carried_pairs else 0
+        if added:
+            parts.append(f"adds {int(added)} exchanges not documented")
+    if note:
+        parts.append(f"dataset: {note}")
+    return "; ".join(parts)
 
 
 def _per_yr_unit(unit: str) -> str:
@@ -105,22 +208,37 @@ def compare_with_published(
 
     Columns: figure_id, indicator, our_indicator, ours, our_unit, published, unit, year,
     source_id, scope, gap (ours / published), difference (ours - published, in the published
-    unit), comparable (units agree), note (why a row cannot be compared). Published
+    unit), comparable (units agree), note (why a row cannot be compared), explanation (how
+    far apart, which documented exchanges in scope the design carries and leaves out, what
+    it adds, and the dataset's caveat). Published
     indicators are matched by name (``PUBLISHED_INDICATORS``; ``<resource>_replaced`` and the
-    like compare the exchanges of that resource). ``scopes`` maps a figure id to the stream,
-    facility... or organisation ids whose exchanges it covers (default: the whole design).
-    ``currency_rates`` maps a published currency (e.g. "DKK") to units of the scenario
-    currency per unit of it, so money can be compared.
+    like compare the exchanges of that resource). A figure's ``covers`` (or ``scopes``, a
+    mapping figure id -> ids, which overrides it) names the streams, facilities,
+    organisations or resources whose exchanges it covers (default: the whole design).
+    ``currency_rates`` (over the scenario's ``exchange_rates`` parameter) maps a published
+    currency (e.g. "DKK") to units of the scenario currency per unit of it.
     """
     figures = network.published_figures.reset_index(drop=True)
-    exchanges = assessment.exchanges
+    exchanges = _with_places(assessment.exchanges, network)
+    documented_all = network.exchanges
+    if "status" in documented_all.columns:
+        documented_all = documented_all[documented_all["status"] == "existing"]
+    documented_all = _with_places(documented_all.reset_index(drop=True), network)
     totals = assessment.totals
     units = assessment.summary.set_index("indicator")["unit"]
     currency = str(assessment.parameters.get("currency", "EUR"))
-    rates = {str(k): float(v) for k, v in (currency_rates or {}).items()}
+    rates = exchange_rates(str(network.parameters.get("exchange_rates", "") or ""))
+    rates.update({str(k).upper(): float(v) for k, v in (currency_rates or {}).items()})
     resource_units = network.resources.set_index("id")["unit"].astype(str)
     resources = set(resource_units.index.astype(str))
-    scope_map = {str(k): {str(x) for x in v} for k, v in (scopes or {}).items()}
+    scope_map = {
+        str(fid): set(str(covers).split())
+        for fid, covers in zip(
+            figures["id"], figures.get("covers", pd.Series("", index=figures.index)), strict=True
+        )
+        if str(covers or "").strip() and str(covers) != "nan"
+    }
+    scope_map.update({str(k): {str(x) for x in v} for k, v in (scopes or {}).items()})
     rows = []
     for fig in figures.itertuples(index=False):
         indicator = str(fig.indicator)
@@ -130,20 +248,17 @@ def compare_with_published(
         resource = _resource_indicator(indicator, resources)
         ours, our_unit, ours_name = np.nan, "", ""
         chosen = exchanges
+        documented = documented_all
         if str(fig.id) in scope_map:
             ids = scope_map[str(fig.id)]
-            hit = np.zeros(len(exchanges), dtype=bool)
-            for col in (
-                "candidate_id",
-                "supply_id",
-                "demand_id",
-                "supply_organisation",
-                "demand_organisation",
-            ):
-                hit |= exchanges[col].astype(str).isin(ids).to_numpy()
-            chosen = exchanges[hit]
+            chosen = exchanges[_scope_mask(exchanges, ids, _SCOPE_COLUMNS)]
+            documented = documented_all[_scope_mask(documented_all, ids, _SCOPE_COLUMNS)]
             notes.append(f"ours on {len(chosen)} exchanges in the given scope")
         if resource is not None:
+            documented = documented[
+                (documented["supply_resource"] == resource)
+                | (documented["demand_resource"] == resource)
+            ]
             ours_name = f"{resource} exchanged"
             ours = _resource_amount(chosen[chosen["flow"] > 0], resource)
             our_unit = str(resource_units[resource])
@@ -189,6 +304,13 @@ def compare_with_published(
                 "difference": value - published if comparable else np.nan,
                 "comparable": comparable,
                 "note": "; ".join(notes),
+                "explanation": _explain(
+                    comparable,
+                    gap,
+                    documented,
+                    chosen,
+                    "" if pd.isna(fig.note) else str(fig.note),
+                ),
             }
         )
     out = pd.DataFrame(rows, columns=COMPARE_COLUMNS)

@@ -183,6 +183,7 @@ def write_design_report(
                     "source_id",
                     "gap",
                     "scope",
+                    "explanation",
                 ]
             ].assign(
                 ours=comparison["ours"].map("{:,.4g}".format),
