@@ -568,6 +568,7 @@ class Slices(StrEnum):
 
     none = "none"
     monthly = "monthly"
+    days = "days"
 
 
 @app.command()
@@ -587,7 +588,9 @@ def optimize(
         float | None, typer.Option(help="Carbon price, currency per t CO2e")
     ] = None,
     landfill_tax: Annotated[float | None, typer.Option(help="Landfill tax, currency per t")] = None,
-    time_slices: Annotated[Slices, typer.Option(help="none or monthly")] = Slices.none,
+    time_slices: Annotated[
+        Slices, typer.Option(help="none, monthly or days (representative days)")
+    ] = Slices.none,
     pareto: Annotated[
         int, typer.Option(help="Also trace the money-CO2e Pareto front with N points")
     ] = 0,

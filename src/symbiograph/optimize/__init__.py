@@ -21,7 +21,13 @@ from symbiograph.optimize._review import review_documented
 from symbiograph.optimize._settings import DesignSettings
 from symbiograph.optimize._sites import treatment_site_candidates
 from symbiograph.optimize._solve import SolveResult, new_highs, pass_model, solve_model
-from symbiograph.optimize._timeslices import TimeSlices, monthly_slices, stream_profiles
+from symbiograph.optimize._timeslices import (
+    TimeSlices,
+    monthly_slices,
+    representative_days,
+    stream_profiles,
+    time_slices,
+)
 from symbiograph.optimize._water import (
     HOURS_PER_YEAR,
     WaterRegeneration,
@@ -69,10 +75,12 @@ __all__ = [
     "pass_model",
     "policy_parameters",
     "price_candidates",
+    "representative_days",
     "review_documented",
     "solve_model",
     "stream_profiles",
     "t_per_h_to_m3_per_yr",
+    "time_slices",
     "treatment_site_candidates",
     "water_cascade_targets",
     "water_operations",

@@ -23,8 +23,8 @@ from symbiograph.optimize._settings import DesignSettings
 from symbiograph.optimize._solve import solve_model
 from symbiograph.optimize._timeslices import (
     build_timesliced_model,
-    monthly_slices,
     stream_profiles,
+    time_slices,
 )
 
 __all__ = [
@@ -430,8 +430,8 @@ def design_network(
         problem.keep,
     )
     streams = network.streams.set_index("id")
-    sliced = settings.time_slices == "monthly"
-    slices = monthly_slices()
+    sliced = settings.time_slices != "none"
+    slices = time_slices(settings.time_slices if sliced else "monthly")
     store_table = (
         stores.reset_index(drop=True)
         if stores is not None
@@ -460,7 +460,7 @@ def design_network(
             "a CO2e floor, kept exchanges or blends"
         )
     if len(store_table) and not sliced:
-        raise ValueError("storage needs time slices (time_slices='monthly')")
+        raise ValueError("storage needs time slices (time_slices='monthly' or 'days')")
     demand_price = np.nan_to_num(streams["price"].reindex(demand_ids).to_numpy(dtype=float))
     slice_flows: list[pd.DataFrame] = []
     storage_rows: list[pd.DataFrame] = []

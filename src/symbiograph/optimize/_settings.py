@@ -22,7 +22,8 @@ class DesignSettings:
     maximum flow that must be sent once its link is built. ``time_limit_s`` and ``mip_gap``
     bound each solve; parts of the network with no candidate between them are solved apart.
     ``time_slices`` = ``monthly`` solves twelve months at once, with seasonal supplies and
-    demands and storage that shifts a surplus between months.
+    demands and storage that shifts a surplus between months; ``days`` solves the 24 hours
+    of a representative day per season (96 slices), with daily storage.
     """
 
     objective: str = "cost"
@@ -48,7 +49,7 @@ class DesignSettings:
     def __post_init__(self) -> None:
         if self.objective not in ("cost", "co2", "weighted"):
             raise ValueError(f"objective must be cost, co2 or weighted, not {self.objective!r}")
-        if self.time_slices not in ("none", "monthly"):
-            raise ValueError(f"time_slices must be none or monthly, not {self.time_slices!r}")
+        if self.time_slices not in ("none", "monthly", "days"):
+            raise ValueError(f"time_slices must be none, monthly or days, not {self.time_slices!r}")
         if not 0.0 <= self.min_contract_share <= 1.0:
             raise ValueError("min_contract_share must lie between 0 and 1")

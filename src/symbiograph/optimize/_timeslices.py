@@ -1,5 +1,6 @@
-"""Time slices: the year cut into slices (months by default), stream profiles over them,
-and storage (heat stores, water tanks) that shifts a surplus from one slice to another.
+"""Time slices: the year cut into slices (twelve months, or the 24 hours of a representative
+day per season), stream profiles over them, and storage (heat stores, water tanks) that
+shifts a surplus from one slice to another.
 
 The time-sliced model is built from the same tables as the annual one: a flow column per
 candidate and slice, one build switch per candidate for the whole year, and per store a
@@ -16,41 +17,92 @@ import pandas as pd
 from symbiograph.model import Network, months_available
 from symbiograph.optimize._builder import DesignModel, DesignTables, RowBlocks
 
-__all__ = ["TimeSlices", "build_timesliced_model", "monthly_slices", "stream_profiles"]
+__all__ = [
+    "TimeSlices",
+    "build_timesliced_model",
+    "monthly_slices",
+    "representative_days",
+    "stream_profiles",
+]
 
 _DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=float)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+_SEASONS = {  # meteorological seasons: their months (0 = January)
+    "winter": (11, 0, 1),
+    "spring": (2, 3, 4),
+    "summer": (5, 6, 7),
+    "autumn": (8, 9, 10),
+}
+
+
 @dataclass(frozen=True)
 class TimeSlices:
-    """Slices of the year: their names and the share of the year each covers (sums to 1)."""
+    """Slices of the year: their names, the share of the year each covers (sums to 1), how
+    many consecutive slices make one storage cycle (``cycle``; the store level after the
+    last slice of a cycle carries into its first), how many times each slice's cycle repeats
+    in the year (``repeats``: a store holds at most its capacity in each repeat, so the
+    level summed over the repeats is capped at capacity x repeats), and the share of each
+    slice falling in each calendar month (``month_weight``, slices x 12)."""
 
     names: tuple[str, ...]
     share: np.ndarray
+    cycle: int
+    repeats: np.ndarray
+    month_weight: np.ndarray
 
     def __len__(self) -> int:
         return len(self.names)
 
 
 def monthly_slices() -> TimeSlices:
-    """Twelve months weighted by their days (a 365-day year)."""
-    return TimeSlices(_MONTHS, _DAYS / _DAYS.sum())
+    """Twelve months weighted by their days (a 365-day year), one storage cycle a year."""
+    return TimeSlices(_MONTHS, _DAYS / _DAYS.sum(), 12, np.ones(12), np.eye(12))
+
+
+def representative_days() -> TimeSlices:
+    """The 24 hours of one representative day per season (winter Dec-Feb, spring, summer,
+    autumn): 96 slices, each standing for its hour on every day of its season (weighted by
+    the season's days), with storage cycling within the day (a daily heat store or tank)."""
+    names, share, repeats, weight = [], [], [], []
+    for season, months in _SEASONS.items():
+        days = float(_DAYS[list(months)].sum())
+        month_share = np.zeros(12)
+        month_share[list(months)] = _DAYS[list(months)] / days
+        for hour in range(24):
+            names.append(f"{season}-{hour:02d}")
+            share.append(days / _DAYS.sum() / 24.0)
+            repeats.append(days)
+            weight.append(month_share)
+    return TimeSlices(tuple(names), np.array(share), 24, np.array(repeats), np.array(weight))
+
+
+def time_slices(name: str) -> TimeSlices:
+    """The slices called ``name``: "monthly" or "days" (representative days)."""
+    if name == "monthly":
+        return monthly_slices()
+    if name == "days":
+        return representative_days()
+    raise ValueError(f"time slices must be monthly or days, not {name!r}")
 
 
 def stream_profiles(network: Network, stream_ids: np.ndarray, slices: TimeSlices) -> np.ndarray:
     """Share of each stream's annual quantity in each slice, shape (streams, slices).
 
     Continuous streams follow the slice lengths; seasonal ones are spread over their months
-    only (monthly slices); a time series gives relative levels per step (step k = slice k).
+    only (a slice covering several months gets the share of its days that are available); a
+    time series gives relative levels per step (step k = slice k, e.g. 96 hourly levels of
+    four representative days).
     """
     streams = network.streams.set_index("id").loc[list(stream_ids)]
     n, t = len(streams), len(slices)
     out = np.tile(slices.share, (n, 1))
     seasonal = (streams["availability"] == "seasonal").to_numpy()
-    if seasonal.any() and t == 12:
+    if seasonal.any():
         for i in np.flatnonzero(seasonal):
-            out[i] = np.where(months_available(streams["months"].iloc[i]), slices.share, 0.0)
+            available = months_available(streams["months"].iloc[i]).astype(float)
+            out[i] = slices.share * (slices.month_weight @ available)
     series = (streams["availability"] == "timeseries").to_numpy()
     if series.any():
         ts = network.timeseries
@@ -82,7 +134,9 @@ def build_timesliced_model(
     charge that reaches the store), fixed_cost_per_yr (a build switch when > 0). Charging
     takes delivered supply away from today's use and discharging serves the demand later,
     so charge costs and discharge earns the demand's virgin price (``demand_price``,
-    currency per unit). The store level is cyclic over the year.
+    currency per unit). The store level is cyclic over each cycle of slices (the year for
+    months, the day for representative days); a slice that stands for several days holds
+    the level summed over them, at most capacity x repeats.
     """
     c = tables.candidates
     n, t = len(c), len(slices)
@@ -130,7 +184,7 @@ def build_timesliced_model(
             np.repeat(max_flow, t),
             np.ones(n_build),
             np.full(2 * nk * t, np.inf),
-            np.repeat(capacity, t),
+            np.outer(capacity, slices.repeats).ravel(),
             np.ones(n_store_build),
         ]
     )
@@ -216,7 +270,8 @@ def build_timesliced_model(
     if nk:
         loss = stores["loss_per_slice"].to_numpy(dtype=float)
         efficiency = stores["efficiency"].to_numpy(dtype=float)
-        previous = np.roll(level_col, 1, axis=1)  # cyclic: slice 0 follows the last slice
+        # cyclic: the first slice of each cycle follows its last one
+        previous = np.roll(level_col.reshape(nk, -1, slices.cycle), 1, axis=2).reshape(nk, t)
         r = np.arange(nk * t)
         block(
             np.concatenate([r, r, r, r]),
@@ -242,7 +297,9 @@ def build_timesliced_model(
             block(
                 np.concatenate([r, r]),
                 np.concatenate([level_col[ks].ravel(), np.repeat(store_build_col[ks], t)]),
-                np.concatenate([np.ones(len(ks) * t), -np.repeat(capacity[ks], t)]),
+                np.concatenate(
+                    [np.ones(len(ks) * t), -np.outer(capacity[ks], slices.repeats).ravel()]
+                ),
                 np.full(len(ks) * t, -np.inf),
                 np.zeros(len(ks) * t),
                 "store_capacity",
