@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from symbiograph.allocate import CoalitionGame, dual_allocation, in_core, shapley_exact
-from symbiograph.io import network_from_document
+from symbiograph.io import network_document, network_from_document
 from symbiograph.match import MatchSettings, find_candidates
 
 
@@ -264,3 +264,57 @@ def test_small_coalition_check_for_large_games() -> None:
     unfair[index["B"]] = unfair[index["C"]] = 2500
     worst = _defecting_small_coalitions(game, unfair).iloc[0]
     assert sorted(worst["members"]) == ["A", "B"] and worst["gain"] == pytest.approx(2500)
+
+
+@pytest.mark.parametrize("seed", [1, 7, 11])
+def test_dual_allocation_no_coalition_gets_less_than_it_can_reach(seed: int) -> None:
+    """Owen: the dual allocation lies in the core of the LP relaxation's game, whose values
+    are at least the design game's, so every coalition S gets x(S) >= v(S) (also with fixed
+    costs, whose unbuilt switches are worth nothing); the total is the LP optimum >= v(N)."""
+    from symbiograph.datasets import synthetic
+
+    network = synthetic(60, seed=seed, region_km=6)
+    candidates = find_candidates(network).candidates
+    game = CoalitionGame(network, candidates)
+    if game.n > 14:
+        keep = set(game.players[:14])
+        inside = candidates["supply_organisation"].isin(keep) & candidates[
+            "demand_organisation"
+        ].isin(keep)
+        game = CoalitionGame(network, candidates[inside].reset_index(drop=True))
+    assert int(game.problem.tables.candidates["fixed_cost_per_yr"].gt(0).sum()) > 0
+    values = game.values()
+    dual = dual_allocation(game).to_numpy()
+    masks = np.arange(1 << game.n)
+    bits = (masks[:, None] >> np.arange(game.n)) & 1
+    allocated = bits @ dual
+    scale = max(1.0, abs(values[-1]))
+    assert (allocated >= values - 1e-6 * scale).all()
+    assert dual.sum() >= values[-1] - 1e-6 * scale
+
+
+def test_a_link_too_dear_to_build_costs_its_organisations_nothing() -> None:
+    """D could pipe 100 m3 of water to E, but the pipe's fixed cost is far above the 200
+    EUR/yr it would save: the link stays unbuilt and its (negative) reduced cost must not
+    be charged to D and E, who get 0 like everyone who gains nothing."""
+    doc = network_document(_network())
+    doc["resources"].append({"id": "w", "name": "Water", "kind": "water", "unit": "m3/yr"})
+    doc["facilities"] += [_plant("d", "D", 11.0), _plant("e", "E", 11.01)]
+    doc["streams"] += [
+        {"id": "sd", "facility_id": "d", "resource_id": "w", "direction": "supply",
+         "quantity": 100, "price": 1},
+        {"id": "de", "facility_id": "e", "resource_id": "w", "direction": "demand",
+         "quantity": 100, "price": 1},
+    ]  # fmt: skip
+    doc["transport_modes"].append(
+        {"mode": "pipeline", "cost_per_tkm": 0.0, "co2e_kg_per_tkm": 0.0, "detour_factor": 1.0,
+         "pipeline_capex_per_km": 1_000_000.0}
+    )  # fmt: skip
+    network = network_from_document(doc)
+    candidates = find_candidates(network, MatchSettings(use_archetypes=False)).candidates
+    game = CoalitionGame(network, candidates)
+    assert {"D", "E"} <= set(game.players)
+    dual = dual_allocation(game)
+    assert dual["D"] == pytest.approx(0.0, abs=1e-6) and dual["E"] == pytest.approx(0.0, abs=1e-6)
+    assert dual.sum() == pytest.approx(5000)
+    assert in_core(game.values(), dual.to_numpy(), 1e-6)

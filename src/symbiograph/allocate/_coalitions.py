@@ -472,7 +472,9 @@ def dual_allocation(game: CoalitionGame) -> pd.Series:
         np.add.at(share, owner[owner >= 0], value[rows][owner >= 0])
     builds = model.columns("build")
     if len(builds):
-        build_value = col_dual[builds] * upper[builds]
+        # a switch at its upper bound (built) is worth its reduced cost; one at zero nothing
+        active = np.where(col_dual[builds] > 0, upper[builds], model.col_lower[builds])
+        build_value = col_dual[builds] * active
         pos = pd.Index(model.col_ref[model.columns("flow")]).get_indexer(model.col_ref[builds])
         np.add.at(share, game._giver[pos], build_value / 2)
         np.add.at(share, game._taker[pos], build_value / 2)
