@@ -94,15 +94,36 @@ def _park(k: int, seed: int = 3) -> tuple[Any, pd.DataFrame]:
         facilities = int(facilities * 1.5)
 
 
+def _one_part(k: int) -> tuple[Any, pd.DataFrame]:
+    """A worst case for exact values: k organisations that all sit in one independent part
+    of the model (taken breadth-first inside the largest part of a 200-organisation region),
+    so nothing splits but their connected pieces."""
+    from symbiograph.allocate import CoalitionGame
+
+    net, cand = _region(200)
+    game = CoalitionGame(net, cand)
+    part = max(game.parts, key=lambda p: p.n)
+    chosen, queue = [0], deque([0])
+    while queue and len(chosen) < k:
+        i = queue.popleft()
+        for j in range(part.n):
+            if part.neighbours[i] >> j & 1 and j not in chosen and len(chosen) < k:
+                chosen.append(j)
+                queue.append(j)
+    orgs = {game.players[part.players[i]] for i in chosen}
+    inside = cand["supply_organisation"].isin(orgs) & cand["demand_organisation"].isin(orgs)
+    return net, cand[inside].reset_index(drop=True)
+
+
 def _parts(game: Any) -> dict[str, Any]:
     sizes = sorted((p.n for p in game.parts), reverse=True)
     return {"parts": len(sizes), "largest_parts": sizes[:5]}
 
 
-def _exact(k: int) -> dict[str, Any]:
+def _exact(k: int, one_part: bool = False) -> dict[str, Any]:
     from symbiograph.allocate import CoalitionGame, shapley_exact
 
-    net, cand = _park(k)
+    net, cand = _one_part(k) if one_part else _park(k)
     start = time.perf_counter()
     game = CoalitionGame(net, cand)
     shapley = game.shapley()
@@ -194,11 +215,13 @@ def main(quick: bool = False) -> None:
     sampled_sizes = [100] if quick else [200, 1000]
     peer_size = 8 if quick else 15
     exact = [run_child("benchmarks.bench_allocate", "exact", str(k)) for k in sizes]
+    worst = run_child("benchmarks.bench_allocate", "one_part", str(sizes[-1]))
     sampled = [run_child("benchmarks.bench_allocate", "sampled", str(k)) for k in sampled_sizes]
     naive = run_child("benchmarks.bench_allocate", "naive", str(peer_size))
     ours = next(r for r in exact if r["organisations"] == peer_size)
     result = {
         "exact": [{k: v for k, v in r.items() if k != "shapley"} for r in exact],
+        "exact_all_in_one_part": {k: v for k, v in worst.items() if k != "shapley"},
         "sampled": sampled,
         "peer_fresh_build_per_coalition": {
             "organisations": peer_size,
@@ -222,4 +245,13 @@ def main(quick: bool = False) -> None:
 
 if __name__ == "__main__":
     phase, size = sys.argv[1], int(sys.argv[2])
-    print(json.dumps({"exact": _exact, "sampled": _sampled, "naive": _naive}[phase](size)))
+    print(
+        json.dumps(
+            {
+                "exact": _exact,
+                "one_part": lambda k: _exact(k, one_part=True),
+                "sampled": _sampled,
+                "naive": _naive,
+            }[phase](size)
+        )
+    )
