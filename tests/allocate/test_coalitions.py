@@ -318,3 +318,25 @@ def test_a_link_too_dear_to_build_costs_its_organisations_nothing() -> None:
     assert dual["D"] == pytest.approx(0.0, abs=1e-6) and dual["E"] == pytest.approx(0.0, abs=1e-6)
     assert dual.sum() == pytest.approx(5000)
     assert in_core(game.values(), dual.to_numpy(), 1e-6)
+
+
+def test_values_shared_among_processes_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from symbiograph.allocate import _coalitions
+    from symbiograph.datasets import synthetic
+
+    network = synthetic(60, seed=7, region_km=6)
+    candidates = find_candidates(network).candidates
+    keep = set(
+        pd.concat([candidates["supply_organisation"], candidates["demand_organisation"]])
+        .value_counts()
+        .index[:9]
+    )
+    inside = candidates["supply_organisation"].isin(keep) & candidates["demand_organisation"].isin(
+        keep
+    )
+    candidates = candidates[inside].reset_index(drop=True)
+    alone = CoalitionGame(network, candidates, workers=1).values()
+    monkeypatch.setattr(_coalitions, "PARALLEL_FROM", 1)
+    shared = CoalitionGame(network, candidates, workers=2)
+    assert shared.values() == pytest.approx(alone, rel=1e-9, abs=1e-6)
+    assert shared.solves > 0  # the workers' solves are counted

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -270,19 +272,21 @@ class PartGame:
                 out[row, player] = found - before
         return out
 
-    def values(self) -> np.ndarray:
+    def values(self, workers: int = 1) -> np.ndarray:
         """v(S) for every local coalition, indexed by bitmask (2**n entries).
 
         Coalitions are visited in increasing mask order; one that falls apart is the sum of
         its piece holding the lowest player and the rest (both smaller masks, already
-        known), so only connected coalitions are solved.
+        known), so only connected coalitions are solved. With ``workers`` > 1 and many
+        connected coalitions to solve, they are shared out among that many processes.
         """
         n = self.n
         if n > MAX_TABLE_PLAYERS:
             raise ValueError(f"a part of {n} organisations is too large to tabulate")
-        out = np.zeros(1 << n)
+        first_piece = np.zeros(1 << n, dtype=np.int64)
+        todo: list[int] = []
         for mask in range(1, 1 << n):
-            part = frontier = mask & -mask
+            piece = frontier = mask & -mask
             while frontier:
                 reach = 0
                 bits = frontier
@@ -290,16 +294,76 @@ class PartGame:
                     low = bits & -bits
                     reach |= self.neighbours[low.bit_length() - 1]
                     bits ^= low
-                frontier = reach & mask & ~part
-                part |= frontier
-            if part == mask:
+                frontier = reach & mask & ~piece
+                piece |= frontier
+            first_piece[mask] = piece
+            if piece == mask and mask not in self._cache:
+                todo.append(mask)
+        if workers > 1 and len(todo) >= PARALLEL_FROM:
+            self._solve_in_processes(todo, workers)
+        out = np.zeros(1 << n)
+        for mask in range(1, 1 << n):
+            piece = int(first_piece[mask])
+            if piece == mask:
                 found = self._cache.get(mask)
                 if found is None:  # v is monotone: a sub-coalition's value is reachable
                     found = self._cache[mask] = self._solve(mask, out[mask ^ (mask & -mask)])
                 out[mask] = found
             else:
-                out[mask] = out[part] + out[mask ^ part]
+                out[mask] = out[piece] + out[mask ^ piece]
         return out
+
+    def _solve_in_processes(self, masks: list[int], workers: int) -> None:
+        """Solve the connected coalitions ``masks`` in ``workers`` forked processes (each
+        with its own solvers, interleaved so they get alike shares) and cache the values."""
+        global _WORKER_PART
+        _WORKER_PART = self
+        chunks = [masks[k::workers] for k in range(workers)]
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                results = pool.map(_solve_chunk, chunks)
+        finally:
+            _WORKER_PART = None
+        for chunk, (found, solves, lp_answers, mip_answers, seconds) in zip(
+            chunks, results, strict=True
+        ):
+            self._cache.update(zip(chunk, found, strict=True))
+            self.solves += solves
+            self.lp_answers += lp_answers
+            self.mip_answers += mip_answers
+            self.seconds += seconds
+
+
+#: Connected coalitions of one part from which solving is shared among processes.
+PARALLEL_FROM = 20_000
+_WORKER_PART: PartGame | None = None
+
+
+def _solve_chunk(masks: list[int]) -> tuple[list[float], int, int, int, float]:
+    """In a forked worker: solve ``masks`` of the part being tabulated, with fresh solvers;
+    returns the values and the counters it added."""
+    part = _WORKER_PART
+    assert part is not None
+    part._mip = None
+    part._relaxed = new_highs(
+        part.settings.time_limit_s, part.settings.mip_gap, 1, part.settings.seed
+    )
+    pass_model(
+        part._relaxed,
+        part.model,
+        np.zeros(len(part.model.integer), dtype=bool),
+        part._upper,
+        part._lower,
+    )
+    before = (part.solves, part.lp_answers, part.mip_answers, part.seconds)
+    found = [part._solve(mask) for mask in masks]
+    return (
+        found,
+        part.solves - before[0],
+        part.lp_answers - before[1],
+        part.mip_answers - before[2],
+        part.seconds - before[3],
+    )
 
 
 @dataclass
@@ -313,14 +377,18 @@ class CoalitionGame:
     (``lp_answers`` of them settled by a small branch and bound on the warm-started LP
     relaxation, the rest by the MIP solver), ``seconds`` the time spent solving.
     The game values designs under the cost objective without network-wide limits (budget,
-    individual rationality, CO2e floor), which would tie the parts together.
+    individual rationality, CO2e floor), which would tie the parts together. A part with
+    many connected coalitions is tabulated by ``workers`` processes (0: every core).
     """
 
     network: Network
     candidates: pd.DataFrame
     settings: DesignSettings = field(default_factory=DesignSettings)
+    workers: int = 0
 
     def __post_init__(self) -> None:
+        if self.workers <= 0:  # every core this process may use
+            self.workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
         self.problem = design_problem(self.network, self.candidates, self.settings)
         self.players: list[str] = [str(p) for p in self.problem.tables.organisations]
         table = self.problem.tables.candidates
@@ -393,7 +461,7 @@ class CoalitionGame:
             local = np.zeros(1 << n, dtype=np.int64)
             for j, g in enumerate(part.players.tolist()):
                 local |= ((masks >> g) & 1) << j
-            out += part.values()[local]
+            out += part.values(self.workers)[local]
         return out
 
     def shapley(self) -> np.ndarray:
@@ -401,7 +469,7 @@ class CoalitionGame:
         (additivity), so the cost grows with the largest part, not with 2**n."""
         phi = np.zeros(self.n)
         for part in self.parts:
-            phi[part.players] += shapley_exact(part.values())
+            phi[part.players] += shapley_exact(part.values(self.workers))
         return phi
 
     def shapley_sampled(
