@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -204,6 +205,12 @@ def test_demo_writes_report(tmp_path: Path) -> None:
     assert summary["counts"]["facilities"] > 0
     with Store(f"sqlite:///{db_file}") as store:
         assert store.names() == ["kalundborg"]
+    # the demo goes on to share the designed network's gain
+    shares = pd.read_csv(out / "allocation" / "allocation.csv").set_index("participant")
+    assert {"shapley", "nucleolus", "dual"} <= set(shares.columns)
+    design = pd.read_csv(out / "design" / "participants.csv")
+    assert shares["shapley"].sum() == pytest.approx(design["net_benefit"].sum(), rel=1e-4)
+    assert "in the core: shapley no, nucleolus yes" in " ".join(result.output.split())
 
 
 def test_python_dash_m() -> None:

@@ -353,7 +353,8 @@ def demo(
     ] = None,
 ) -> None:
     """Run the Kalundborg example end to end: store, reload, summarise, report, match the
-    supplies and demands, design the network and report the design."""
+    supplies and demands, design the network and report the design, and share its gain
+    among the participants (Shapley, nucleolus, dual, baselines; stability; settlement)."""
     from symbiograph.datasets import kalundborg
     from symbiograph.report import write_network_report, write_summary_json
     from symbiograph.store import NetworkNotFoundError, Store
@@ -435,6 +436,19 @@ def demo(
         )
     )
     console.print(Text(f"design:  {paths['report']}"))
+    stability = _share_gain(
+        stored, matched.candidates, solution, Method.shapley, out / "allocation", 0, 0.01, console
+    )
+    in_core = stability.drop_duplicates("method").set_index("method")["in_core"]
+    console.print(
+        Text(
+            "  in the core: "
+            + ", ".join(
+                f"{m} {({'True': 'yes', 'False': 'no'}).get(str(v), 'not checked')}"
+                for m, v in in_core.items()
+            )
+        )
+    )
 
 
 @app.command()
@@ -745,6 +759,30 @@ def allocate(
     independent part of the network has more than 20); the nucleolus and the full core check
     need every coalition's value and run up to 16 participants; beyond that the stability
     check covers single participants and linked pairs."""
+    from symbiograph.match import find_candidates
+    from symbiograph.optimize import design_network
+
+    network = _network_from(file, dataset)
+    console = _console()
+    with _step(console, "matched and designed the network"):
+        candidates = find_candidates(network).candidates
+        design = design_network(network, candidates)
+    _share_gain(network, candidates, design, method, out, seed, ci_share, console)
+
+
+def _share_gain(
+    network: Any,
+    candidates: Any,
+    design: Any,
+    method: Method,
+    out: Path,
+    seed: int,
+    ci_share: float,
+    console: Console,
+) -> Any:
+    """Allocate the designed network's gain (``allocate``'s work): shares by every method,
+    their stability, the settlement of ``method`` and the report, written to ``out``.
+    Returns the stability table."""
     import numpy as np
     import pandas as pd
     import plotly.graph_objects as go
@@ -759,15 +797,9 @@ def allocate(
         proportional,
         settle,
     )
-    from symbiograph.match import find_candidates
-    from symbiograph.optimize import design_network
     from symbiograph.report._html import _environment, _figure_div, _records
 
-    network = _network_from(file, dataset)
-    console = _console()
-    with _step(console, "matched and designed the network"):
-        candidates = find_candidates(network).candidates
-        design = design_network(network, candidates)
+    with _step(console, "built the coalition game from the design model's parts"):
         game = CoalitionGame(network, candidates)
     n = game.n
     table = n <= 16  # the 2**n table for the nucleolus and the core
@@ -906,3 +938,4 @@ def allocate(
             f"solves -> {out / 'report.html'}"
         )
     )
+    return stability
