@@ -752,6 +752,10 @@ def allocate(
         float,
         typer.Option(help="Sampled Shapley: widest 95% interval, as a share of the total gain"),
     ] = 0.01,
+    carbon_price: Annotated[
+        float | None, typer.Option(help="Carbon price, currency per t CO2e")
+    ] = None,
+    landfill_tax: Annotated[float | None, typer.Option(help="Landfill tax, currency per t")] = None,
 ) -> None:
     """Share the network's gain fairly, check who would walk away, and settle it in prices.
 
@@ -760,14 +764,17 @@ def allocate(
     need every coalition's value and run up to 16 participants; beyond that the stability
     check covers single participants and linked pairs."""
     from symbiograph.match import find_candidates
-    from symbiograph.optimize import design_network
+    from symbiograph.optimize import DesignSettings, design_network
 
+    if not 0 < ci_share < 1:
+        _fail(f"--ci-share must be between 0 and 1, not {ci_share}", EXIT_USAGE)
     network = _network_from(file, dataset)
     console = _console()
+    settings = DesignSettings(carbon_price=carbon_price, landfill_tax=landfill_tax)
     with _step(console, "matched and designed the network"):
         candidates = find_candidates(network).candidates
-        design = design_network(network, candidates)
-    _share_gain(network, candidates, design, method, out, seed, ci_share, console)
+        design = design_network(network, candidates, settings)
+    _share_gain(network, candidates, design, method, out, seed, ci_share, console, settings)
 
 
 def _share_gain(
@@ -779,9 +786,11 @@ def _share_gain(
     seed: int,
     ci_share: float,
     console: Console,
+    settings: Any = None,
 ) -> Any:
     """Allocate the designed network's gain (``allocate``'s work): shares by every method,
-    their stability, the settlement of ``method`` and the report, written to ``out``.
+    their stability, the settlement of ``method`` and the report, written to ``out``; the
+    coalition values use ``settings`` (DesignSettings: policy levers) like the design did.
     Returns the stability table."""
     import numpy as np
     import pandas as pd
@@ -800,7 +809,11 @@ def _share_gain(
     from symbiograph.report._html import _environment, _figure_div, _records
 
     with _step(console, "built the coalition game from the design model's parts"):
-        game = CoalitionGame(network, candidates)
+        game = (
+            CoalitionGame(network, candidates, settings)
+            if settings
+            else CoalitionGame(network, candidates)
+        )
     n = game.n
     table = n <= 16  # the 2**n table for the nucleolus and the core
     largest = max((p.n for p in game.parts), default=0)

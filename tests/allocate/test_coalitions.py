@@ -340,3 +340,29 @@ def test_values_shared_among_processes_are_the_same(monkeypatch: pytest.MonkeyPa
     shared = CoalitionGame(network, candidates, workers=2)
     assert shared.values() == pytest.approx(alone, rel=1e-9, abs=1e-6)
     assert shared.solves > 0  # the workers' solves are counted
+
+
+def test_allocate_cli_values_coalitions_under_the_policy_levers(tmp_path: Any) -> None:
+    """A landfill tax of 10 EUR/t on A's landfilled gypsum adds 10 EUR/t to every exchange
+    from A: the grand coalition's gain becomes 100 t x (20 + 10 + 30) = 6,000 EUR/yr and
+    every method shares that, not the 5,000 without the tax."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from symbiograph.cli import app
+
+    doc = network_document(_network())
+    for stream in doc["streams"]:
+        if stream["id"] == "sa":
+            stream["disposal_route"] = "landfill"
+    path = tmp_path / "park.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    out = tmp_path / "alloc"
+    args = ["allocate", str(path), "--out", str(out), "--landfill-tax", "10"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    shares = pd.read_csv(out / "allocation.csv").set_index("participant")
+    assert shares["shapley"].sum() == pytest.approx(6000)
+    assert shares["nucleolus"].sum() == pytest.approx(6000)
+    bad = CliRunner().invoke(app, ["allocate", str(path), "--out", str(out), "--ci-share", "2"])
+    assert bad.exit_code == 2 and "--ci-share" in bad.output
