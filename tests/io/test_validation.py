@@ -170,3 +170,11 @@ def test_unknown_table_file_in_csv_folder(tmp_path: Path) -> None:
     (folder / "facility.csv").write_text("id\nx\n")
     with pytest.raises(ScenarioError, match=r"unknown table file 'facility\.csv'"):
         read_network(folder)
+
+
+def test_bad_exchange_rate_is_named(tmp_path: Path) -> None:
+    doc = _scenario()
+    doc.setdefault("parameters", {})["exchange_rates"] = "DKK=0.134 USD=cheap"
+    path, problems = _problems(doc, tmp_path)
+    problem = _one(problems, "exchange_rates")
+    assert "USD=cheap" in problem.message and problem.file == str(path)
