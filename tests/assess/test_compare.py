@@ -133,8 +133,13 @@ def test_covers_and_exchange_rates_come_from_the_scenario() -> None:
     assert "agrees" not in table.loc["f1", "explanation"]
     bad = _doc()
     bad["parameters"]["exchange_rates"] = "DKK=lots"
-    with pytest.raises(ValueError, match="exchange_rates: 'DKK=lots'"):
-        compare_with_published(network_from_document(bad), a)
+    with pytest.raises(ValueError, match="exchange rate 'DKK=lots'"):
+        network_from_document(bad)  # caught when the scenario is read
+    from symbiograph.assess import exchange_rates
+
+    assert exchange_rates("dkk=0.134, USD=0.9") == {"DKK": 0.134, "USD": 0.9}
+    with pytest.raises(ValueError, match="'USD=-1'"):
+        exchange_rates("USD=-1")
 
 
 def test_kalundborg_gaps_name_the_documented_exchanges_left_out() -> None:

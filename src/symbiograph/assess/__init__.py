@@ -16,6 +16,7 @@ from symbiograph.assess._compare import (
     COMPARE_COLUMNS,
     PUBLISHED_INDICATORS,
     compare_with_published,
+    exchange_rates,
 )
 from symbiograph.assess._ecology import (
     EcologicalAnalysis,
@@ -44,6 +45,7 @@ __all__ = [
     "compare_with_published",
     "ecological_analysis",
     "employment_ratios",
+    "exchange_rates",
     "finn_cycling_index",
     "flow_matrix",
     "indicator_table",
