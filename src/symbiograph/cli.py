@@ -908,7 +908,22 @@ def _share_gain(
     stability.to_csv(out / "stability.csv", index=False)
     settlement.to_csv(out / "settlement.csv", index=False)
     currency = str(network.parameters.get("currency", "EUR"))
-    chart = go.Figure([go.Bar(name=m, x=game.players, y=allocation[m]) for m in allocation.columns])
+    # sampled Shapley carries its 95% intervals as error bars
+    chart = go.Figure(
+        [
+            go.Bar(
+                name=m,
+                x=game.players,
+                y=allocation[m],
+                error_y=(
+                    {"type": "data", "array": intervals["halfwidth95"].to_numpy()}
+                    if m == "sampled-shapley" and intervals is not None
+                    else None
+                ),
+            )
+            for m in allocation.columns
+        ]
+    )
     chart.update_layout(barmode="group", yaxis_title=f"{currency}/yr", height=480)
     shown = allocation.map(lambda v: f"{v:,.0f}").rename_axis("participant").reset_index()
     html = (
