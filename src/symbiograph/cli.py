@@ -674,41 +674,16 @@ def optimize(
     console.print(Text(f"report: {paths['report']}"))
 
 
-def _defecting_small_coalitions(game: Any, allocation: Any) -> Any:
-    """Single participants and pairs linked by a candidate that would do better alone than
-    under ``allocation`` (currency/yr), best gain first; for games too large to check every
-    coalition."""
-    import pandas as pd
-
-    rows = []
-    pairs = {(min(a, b), max(a, b)) for a, b in zip(game._giver, game._taker, strict=True)}
-    groups = [(i,) for i in range(game.n)] + [p for p in sorted(pairs) if p[0] != p[1]]
-    scale = max(1.0, abs(float(sum(allocation))))
-    for group in groups:
-        value = game.value(sum(1 << i for i in group))
-        allocated = float(sum(allocation[i] for i in group))
-        if value - allocated > 1e-9 * scale:
-            rows.append(
-                {
-                    "members": [game.players[i] for i in group],
-                    "value": value,
-                    "allocated": allocated,
-                    "gain": value - allocated,
-                }
-            )
-    return pd.DataFrame(rows, columns=["members", "value", "allocated", "gain"]).sort_values(
-        "gain", ascending=False
-    )[:3]
-
-
 def _method_summary(allocation: Any, stability: Any, total: float) -> list[dict[str, str]]:
     """One row per allocation method: in the core?, does it add up to the total gain, the
     largest gain of a defecting coalition, the smallest and largest share, and which
     coalitions were checked."""
+    import pandas as pd
+
     rows = []
     for m in allocation.columns:
         mine = stability[stability["method"] == m]
-        gains = [float(g.replace(",", "")) for g in mine["gain"] if str(g)]
+        worst = mine["gain"].max()
         rows.append(
             {
                 "method": m,
@@ -717,7 +692,7 @@ def _method_summary(allocation: Any, stability: Any, total: float) -> list[dict[
                 "efficient": str(
                     bool(abs(allocation[m].sum() - total) <= 1e-6 * max(abs(total), 1.0))
                 ),
-                "worst_gain": f"{max(gains):,.0f}" if gains else "0",
+                "worst_gain": "0" if pd.isna(worst) else f"{worst:,.0f}",
                 "smallest": f"{allocation[m].min():,.0f}",
                 "largest": f"{allocation[m].max():,.0f}",
                 "checked": str(mine["checked"].iloc[0]) if len(mine) else "",
@@ -800,20 +775,18 @@ def _share_gain(
     from symbiograph.allocate import (
         CoalitionGame,
         defecting_coalitions,
+        defecting_pairs,
         dual_allocation,
         in_core,
         nucleolus,
         proportional,
         settle,
     )
+    from symbiograph.optimize import DesignSettings
     from symbiograph.report._html import _environment, _figure_div, _records
 
     with _step(console, "built the coalition game from the design model's parts"):
-        game = (
-            CoalitionGame(network, candidates, settings)
-            if settings
-            else CoalitionGame(network, candidates)
-        )
+        game = CoalitionGame(network, candidates, settings or DesignSettings())
     n = game.n
     table = n <= 16  # the 2**n table for the nucleolus and the core
     largest = max((p.n for p in game.parts), default=0)
@@ -872,31 +845,19 @@ def _share_gain(
             defect = defecting_coalitions(values, x, top=3, players=game.players)
             checked = "all coalitions"
         else:
-            defect = _defecting_small_coalitions(game, x)
+            defect = defecting_pairs(game, x)
             inside = "" if defect.empty else False
             checked = "single participants and linked pairs"
-        if defect.empty:
+        for row in defect.to_dict("records") or [{}]:  # a stable allocation: one empty row
             stability_rows.append(
                 {
                     "method": m,
                     "in_core": inside,
                     "checked": checked,
-                    "coalition": "",
-                    "value": "",
-                    "allocated": "",
-                    "gain": "",
-                }
-            )
-        for row in defect.to_dict("records"):
-            stability_rows.append(
-                {
-                    "method": m,
-                    "in_core": inside,
-                    "checked": checked,
-                    "coalition": ", ".join(map(str, row["members"])),
-                    "value": f"{row['value']:,.0f}",
-                    "allocated": f"{row['allocated']:,.0f}",
-                    "gain": f"{row['gain']:,.0f}",
+                    "coalition": ", ".join(map(str, row.get("members", []))),
+                    "value": row.get("value", np.nan),
+                    "allocated": row.get("allocated", np.nan),
+                    "gain": row.get("gain", np.nan),
                 }
             )
     stability = pd.DataFrame(stability_rows)
@@ -940,7 +901,16 @@ def _share_gain(
             chart_div=_figure_div(chart, "allocation-chart"),
             methods=list(allocation.columns),
             allocation=_records(shown),
-            stability=_records(stability) if len(stability) else [],
+            stability=_records(
+                stability.assign(
+                    **{
+                        c: stability[c].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+                        for c in ("value", "allocated", "gain")
+                    }
+                )
+            )
+            if len(stability)
+            else [],
             summary=_method_summary(allocation, stability, total),
             intervals=(
                 f"widest 95% interval {2 * intervals['halfwidth95'].max():,.0f} {currency}/yr "

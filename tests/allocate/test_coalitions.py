@@ -253,16 +253,16 @@ def test_allocate_cli_sampled_shapley_writes_intervals(tmp_path: Any) -> None:
 
 
 def test_small_coalition_check_for_large_games() -> None:
-    from symbiograph.cli import _defecting_small_coalitions
+    from symbiograph.allocate import defecting_pairs
 
     game = _game()
     index = {p: i for i, p in enumerate(game.players)}
     fair = np.zeros(game.n)
     fair[index["A"]] = 5000
-    assert _defecting_small_coalitions(game, fair).empty  # A alone has 0, A+B 5000
+    assert defecting_pairs(game, fair).empty  # A alone has 0, A+B 5000
     unfair = np.zeros(game.n)
     unfair[index["B"]] = unfair[index["C"]] = 2500
-    worst = _defecting_small_coalitions(game, unfair).iloc[0]
+    worst = defecting_pairs(game, unfair).iloc[0]
     assert sorted(worst["members"]) == ["A", "B"] and worst["gain"] == pytest.approx(2500)
 
 

@@ -2,7 +2,7 @@
 values (Shapley, sampled Shapley, nucleolus, core and least core, defecting coalitions,
 baselines), with coalition values from the network design model."""
 
-from symbiograph.allocate._coalitions import CoalitionGame, dual_allocation
+from symbiograph.allocate._coalitions import CoalitionGame, defecting_pairs, dual_allocation
 from symbiograph.allocate._games import (
     CachedValue,
     coalition_members,
@@ -27,6 +27,7 @@ __all__ = [
     "coalition_members",
     "core_is_empty",
     "defecting_coalitions",
+    "defecting_pairs",
     "dual_allocation",
     "equal_split",
     "game_from_function",

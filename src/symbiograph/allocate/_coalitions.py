@@ -39,7 +39,7 @@ from symbiograph.optimize import (
     pass_model,
 )
 
-__all__ = ["CoalitionGame", "PartGame", "dual_allocation"]
+__all__ = ["CoalitionGame", "PartGame", "defecting_pairs", "dual_allocation"]
 
 #: Largest number of organisations whose 2**n coalition values are tabulated at once.
 MAX_TABLE_PLAYERS = 24
@@ -49,24 +49,30 @@ def _bits_of(mask: int, n: int) -> np.ndarray:
     return np.array([(mask >> j) & 1 for j in range(n)], dtype=bool)
 
 
+def _lowest_piece(mask: int, neighbours: list[int]) -> int:
+    """The connected piece of the coalition ``mask`` that holds its lowest player, in the
+    graph ``neighbours`` (bitmask of each player's neighbours), as a bitmask."""
+    piece = frontier = mask & -mask
+    while frontier:
+        reach = 0
+        bits = frontier
+        while bits:
+            low = bits & -bits
+            reach |= neighbours[low.bit_length() - 1]
+            bits ^= low
+        frontier = reach & mask & ~piece
+        piece |= frontier
+    return piece
+
+
 def _split(mask: int, neighbours: list[int]) -> list[int]:
-    """The connected pieces of the coalition ``mask`` in the graph ``neighbours`` (bitmask
-    of each player's neighbours), as bitmasks."""
+    """The connected pieces of the coalition ``mask`` in the graph ``neighbours``, as
+    bitmasks."""
     pieces = []
-    rest = mask
-    while rest:
-        piece = frontier = rest & -rest
-        while frontier:
-            reach = 0
-            bits = frontier
-            while bits:
-                low = bits & -bits
-                reach |= neighbours[low.bit_length() - 1]
-                bits ^= low
-            frontier = reach & rest & ~piece
-            piece |= frontier
+    while mask:
+        piece = _lowest_piece(mask, neighbours)
         pieces.append(piece)
-        rest ^= piece
+        mask ^= piece
     return pieces
 
 
@@ -118,10 +124,11 @@ class PartGame:
             self._lower,
         )
         n = len(players)
-        self.neighbours = [0] * n
+        self.neighbours = [0] * n  # bitmask of each player's candidate partners
         for i, j in zip(giver.tolist(), taker.tolist(), strict=True):
             self.neighbours[i] |= 1 << j
             self.neighbours[j] |= 1 << i
+        self._links = [[j for j in range(n) if self.neighbours[i] >> j & 1] for i in range(n)]
         self._cache: dict[int, float] = {0: 0.0}
         self.solves = 0
         self.lp_answers = 0
@@ -249,7 +256,6 @@ class PartGame:
         players join (union-find), so each step solves only the piece the newcomer joins."""
         n = self.n
         out = np.zeros(perms.shape)
-        links = [[j for j in range(n) if self.neighbours[i] >> j & 1] for i in range(n)]
         for row, order in enumerate(perms.tolist()):
             root = list(range(n))
             piece = [0] * n
@@ -257,7 +263,7 @@ class PartGame:
             joined = [False] * n
 
             for player in order:
-                merged = {_find(root, j) for j in links[player] if joined[j]}
+                merged = {_find(root, j) for j in self._links[player] if joined[j]}
                 mask = 1 << player
                 before = 0.0
                 for r in merged:
@@ -286,16 +292,7 @@ class PartGame:
         first_piece = np.zeros(1 << n, dtype=np.int64)
         todo: list[int] = []
         for mask in range(1, 1 << n):
-            piece = frontier = mask & -mask
-            while frontier:
-                reach = 0
-                bits = frontier
-                while bits:
-                    low = bits & -bits
-                    reach |= self.neighbours[low.bit_length() - 1]
-                    bits ^= low
-                frontier = reach & mask & ~piece
-                piece |= frontier
+            piece = _lowest_piece(mask, self.neighbours)
             first_piece[mask] = piece
             if piece == mask and mask not in self._cache:
                 todo.append(mask)
@@ -509,6 +506,31 @@ class CoalitionGame:
             var[part.players] += halfwidth**2
             used += perms
         return phi, np.sqrt(var), used
+
+
+def defecting_pairs(game: CoalitionGame, allocation: np.ndarray, top: int = 3) -> pd.DataFrame:
+    """Single organisations and pairs linked by a candidate that would do better alone than
+    under ``allocation`` (currency/yr per player), best gain first, at most ``top``: the
+    stability check for games too large to check every coalition. Columns as
+    :func:`defecting_coalitions`: members, value, allocated, gain."""
+    pairs = {(min(a, b), max(a, b)) for a, b in zip(game._giver, game._taker, strict=True)}
+    groups = [(i,) for i in range(game.n)] + [p for p in sorted(pairs) if p[0] != p[1]]
+    scale = max(1.0, abs(float(np.sum(allocation))))
+    rows = []
+    for group in groups:
+        value = game.value_of(group)
+        allocated = float(sum(allocation[i] for i in group))
+        if value - allocated > 1e-9 * scale:
+            rows.append(
+                {
+                    "members": [game.players[i] for i in group],
+                    "value": value,
+                    "allocated": allocated,
+                    "gain": value - allocated,
+                }
+            )
+    table = pd.DataFrame(rows, columns=["members", "value", "allocated", "gain"])
+    return table.sort_values("gain", ascending=False)[:top].reset_index(drop=True)
 
 
 def dual_allocation(game: CoalitionGame) -> pd.Series:

@@ -16,7 +16,6 @@ from symbiograph.assess._compare import (
     COMPARE_COLUMNS,
     PUBLISHED_INDICATORS,
     compare_with_published,
-    exchange_rates,
 )
 from symbiograph.assess._ecology import (
     EcologicalAnalysis,
@@ -29,6 +28,7 @@ from symbiograph.assess._ecology import (
 )
 from symbiograph.assess._indicators import indicator_table
 from symbiograph.assess._jobs import DEFAULT_REUSE_ACTIVITY, employment_ratios, job_lines
+from symbiograph.model import exchange_rates  # the scenario's rates, used by the comparison
 
 __all__ = [
     "CO2E_COLUMNS",

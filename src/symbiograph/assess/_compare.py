@@ -8,14 +8,13 @@ import numpy as np
 import pandas as pd
 
 from symbiograph.assess._assessment import Assessment
-from symbiograph.model import Network
+from symbiograph.model import Network, exchange_rates
 
 __all__ = [
     "AGREEMENT",
     "COMPARE_COLUMNS",
     "PUBLISHED_INDICATORS",
     "compare_with_published",
-    "exchange_rates",
 ]
 
 #: Published indicator name -> our summary indicator (None: nothing in the model to compare).
@@ -80,24 +79,6 @@ COMPARE_COLUMNS = [
 
 #: A gap within this share of the published value counts as agreement.
 AGREEMENT = 0.15
-
-
-def exchange_rates(text: str) -> dict[str, float]:
-    """Parse the ``exchange_rates`` scenario parameter ("DKK=0.134 USD=0.92": units of the
-    scenario currency per unit of each currency). Raises ValueError naming a bad entry."""
-    rates: dict[str, float] = {}
-    for item in str(text or "").replace(",", " ").split():
-        code, _, value = item.partition("=")
-        try:
-            rate = float(value)
-        except ValueError:
-            rate = float("nan")
-        if not code or not np.isfinite(rate) or rate <= 0:
-            raise ValueError(
-                f"parameters: exchange_rates: {item!r} is not CODE=positive number (e.g. DKK=0.134)"
-            )
-        rates[code.upper()] = rate
-    return rates
 
 
 def _scope_mask(table: pd.DataFrame, ids: set[str], columns: Iterable[str]) -> np.ndarray:
@@ -167,7 +148,7 @@ def _explain(
         if left:
             shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
             parts.append(f"leaves out {shown} (see the documented review)")
-        added = (~pd.Series(list(carried_pairs)).isin(set(key))).sum() if carried_pairs else 0
+        added = len(carried_pairs - set(key))
         if added:
             parts.append(f"adds {int(added)} exchanges not documented")
     if note:

@@ -26,6 +26,7 @@ from symbiograph.model import (
     column_dtype,
     default_parameters,
     empty_table,
+    exchange_rates,
     key_columns,
 )
 
@@ -336,22 +337,10 @@ def _parameters(raw: RawScenario, out: _Collector) -> dict[str, Any]:
             out.add(
                 Problem(origin.file, f"{key} must lie between 0 and 1", origin.sheet, None, key)
             )
-    for item in str(params.get("exchange_rates") or "").replace(",", " ").split():
-        code, _, rate = item.partition("=")
-        try:
-            ok = bool(code) and np.isfinite(float(rate)) and float(rate) > 0
-        except ValueError:
-            ok = False
-        if not ok:
-            out.add(
-                Problem(
-                    origin.file,
-                    f"exchange rate {item!r} is not CODE=positive number (e.g. DKK=0.134)",
-                    origin.sheet,
-                    None,
-                    "exchange_rates",
-                )
-            )
+    try:
+        exchange_rates(str(params.get("exchange_rates") or ""))
+    except ValueError as error:
+        out.add(Problem(origin.file, str(error), origin.sheet, None, "exchange_rates"))
     return params
 
 

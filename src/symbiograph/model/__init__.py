@@ -2,6 +2,7 @@
 
 from symbiograph.model._months import months_available
 from symbiograph.model._network import Network, column_dtype, default_parameters, empty_table
+from symbiograph.model._rates import exchange_rates
 from symbiograph.model._schema import (
     CANONICAL_UNITS,
     TABLES,
@@ -21,6 +22,7 @@ __all__ = [
     "column_dtype",
     "default_parameters",
     "empty_table",
+    "exchange_rates",
     "format_documentation",
     "key_columns",
     "months_available",

@@ -38,7 +38,7 @@ import scipy.sparse as sp
 
 from symbiograph.optimize._builder import DesignModel
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
-from symbiograph.optimize._solve import solve_model
+from symbiograph.optimize._solve import SolveResult, solve_model
 
 __all__ = [
     "HOURS_PER_YEAR",
@@ -377,6 +377,31 @@ def _least_piping(model: DesignModel, best: float) -> DesignModel:
     )
 
 
+def solve_least_piping(
+    model: DesignModel, words: Mapping[str, str], what: str, time_limit_s: float
+) -> tuple[np.ndarray, SolveResult, SolveResult]:
+    """Solve a water LP (maximise minus freshwater-equivalent t/h), then hold its optimum and
+    minimise the piped flow (columns of group reuse/regenerated). Returns the flows (t/h,
+    solver noise below 1e-7 set to 0) and both solve results. An infeasible model raises
+    InfeasibleDesign with the culprit rows told by ``words`` (row group -> message with
+    ``{ref}``); another stop raises RuntimeError naming ``what``."""
+    first = solve_model(model, time_limit_s=time_limit_s, mip_gap=0.0, duals=False)
+    if first.status in ("infeasible", "unbounded"):
+        culprits = diagnose_infeasibility(model)
+        culprits["message"] = [
+            words[g].format(ref=r) if g in words else m
+            for g, r, m in zip(culprits["group"], culprits["ref"], culprits["message"], strict=True)
+        ]
+        raise InfeasibleDesign(culprits)
+    if first.status != "optimal":
+        raise RuntimeError(f"{what}: solver stopped with status {first.status!r}")
+    second = solve_model(
+        _least_piping(model, first.objective), time_limit_s=time_limit_s, mip_gap=0.0, duals=False
+    )
+    x = second.x if second.status == "optimal" else first.x
+    return np.where(x > _FLOW_TOL, x, 0.0), first, second
+
+
 def design_water_network(
     operations: pd.DataFrame | Iterable[Mapping[str, Any]],
     freshwater_ppm: float = 0.0,
@@ -403,21 +428,7 @@ def design_water_network(
     cols = _columns(ops, freshwater_ppm, regeneration, inter_plant)
     model = _water_model(ops, cols, regeneration, inter_plant_penalty)
     built = time.perf_counter()
-    first = solve_model(model, time_limit_s=time_limit_s, mip_gap=0.0, duals=False)
-    if first.status in ("infeasible", "unbounded"):
-        culprits = diagnose_infeasibility(model)
-        culprits["message"] = [
-            _WORDS[g].format(ref=r) if g in _WORDS else m
-            for g, r, m in zip(culprits["group"], culprits["ref"], culprits["message"], strict=True)
-        ]
-        raise InfeasibleDesign(culprits)
-    if first.status != "optimal":
-        raise RuntimeError(f"water network: solver stopped with status {first.status!r}")
-    second = solve_model(
-        _least_piping(model, first.objective), time_limit_s=time_limit_s, mip_gap=0.0, duals=False
-    )
-    x = second.x if second.status == "optimal" else first.x
-    x = np.where(x > _FLOW_TOL, x, 0.0)
+    x, first, second = solve_least_piping(model, _WORDS, "water network", time_limit_s)
     solved = time.perf_counter()
     solution = _tables(ops, cols, model, x, first.row_dual, freshwater_ppm)
     solution.timings = {

@@ -31,8 +31,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from symbiograph.optimize._builder import DesignModel
-from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
-from symbiograph.optimize._solve import solve_model
+from symbiograph.optimize._water import solve_least_piping
 
 __all__ = [
     "WaterAllocation",
@@ -41,8 +40,6 @@ __all__ = [
     "water_cascade_targets",
     "water_sources_sinks",
 ]
-
-_FLOW_TOL = 1e-7
 
 _WORDS = {
     "sink_flow": "sink {ref} cannot get its flow",
@@ -199,8 +196,6 @@ def design_water_allocation(
     stays in its plant; otherwise a t/h piped between plants costs ``inter_plant_penalty``
     freshwater-equivalent t/h. A second pass keeps the optimum and minimises the piped flow.
     Raises InfeasibleDesign naming the sinks whose limits cannot be met."""
-    from symbiograph.optimize._water import _least_piping
-
     started = time.perf_counter()
     k = water_sources_sinks(sinks, "sinks")
     s = water_sources_sinks(sources, "sources")
@@ -264,23 +259,7 @@ def design_water_allocation(
         row_ref=np.r_[ids_k, ids_k, ids_s].astype(object),
     )
     built = time.perf_counter()
-    first = solve_model(model, time_limit_s=time_limit_s, mip_gap=0.0, duals=False)
-    if first.status in ("infeasible", "unbounded"):
-        culprits = diagnose_infeasibility(model)
-        culprits["message"] = [
-            _WORDS[g].format(ref=r) if g in _WORDS else msg
-            for g, r, msg in zip(
-                culprits["group"], culprits["ref"], culprits["message"], strict=True
-            )
-        ]
-        raise InfeasibleDesign(culprits)
-    if first.status != "optimal":
-        raise RuntimeError(f"water allocation: solver stopped with status {first.status!r}")
-    second = solve_model(
-        _least_piping(model, first.objective), time_limit_s=time_limit_s, mip_gap=0.0, duals=False
-    )
-    x = second.x if second.status == "optimal" else first.x
-    x = np.where(x > _FLOW_TOL, x, 0.0)
+    x, first, second = solve_least_piping(model, _WORDS, "water allocation", time_limit_s)
     fresh, transfer, waste = x[fresh_cols], x[transfer_cols], x[waste_cols]
     reused_in = np.bincount(dst, weights=transfer, minlength=nk)
     inlet_load = fresh * freshwater_ppm + np.bincount(
