@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean venv
+.PHONY: demo test lint typecheck pytest bench clean venv lock
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package `make` installs; `make lock` rewrites it on purpose.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade --quiet pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --upgrade pip -c constraints.txt
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -31,6 +32,11 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet --upgrade -e '.[dev]'
+	(echo "pip==$$($(BIN)/python -m pip --version | cut -d' ' -f2)"; \
+	 $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e') > constraints.txt
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
