@@ -24,10 +24,8 @@ from symbiograph.model import Network
 
 __all__ = ["app"]
 
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_NOT_FOUND = 3
-EXIT_STORE = 4
+from symbiograph.errors import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_STORE, EXIT_USAGE
+
 DEFAULT_DB = "sqlite:///symbiograph.db"
 
 app = typer.Typer(

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from symbiograph.errors import InputError
+
 __all__ = ["Problem", "ScenarioError", "TableOrigin"]
 
 
@@ -30,7 +32,7 @@ class Problem:
         return f"{', '.join(where)}: {self.message}"
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError):
     """The input is invalid; ``problems`` lists every problem found, not only the first."""
 
     def __init__(self, problems: list[Problem]):

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from symbiograph.errors import InfeasibleError
 from symbiograph.optimize._builder import DesignModel
 from symbiograph.optimize._solve import solve_model
 
@@ -24,7 +25,7 @@ _WORDS = {
 }
 
 
-class InfeasibleDesign(ValueError):
+class InfeasibleDesign(InfeasibleError, ValueError):
     """No design meets every constraint; ``culprits`` names the rows that must give way."""
 
     def __init__(self, culprits: pd.DataFrame):

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from symbiograph.errors import NotFoundError
 from symbiograph.model import TABLES, Network, attributes, key_columns
 from symbiograph.store import _bulk
 from symbiograph.store._schema import NETWORKS, count_column, metadata
@@ -36,7 +37,7 @@ _SQLITE_BEGIN = "symbiograph_sqlite_begin"
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-class NetworkNotFoundError(KeyError):
+class NetworkNotFoundError(NotFoundError):
     """No network of that name is stored; ``name`` says which."""
 
     def __init__(self, name: str) -> None:
