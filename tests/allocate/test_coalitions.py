@@ -124,7 +124,7 @@ def test_dual_allocation_is_efficient_for_the_lp_and_in_the_core_without_fixed_c
     dual = dual_allocation(game)
     assert dual.sum() == pytest.approx(5000)
     # B's demand binds: A gets its 20 + 25 (C's willingness sets the price), B keeps 5
-    assert in_core(game.values(), dual.to_numpy(), 1e-6)
+    assert in_core(game.values(), dual.to_numpy(), tol=1e-6)
     assert np.isclose(dual["C"], 0.0)
 
 
@@ -317,7 +317,7 @@ def test_a_link_too_dear_to_build_costs_its_organisations_nothing() -> None:
     dual = dual_allocation(game)
     assert dual["D"] == pytest.approx(0.0, abs=1e-6) and dual["E"] == pytest.approx(0.0, abs=1e-6)
     assert dual.sum() == pytest.approx(5000)
-    assert in_core(game.values(), dual.to_numpy(), 1e-6)
+    assert in_core(game.values(), dual.to_numpy(), tol=1e-6)
 
 
 def test_values_shared_among_processes_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:

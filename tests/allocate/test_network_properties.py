@@ -104,7 +104,7 @@ def test_efficiency_against_an_independent_design(park: list[Any]) -> None:
     network, candidates, game = _game(_doc(park))
     if not game.n:
         return
-    phi = game.shapley()
+    phi = game.shapley().to_numpy()
     fresh = design_network(network, candidates, EXACT).net_benefit
     assert phi.sum() == pytest.approx(max(fresh, 0.0), rel=1e-6, abs=1e-3)
     # the part-by-part Shapley value is the one of the whole 2**n table
