@@ -391,10 +391,8 @@ def demo(
     size_mb = report_path.stat().st_size / 1e6
     console.print(Text(f"report:  {report_path} ({size_mb:.1f} MB, opens offline)"))
     console.print(Text(f"summary: {summary_path}"))
-    from symbiograph.assess import assess_design, compare_with_published, indicator_table
     from symbiograph.match import find_candidates, rediscovery
-    from symbiograph.optimize import design_network, pareto_front, review_documented
-    from symbiograph.report import write_design_report
+    from symbiograph.optimize import DesignSettings
 
     documented = stored.exchanges
     with _step(console, "matched the facilities' supplies and demands"):
@@ -408,20 +406,9 @@ def demo(
             "of their supply"
         )
     )
-    with _step(console, "designed the network (MILP, HiGHS) and traced the money-CO2e front"):
-        solution = design_network(stored, matched.candidates)
-        front = pareto_front(stored, matched.candidates, points=5)
-        review = review_documented(documented, matched.candidates, solution)
-        assessment = assess_design(stored, matched.candidates, solution)
-        paths = write_design_report(
-            stored,
-            solution,
-            out / "design",
-            pareto=front,
-            review=review,
-            indicators=indicator_table(assessment, solution.flows),
-            comparison=compare_with_published(stored, assessment),
-        )
+    solution, review, paths = _design_and_report(
+        stored, matched.candidates, DesignSettings(), out / "design", console, pareto=5
+    )
     kept = int((review["verdict"] == "kept").sum())
     console.print(
         Text(f"  the design keeps {kept} of the {len(review)} documented exchanges (why: report)")
@@ -583,6 +570,49 @@ class Slices(StrEnum):
     days = "days"
 
 
+def _design_and_report(
+    network: Network,
+    candidates: Any,
+    settings: Any,
+    out: Path,
+    console: Console,
+    pareto: int = 0,
+    objective_name: str = "cost",
+) -> tuple[Any, Any, dict[str, Path]]:
+    """Design the network, trace ``pareto`` points of the money-CO2e front, assess the
+    design, review the documented exchanges and write the design report into ``out``
+    (``optimize``'s work, used by demo too). Returns (solution, review or None, paths)."""
+    from symbiograph.assess import assess_design, compare_with_published, indicator_table
+    from symbiograph.optimize import design_network, pareto_front, review_documented
+    from symbiograph.report import write_design_report
+
+    with _step(console, f"designed the network from {len(candidates):,} candidates"):
+        solution = design_network(network, candidates, settings)
+    front = None
+    if pareto:
+        with _step(console, f"traced the Pareto front ({pareto} points)"):
+            front = pareto_front(network, candidates, points=pareto, settings=settings)
+    assessment = assess_design(network, candidates, solution)
+    review = (
+        review_documented(network.exchanges, candidates, solution)
+        if len(network.exchanges)
+        else None
+    )
+    paths = write_design_report(
+        network,
+        solution,
+        out,
+        pareto=front,
+        objective_name=objective_name,
+        indicators=indicator_table(assessment, solution.flows),
+        comparison=compare_with_published(network, assessment)
+        if len(network.published_figures)
+        else None,
+        review=review,
+    )
+    return solution, review, paths
+
+
 @app.command()
 def optimize(
     file: Annotated[
@@ -613,16 +643,8 @@ def optimize(
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap to stop at")] = 1e-4,
 ) -> None:
     """Design the network: which exchanges to build and how much to send, by MILP (HiGHS)."""
-    from symbiograph.assess import assess_design, compare_with_published, indicator_table
     from symbiograph.match import MatchSettings, find_candidates
-    from symbiograph.optimize import (
-        DesignSettings,
-        InfeasibleDesign,
-        design_network,
-        pareto_front,
-        review_documented,
-    )
-    from symbiograph.report import write_design_report
+    from symbiograph.optimize import DesignSettings, InfeasibleDesign
 
     network = _network_from(file, dataset)
     if carbon_price is not None:
@@ -640,29 +662,11 @@ def optimize(
         mip_gap=mip_gap,
     )
     try:
-        with _step(console, f"designed the network from {len(candidates):,} candidates"):
-            solution = design_network(network, candidates, settings)
+        solution, _, paths = _design_and_report(
+            network, candidates, settings, out, console, pareto, objective.value
+        )
     except InfeasibleDesign as err:
         _fail(str(err), EXIT_INVALID)
-    front = None
-    if pareto:
-        with _step(console, f"traced the Pareto front ({pareto} points)"):
-            front = pareto_front(network, candidates, points=pareto, settings=settings)
-    assessment = assess_design(network, candidates, solution)
-    paths = write_design_report(
-        network,
-        solution,
-        out,
-        pareto=front,
-        objective_name=objective.value,
-        indicators=indicator_table(assessment, solution.flows),
-        comparison=compare_with_published(network, assessment)
-        if len(network.published_figures)
-        else None,
-        review=review_documented(network.exchanges, candidates, solution)
-        if len(network.exchanges)
-        else None,
-    )
     currency = network.parameters.get("currency", "EUR")
     console.print(
         f"[green]✓[/] {int(solution.flows['built'].sum())} exchanges built · net benefit "
