@@ -167,8 +167,9 @@ def share_gain(
     if abs(total - solution.net_benefit) > 2 * gap * max(abs(total), 1.0):
         raise AllocationError(
             f"coalition game: v(N) = {total:,.2f} but the design's net benefit is "
-            f"{solution.net_benefit:,.2f}; make the game with CoalitionGame.from_solution "
-            "from the same network, candidates and design"
+            f"{solution.net_benefit:,.2f} (a coalition is worth its own best design under the "
+            "cost objective, at least 0); make the game with CoalitionGame.from_solution from "
+            "the same network, candidates and design"
         )
     shares: dict[str, np.ndarray] = {}
     intervals = None
