@@ -114,26 +114,38 @@ class RowBlocks:
         self._ref.append(np.asarray(refs, dtype=object))
         self.count += len(lo)
 
-    def assemble(
-        self, n_cols: int
-    ) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(matrix, row_lower, row_upper, row_group, row_ref)."""
-        matrix = sp.csc_matrix(
-            (
-                np.concatenate([v for _, _, v in self._entries]),
-                (
-                    np.concatenate([r for r, _, _ in self._entries]),
-                    np.concatenate([j for _, j, _ in self._entries]),
-                ),
-            ),
-            shape=(self.count, n_cols),
-        )
-        return (
-            matrix,
-            np.concatenate(self._lower),
-            np.concatenate(self._upper),
-            np.concatenate(self._group),
-            np.concatenate(self._ref),
+    def model(
+        self,
+        cost: np.ndarray,
+        col_lower: np.ndarray,
+        col_upper: np.ndarray,
+        integer: np.ndarray,
+        col_group: np.ndarray,
+        col_ref: np.ndarray,
+    ) -> DesignModel:
+        """The DesignModel of these rows over columns with the given objective (maximised),
+        bounds, integrality, groups and the ids they stand for."""
+        n_cols = len(cost)
+        if self._entries:
+            rows = np.concatenate([r for r, _, _ in self._entries])
+            cols = np.concatenate([j for _, j, _ in self._entries])
+            values = np.concatenate([v for _, _, v in self._entries])
+        else:
+            rows = cols = np.zeros(0, dtype=np.int64)
+            values = np.zeros(0)
+        empty = np.zeros(0)
+        return DesignModel(
+            cost=np.asarray(cost, dtype=float),
+            col_lower=np.asarray(col_lower, dtype=float),
+            col_upper=np.asarray(col_upper, dtype=float),
+            integer=np.asarray(integer, dtype=bool),
+            col_group=np.asarray(col_group, dtype=object),
+            col_ref=np.asarray(col_ref, dtype=object),
+            matrix=sp.csc_matrix((values, (rows, cols)), shape=(self.count, n_cols)),
+            row_lower=np.concatenate([empty, *self._lower]),
+            row_upper=np.concatenate([empty, *self._upper]),
+            row_group=np.concatenate([np.zeros(0, dtype=object), *self._group]),
+            row_ref=np.concatenate([np.zeros(0, dtype=object), *self._ref]),
         )
 
 
@@ -333,17 +345,4 @@ def build_model(
             "keep",
             ids[pos],
         )
-    matrix, row_lower, row_upper, row_group, row_ref = rows.assemble(n_cols)
-    return DesignModel(
-        cost=cost,
-        col_lower=col_lower,
-        col_upper=col_upper,
-        integer=integer,
-        col_group=col_group,
-        col_ref=col_ref,
-        matrix=matrix,
-        row_lower=row_lower,
-        row_upper=row_upper,
-        row_group=row_group,
-        row_ref=row_ref,
-    )
+    return rows.model(cost, col_lower, col_upper, integer, col_group, col_ref)

@@ -305,17 +305,4 @@ def build_timesliced_model(
                 "store_capacity",
                 np.repeat(store_ids[ks], t) + "@" + np.tile(slice_names, len(ks)),
             )
-    matrix, row_lower, row_upper, row_group, row_ref = rows.assemble(n_cols)
-    return DesignModel(
-        cost=cost,
-        col_lower=np.zeros(n_cols),
-        col_upper=col_upper,
-        integer=integer,
-        col_group=col_group,
-        col_ref=col_ref,
-        matrix=matrix,
-        row_lower=row_lower,
-        row_upper=row_upper,
-        row_group=row_group,
-        row_ref=row_ref,
-    )
+    return rows.model(cost, np.zeros(n_cols), col_upper, integer, col_group, col_ref)
