@@ -304,16 +304,15 @@ def solve_model(
     ``duals``, also solve the LP with the binaries fixed and the flows' own bounds lifted to
     get row duals (shadow prices: objective change per unit of right-hand side). An infeasible or unbounded model
     comes back with that status and NaN values, for the caller to explain."""
-    result = LoadedModel(
-        model,
-        time_limit_s=time_limit_s,
-        mip_gap=mip_gap,
-        threads=threads,
-        seed=seed,
-        options=options,
-        solver=solver,
-        what=what,
-    ).run(start=start)
+    limits: dict[str, Any] = {
+        "time_limit_s": time_limit_s,
+        "mip_gap": mip_gap,
+        "threads": threads,
+        "seed": seed,
+        "options": options,
+        "solver": solver,
+    }
+    result = LoadedModel(model, what=what, **limits).run(start=start)
     if not result.has_solution or not duals:
         return result
     began = time.perf_counter()
@@ -328,17 +327,7 @@ def solve_model(
     relaxed = _relax_built_links(model, np.round(x))
     upper[model.col_group == "flow"] = np.inf
     lp = LoadedModel(
-        relaxed,
-        relax=True,
-        lower=lower,
-        upper=upper,
-        time_limit_s=time_limit_s,
-        mip_gap=mip_gap,
-        threads=threads,
-        seed=seed,
-        options=options,
-        solver=solver,
-        what=f"{what} (shadow prices)",
+        relaxed, relax=True, lower=lower, upper=upper, what=f"{what} (shadow prices)", **limits
     ).run()
     if lp.optimal:
         result.row_dual = lp.row_dual
