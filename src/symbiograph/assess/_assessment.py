@@ -13,9 +13,9 @@ import pandas as pd
 
 from symbiograph.assess._co2e import co2e_lines, transport_factors
 from symbiograph.assess._jobs import DEFAULT_REUSE_ACTIVITY, employment_ratios, job_lines
+from symbiograph.errors import InputError
 from symbiograph.match import annuity_factor
 from symbiograph.model import Network
-from symbiograph.errors import InputError
 from symbiograph.optimize import (
     GIVER_TERMS,
     TAKER_TERMS,
