@@ -16,6 +16,7 @@ imported. HiGHS prints nothing: its banner and log are off before a model is loa
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Mapping, Sequence
@@ -252,12 +253,20 @@ class LoadedModel:
         solution = h.getSolution()
         mip = bool(self.integer.any())
         gap = float(info.mip_gap) if mip else 0.0
+        x = np.asarray(solution.col_value, dtype=float)
+        # stopped at a limit, the reported objective may belong to another point than the
+        # solution handed back: the objective of the returned values is the one to trust
+        objective = (
+            float(info.objective_function_value)
+            if status == "optimal"
+            else float(self.model.cost @ x)
+        )
         return SolveResult(
             status,
-            np.asarray(solution.col_value, dtype=float),
+            x,
             np.asarray(solution.row_value, dtype=float),
             np.full(nr, np.nan) if mip else np.asarray(solution.row_dual, dtype=float),
-            float(info.objective_function_value),
+            objective,
             max(gap, 0.0) if status == "optimal" or np.isfinite(gap) else np.inf,
             seconds,
             0.0,
@@ -326,11 +335,13 @@ def solve_model(
     # (not on a link row that merely repeats that limit)
     relaxed = _relax_built_links(model, np.round(x))
     upper[model.col_group == "flow"] = np.inf
-    lp = LoadedModel(
+    loaded = LoadedModel(
         relaxed, relax=True, lower=lower, upper=upper, what=f"{what} (shadow prices)", **limits
-    ).run()
-    if lp.optimal:
-        result.row_dual = lp.row_dual
+    )
+    with contextlib.suppress(SolverError):  # no shadow prices (NaN), the design stands
+        lp = loaded.run()
+        if lp.optimal:
+            result.row_dual = lp.row_dual
     result.dual_s = time.perf_counter() - began
     return result
 
