@@ -66,6 +66,7 @@ if TYPE_CHECKING:
         water_cascade_targets,
         water_sources_sinks,
     )
+    from symbiograph.optimize._water_game import WaterGame, network_water, water_game
 
 __all__ = [
     "FIXED_TERMS",
@@ -91,6 +92,7 @@ __all__ = [
     "TimeSliceMode",
     "TimeSlices",
     "WaterAllocation",
+    "WaterGame",
     "WaterRegeneration",
     "WaterSolution",
     "WaterTargets",
@@ -104,6 +106,7 @@ __all__ = [
     "extract_design",
     "independent_parts",
     "monthly_slices",
+    "network_water",
     "pareto_front",
     "policy_parameters",
     "price_candidates",
@@ -117,6 +120,7 @@ __all__ = [
     "time_slices",
     "treatment_site_candidates",
     "water_cascade_targets",
+    "water_game",
     "water_operations",
     "water_sources_sinks",
 ]
@@ -146,6 +150,9 @@ _HOME = {
     "TimeSliceMode": "_settings",
     "TimeSlices": "_timeslices",
     "WaterAllocation": "_water_flows",
+    "WaterGame": "_water_game",
+    "network_water": "_water_game",
+    "water_game": "_water_game",
     "WaterRegeneration": "_water",
     "WaterSolution": "_water",
     "WaterTargets": "_water_flows",

@@ -77,7 +77,9 @@ def t_per_h_to_m3_per_yr(flow_t_per_h: Any, hours_per_year: float = HOURS_PER_YE
 
 
 def water_operations(
-    operations: pd.DataFrame | Iterable[Mapping[str, Any]], default_plant: str = "plant"
+    operations: pd.DataFrame | Iterable[Mapping[str, Any]],
+    default_plant: str = "plant",
+    hours_per_year: float = HOURS_PER_YEAR,
 ) -> pd.DataFrame:
     """A checked operations table: operation_id, plant, load_kg_per_h, cin_max_ppm,
     cout_max_ppm.
@@ -85,7 +87,8 @@ def water_operations(
     ``operations`` is a DataFrame or records with those columns; ``plant`` may be left out
     (all in ``default_plant``), and the load may be given instead as the limiting flow
     ``limiting_flow_t_per_h`` (load = flow x (Cout_max - Cin_max) / 1000, as in published
-    limiting water data). Raises ValueError naming the row and field on a missing id, a
+    limiting water data). In the Network's canonical units, give ``load_kg_per_yr`` or
+    ``limiting_flow_m3_per_yr`` instead (over ``hours_per_year`` of operation). Raises ValueError naming the row and field on a missing id, a
     duplicate id, a missing or negative number, or Cout_max <= Cin_max.
     """
     table = operations.copy() if isinstance(operations, pd.DataFrame) else pd.DataFrame(operations)
@@ -95,10 +98,17 @@ def water_operations(
     for name in ("operation_id", "cin_max_ppm", "cout_max_ppm"):
         if name not in table.columns:
             raise ValueError(f"water operations: missing column {name!r}")
+    hours = float(hours_per_year)
+    if "load_kg_per_h" not in table.columns and "load_kg_per_yr" in table.columns:
+        table["load_kg_per_h"] = pd.to_numeric(table["load_kg_per_yr"], errors="coerce") / hours
+    if "limiting_flow_t_per_h" not in table.columns and "limiting_flow_m3_per_yr" in table:
+        flow_m3 = pd.to_numeric(table["limiting_flow_m3_per_yr"], errors="coerce")
+        table["limiting_flow_t_per_h"] = flow_m3 / hours
     if "load_kg_per_h" not in table.columns:
         if "limiting_flow_t_per_h" not in table.columns:
             raise ValueError(
-                "water operations: give load_kg_per_h or limiting_flow_t_per_h for each operation"
+                "water operations: give load_kg_per_h (or load_kg_per_yr) or "
+                "limiting_flow_t_per_h (or limiting_flow_m3_per_yr) for each operation"
             )
         flow = pd.to_numeric(table["limiting_flow_t_per_h"], errors="coerce")
         table["load_kg_per_h"] = (

@@ -30,7 +30,12 @@ import numpy as np
 import pandas as pd
 
 from symbiograph.optimize._builder import RowBlocks
-from symbiograph.optimize._water import WaterTotals, solve_least_piping, t_per_h_to_m3_per_yr
+from symbiograph.optimize._water import (
+    HOURS_PER_YEAR,
+    WaterTotals,
+    solve_least_piping,
+    t_per_h_to_m3_per_yr,
+)
 
 __all__ = [
     "WaterAllocation",
@@ -48,16 +53,24 @@ _WORDS = {
 
 
 def water_sources_sinks(
-    table: pd.DataFrame | Iterable[Mapping[str, Any]], what: str, default_plant: str = "plant"
+    table: pd.DataFrame | Iterable[Mapping[str, Any]],
+    what: str,
+    default_plant: str = "plant",
+    hours_per_year: float = HOURS_PER_YEAR,
 ) -> pd.DataFrame:
     """A checked table of water sinks or sources (``what`` names it in errors): id, plant,
     flow_t_per_h, ppm (a sink's maximum inlet concentration, a source's concentration).
-    Raises ValueError naming the row and field on a missing or duplicate id or a missing or
-    negative number."""
+    The flow may be given in the Network's canonical unit instead, ``flow_m3_per_yr``
+    (1 m3 of water ~ 1 t, over ``hours_per_year`` of operation). Raises ValueError naming
+    the row and field on a missing or duplicate id or a missing or negative number."""
     out = table.copy() if isinstance(table, pd.DataFrame) else pd.DataFrame(list(table))
     out = out.reset_index(drop=True)
     if out.empty and not len(out.columns):
         out = pd.DataFrame({"id": [], "flow_t_per_h": [], "ppm": []})
+    if "flow_t_per_h" not in out.columns and "flow_m3_per_yr" in out.columns:
+        out["flow_t_per_h"] = pd.to_numeric(out["flow_m3_per_yr"], errors="coerce") / float(
+            hours_per_year
+        )
     if "plant" not in out.columns:
         out["plant"] = default_plant
     for name in ("id", "flow_t_per_h", "ppm"):
