@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from symbiograph.errors import InfeasibleError
+from symbiograph.errors import InfeasibleError, SolverError
 from symbiograph.optimize._builder import DesignModel
 from symbiograph.optimize._solve import solve_model
 
@@ -65,7 +65,9 @@ def diagnose_infeasibility(model: DesignModel) -> pd.DataFrame:
     )
     k = n_low + n_up
     elastic = plain.with_columns(slack, -penalty, np.zeros(k), np.full(k, np.inf), "slack")
-    result = solve_model(elastic, duals=False)
+    result = solve_model(elastic, duals=False, what="the infeasibility diagnosis")
+    if not result.optimal:  # elastic rows always admit a solution: anything else is a fault
+        raise SolverError(f"the infeasibility diagnosis ended {result.status}")
     values = result.x[nc:]
     rows = np.concatenate([finite_low, finite_up])
     used = values > 1e-7

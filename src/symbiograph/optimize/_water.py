@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from symbiograph.errors import SolverError
 from symbiograph.optimize._builder import DesignModel, RowBlocks
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
 from symbiograph.optimize._solve import SolveResult, solve_model
@@ -394,7 +395,7 @@ def solve_least_piping(
     minimise the piped flow (columns of group reuse/regenerated). Returns the flows (t/h,
     solver noise below 1e-7 set to 0) and both solve results. An infeasible model raises
     InfeasibleDesign with the culprit rows told by ``words`` (row group -> message with
-    ``{ref}``); another stop raises RuntimeError naming ``what``."""
+    ``{ref}``); another stop raises SolverError naming ``what``."""
     first = solve_model(model, time_limit_s=time_limit_s, mip_gap=0.0, duals=False)
     if first.status in ("infeasible", "unbounded"):
         culprits = diagnose_infeasibility(model)
@@ -404,7 +405,7 @@ def solve_least_piping(
         ]
         raise InfeasibleDesign(culprits)
     if first.status != "optimal":
-        raise RuntimeError(f"{what}: solver stopped with status {first.status!r}")
+        raise SolverError(f"{what}: solver stopped with status {first.status!r}")
     second = solve_model(
         _least_piping(model, first.objective), time_limit_s=time_limit_s, mip_gap=0.0, duals=False
     )
