@@ -25,6 +25,7 @@ from symbiograph.model import Network
 __all__ = ["app"]
 
 from symbiograph.errors import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_STORE, EXIT_USAGE
+from symbiograph.optimize import Objective, TimeSliceMode
 
 DEFAULT_DB = "sqlite:///symbiograph.db"
 
@@ -554,22 +555,6 @@ def explain(
     console.print("[green]✓[/] a candidate")
 
 
-class Objective(StrEnum):
-    """What ``optimize`` maximises."""
-
-    cost = "cost"
-    co2 = "co2"
-    weighted = "weighted"
-
-
-class Slices(StrEnum):
-    """Time resolution of ``optimize``."""
-
-    none = "none"
-    monthly = "monthly"
-    days = "days"
-
-
 def _design_and_report(
     network: Network,
     candidates: Any,
@@ -622,7 +607,7 @@ def optimize(
     out: Annotated[Path, typer.Option(help="Folder for the tables and report")] = Path(
         "out/design"
     ),
-    objective: Annotated[Objective, typer.Option(help="What to maximise")] = Objective.cost,
+    objective: Annotated[Objective, typer.Option(help="What to maximise")] = "cost",
     co2_weight: Annotated[
         float, typer.Option(help="Currency per t CO2e for --objective weighted")
     ] = 0.0,
@@ -631,8 +616,8 @@ def optimize(
     ] = None,
     landfill_tax: Annotated[float | None, typer.Option(help="Landfill tax, currency per t")] = None,
     time_slices: Annotated[
-        Slices, typer.Option(help="none, monthly or days (representative days)")
-    ] = Slices.none,
+        TimeSliceMode, typer.Option(help="none, monthly or days (representative days)")
+    ] = "none",
     pareto: Annotated[
         int, typer.Option(help="Also trace the money-CO2e Pareto front with N points")
     ] = 0,
@@ -643,8 +628,9 @@ def optimize(
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap to stop at")] = 1e-4,
 ) -> None:
     """Design the network: which exchanges to build and how much to send, by MILP (HiGHS)."""
+    from symbiograph.errors import SymbiographError
     from symbiograph.match import MatchSettings, find_candidates
-    from symbiograph.optimize import DesignSettings, InfeasibleDesign
+    from symbiograph.optimize import DesignSettings
 
     network = _network_from(file, dataset)
     if carbon_price is not None:
@@ -655,18 +641,18 @@ def optimize(
     with _step(console, "matched supplies and demands"):
         candidates = find_candidates(network, MatchSettings(max_km=max_km)).candidates
     settings = DesignSettings(
-        objective=objective.value,
+        objective=objective,
         co2_weight=co2_weight,
-        time_slices=time_slices.value,
+        time_slices=time_slices,
         time_limit_s=time_limit,
         mip_gap=mip_gap,
     )
     try:
         solution, _, paths = _design_and_report(
-            network, candidates, settings, out, console, pareto, objective.value
+            network, candidates, settings, out, console, pareto, objective
         )
-    except InfeasibleDesign as err:
-        _fail(str(err), EXIT_INVALID)
+    except SymbiographError as err:  # misaligned candidates 1, no solution 5, infeasible 6
+        _fail(str(err), err.exit_code)
     currency = network.parameters.get("currency", "EUR")
     console.print(
         f"[green]✓[/] {int(solution.flows['built'].sum())} exchanges built · net benefit "

@@ -114,9 +114,9 @@ def test_an_empty_imputation_set_is_an_allocation_error_naming_the_method() -> N
 
 def test_an_lp_without_optimum_is_an_allocation_error(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_optimum(*args: Any, **kwargs: Any) -> SimpleNamespace:
-        return SimpleNamespace(status=2, message="The problem is infeasible.")
+        return SimpleNamespace(optimal=False, status="infeasible")
 
-    monkeypatch.setattr(_games, "linprog", no_optimum)
+    monkeypatch.setattr(_games, "solve_dense_lp", no_optimum)
     with pytest.raises(AllocationError, match=r"^nucleolus: .*infeasible"):
         nucleolus(TALMUD)
     with pytest.raises(AllocationError, match=r"^least core: "):

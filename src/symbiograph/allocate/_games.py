@@ -19,10 +19,10 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import linprog
 from scipy.stats import t as student_t
 
-from symbiograph.errors import AllocationError, InputError
+from symbiograph.errors import AllocationError, InputError, SolverError
+from symbiograph.optimize.solver import solve_dense_lp
 
 __all__ = [
     "CachedValue",
@@ -284,13 +284,16 @@ def _max_min_lp(
         (None if lower is None else float(lower[i]), None) for i in range(n)
     ]
     bounds.append((None, None))
-    res = linprog(c, A_ub=a_ub, b_ub=-rhs, A_eq=a_eq, b_eq=eq_rhs, bounds=bounds, method="highs")
-    if res.status != 0:
+    try:
+        res = solve_dense_lp(c, a_ub, -rhs, a_eq, eq_rhs, bounds, what=method)
+    except SolverError as err:
+        raise AllocationError(str(err)) from err
+    if not res.optimal:
         raise AllocationError(
             f"{method}: the LP over {rows.shape[0]} coalitions with {eq_rows.shape[0]} fixed "
-            f"ended without an optimum ({res.message})"
+            f"ended without an optimum ({res.status})"
         )
-    duals = -np.asarray(res.ineqlin.marginals, dtype=np.float64)
+    duals = -res.row_dual[: a_ub.shape[0]]
     return np.asarray(res.x[:n], dtype=np.float64), float(res.x[n]), duals
 
 
@@ -481,16 +484,16 @@ def _tight_in_every_optimum(
     bounds = [(None if lower is None else float(lower[i]), None) for i in range(n)]
     for mask in tight.tolist():
         # max x(S) subject to x(T) - v(T) >= t for all active T and the equalities
-        res = linprog(
+        res = solve_dense_lp(
             -_bits(np.array([mask], dtype=np.int64), n)[0],
-            A_ub=-rows,
-            b_ub=-(v[act] + t),
-            A_eq=eq_rows,
-            b_eq=eq_rhs,
-            bounds=bounds,
-            method="highs",
+            -rows,
+            -(v[act] + t),
+            eq_rows,
+            eq_rhs,
+            bounds,
+            what="a nucleolus tightness LP",
         )
-        if res.status == 0 and -res.fun - v[mask] <= t + tol * 10:
+        if res.optimal and -res.objective - v[mask] <= t + tol * 10:
             fixed.append(mask)
     return np.array(fixed, dtype=np.int64)
 

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, get_args
 
-__all__ = ["DesignSettings"]
+from symbiograph.errors import InputError
+
+__all__ = ["OBJECTIVES", "TIME_SLICE_MODES", "DesignSettings", "Objective", "TimeSliceMode"]
+
+#: What a design maximises (see :class:`DesignSettings`).
+Objective = Literal["cost", "co2", "weighted"]
+OBJECTIVES: tuple[str, ...] = get_args(Objective)
+#: The time resolution of a design: the year as one, twelve months, representative days.
+TimeSliceMode = Literal["none", "monthly", "days"]
+TIME_SLICE_MODES: tuple[str, ...] = get_args(TimeSliceMode)
 
 
 @dataclass(frozen=True)
@@ -23,10 +34,12 @@ class DesignSettings:
     bound each solve; parts of the network with no candidate between them are solved apart.
     ``time_slices`` = ``monthly`` solves twelve months at once, with seasonal supplies and
     demands and storage that shifts a surplus between months; ``days`` solves the 24 hours
-    of a representative day per season (96 slices), with daily storage.
+    of a representative day per season (96 slices), with daily storage. ``solver`` names the
+    solver (``highs``, the one shipped) and ``solver_options`` passes it further options by
+    name (e.g. ``{"mip_heuristic_effort": 0.2}``).
     """
 
-    objective: str = "cost"
+    objective: Objective = "cost"
     co2_weight: float = 0.0
     min_co2e_t: float | None = None
     carbon_price: float | None = None
@@ -40,16 +53,20 @@ class DesignSettings:
     keep_existing: bool = False
     time_limit_s: float = 120.0
     mip_gap: float = 1e-4
-    time_slices: str = "none"
+    time_slices: TimeSliceMode = "none"
     decompose: bool = True
     batch_columns: int = 4000
     threads: int = 1
     seed: int = 0
+    solver: Literal["highs"] = "highs"
+    solver_options: Mapping[str, bool | int | float | str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.objective not in ("cost", "co2", "weighted"):
-            raise ValueError(f"objective must be cost, co2 or weighted, not {self.objective!r}")
-        if self.time_slices not in ("none", "monthly", "days"):
-            raise ValueError(f"time_slices must be none, monthly or days, not {self.time_slices!r}")
+        if self.objective not in OBJECTIVES:
+            raise InputError(f"objective must be {', '.join(OBJECTIVES)}, not {self.objective!r}")
+        if self.time_slices not in TIME_SLICE_MODES:
+            raise InputError(
+                f"time_slices must be {', '.join(TIME_SLICE_MODES)}, not {self.time_slices!r}"
+            )
         if not 0.0 <= self.min_contract_share <= 1.0:
-            raise ValueError("min_contract_share must lie between 0 and 1")
+            raise InputError("min_contract_share must lie between 0 and 1")

@@ -1,0 +1,30 @@
+"""The solver seam, for library stages that re-solve the design model (allocate today;
+resilience and the twin next): load a model once, change bounds, run, get a checked result.
+
+This is an internal interface between symbiograph's packages, not part of the user API in
+``symbiograph.optimize``: a user designs a network with ``design_network``; a stage that
+values thousands of coalitions or outages reuses the loaded model through these names.
+Every HiGHS call of symbiograph goes through ``optimize/_solve.py``, behind them.
+"""
+
+from symbiograph.optimize._design import part_tables
+from symbiograph.optimize._solve import (
+    SOLVERS,
+    LoadedModel,
+    Solver,
+    SolveResult,
+    SolverOption,
+    solve_dense_lp,
+    solve_model,
+)
+
+__all__ = [
+    "SOLVERS",
+    "LoadedModel",
+    "SolveResult",
+    "Solver",
+    "SolverOption",
+    "part_tables",
+    "solve_dense_lp",
+    "solve_model",
+]
