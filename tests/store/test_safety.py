@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from store.storekit import (
     bigger,
     cli,
@@ -23,9 +24,7 @@ from store.storekit import (
     dump_sqlite,
     integrity,
     one_error_line,
-    sqlite_write_lock,
 )
-
 from symbiograph.datasets import kalundborg
 from symbiograph.errors import StoreError
 from symbiograph.io import write_network
