@@ -133,3 +133,26 @@ def sqlite_write_lock(path: Path) -> Iterator[sqlite3.Connection]:
         connection.execute("ROLLBACK")
     finally:
         connection.close()
+
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def pg_url_or_skip() -> str:
+    """The PostgreSQL test server's URL (``SYMBIOGRAPH_PG_URL``); skip when it does not
+    answer, except under CI=true, where that is a failure."""
+    import pytest
+
+    url = os.environ.get("SYMBIOGRAPH_PG_URL", DEFAULT_PG_URL)
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception as exc:
+        message = f"PostgreSQL not reachable at {url}: {type(exc).__name__}: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+    return url
