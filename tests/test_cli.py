@@ -219,3 +219,129 @@ def test_python_dash_m() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "validate" in result.stdout
+
+
+def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        names = [
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        return {
+            n: sorted(connection.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr)
+            for n in names
+        }
+    finally:
+        connection.close()
+
+
+def test_import_again_keeps_the_earlier_version_and_says_so(good: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    first = runner.invoke(app, ["import", str(good), "--db", db])
+    assert first.exit_code == 0, first.output
+    assert "saved 'gypsum' version 1" in first.output
+    assert "'gypsum' is a new network" in first.output
+    again = runner.invoke(app, ["import", str(good), "--db", db])
+    assert again.exit_code == 0, again.output
+    text = " ".join(again.output.split())
+    assert "saved 'gypsum' version 2" in text
+    assert "it replaces version 1 (2 facilities, 2 streams, 1 exchanges, saved " in text
+    assert "networks restore gypsum 1" in text
+    with Store(db) as store:
+        assert list(store.versions("gypsum")["version"]) == [1, 2]
+    refused = runner.invoke(app, ["import", str(good), "--db", db, "--no-replace"])
+    assert refused.exit_code == 4
+    assert "already stored (use --replace)" in refused.stderr
+
+
+@pytest.mark.parametrize("kind", ["truncated", "zero-byte", "empty folder", "folder without CSVs"])
+def test_import_of_an_empty_scenario_is_refused(good: Path, tmp_path: Path, kind: str) -> None:
+    """A cut-off, empty or unrelated input never replaces the stored network."""
+    db_file = tmp_path / "store.db"
+    db = f"sqlite:///{db_file}"
+    assert runner.invoke(app, ["import", str(good), "--db", db]).exit_code == 0
+    before = _dump(db_file)
+    if kind == "truncated":
+        bad = tmp_path / "cut.yaml"
+        bad.write_text(GOOD.split("sources:")[0], encoding="utf-8")
+    elif kind == "zero-byte":
+        bad = tmp_path / "zero.yaml"
+        bad.write_bytes(b"")
+    else:
+        bad = tmp_path / "folder"
+        bad.mkdir()
+        if kind == "folder without CSVs":
+            (bad / "notes.txt").write_text("hello", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(bad), "--db", db, "--name", "gypsum"])
+    assert result.exit_code == EXIT_INVALID, result.output
+    assert _dump(db_file) == before
+    if "use --allow-empty" in result.stderr:  # read as an empty scenario: stored on request
+        allowed = runner.invoke(
+            app, ["import", str(bad), "--db", db, "--name", "gypsum", "--allow-empty"]
+        )
+        assert allowed.exit_code == 0, allowed.output
+        assert "it replaces version 1 (2 facilities, 2 streams" in " ".join(allowed.output.split())
+        restored = runner.invoke(app, ["networks", "restore", "gypsum", "1", "--db", db])
+        assert restored.exit_code == 0, restored.output
+        with Store(db) as store:
+            assert store.load("gypsum").equals(store.load("gypsum", version=1))
+            assert list(store.versions("gypsum")["n_streams"]) == [2, 0, 2]
+
+
+def test_networks_commands(good: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    for name in ("gypsum", "gypsum", "gypsum", "copy"):
+        assert runner.invoke(app, ["import", str(good), "--db", db, "--name", name]).exit_code == 0
+    listed = runner.invoke(app, ["networks", "list", "--db", db])
+    assert listed.exit_code == 0, listed.output
+    rows = [line for line in listed.output.splitlines() if "gypsum" in line or "copy" in line]
+    assert len(rows) == 2 and "│       3 │        3 │" in rows[1]
+    shown = runner.invoke(app, ["networks", "show", "gypsum", "--db", db, "--version", "2"])
+    assert shown.exit_code == 0, shown.output
+    assert "version 2:" in shown.output and "2 facilities" in shown.output
+    versions = runner.invoke(app, ["networks", "versions", "gypsum", "--db", db])
+    assert versions.output.count("import of") == 3
+    pruned = runner.invoke(app, ["networks", "prune", "gypsum", "--keep", "2", "--db", db])
+    assert pruned.exit_code == 0 and "removed 1 old version(s)" in pruned.output
+    renamed = runner.invoke(app, ["networks", "rename", "copy", "board", "--db", db])
+    assert renamed.exit_code == 0, renamed.output
+    missing = runner.invoke(app, ["networks", "rename", "copy", "x", "--db", db])
+    assert missing.exit_code == 3 and "no network named 'copy'" in missing.stderr
+    not_confirmed = runner.invoke(app, ["networks", "delete", "board", "--db", db], input="n\n")
+    assert not_confirmed.exit_code == 2
+    deleted = runner.invoke(app, ["networks", "delete", "board", "--db", db, "--yes"])
+    assert deleted.exit_code == 0, deleted.output
+    with Store(db) as store:
+        assert store.names() == ["gypsum"]
+        assert list(store.versions("gypsum")["version"]) == [2, 3]
+    bad_version = runner.invoke(app, ["networks", "restore", "gypsum", "1", "--db", db])
+    assert bad_version.exit_code == 3
+    assert "has no version 1 (kept: 2, 3)" in bad_version.stderr
+
+
+def test_reading_commands_take_a_stored_network(good: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    assert runner.invoke(app, ["import", str(good), "--db", db]).exit_code == 0
+    stored = ["--db", db, "--name", "gypsum"]
+    summary = runner.invoke(app, ["summary", *stored, "--json"])
+    assert summary.exit_code == 0, summary.output
+    assert json.loads(summary.output)["counts"]["streams"] == 2
+    out = tmp_path / "c.csv"
+    match = runner.invoke(app, ["match", *stored, "--out", str(out)])
+    assert match.exit_code == 0, match.output
+    assert list(pd.read_csv(out)["supply_id"]) == ["s1"]
+    explain = runner.invoke(app, ["explain", "s1", "d1", *stored])
+    assert explain.exit_code == 0, explain.output
+    assert "a candidate" in explain.output
+    design = runner.invoke(app, ["optimize", *stored, "--out", str(tmp_path / "design")])
+    assert design.exit_code == 0, design.output
+    assert (tmp_path / "design" / "report.html").exists()
+    report = runner.invoke(app, ["report", *stored, "--out", str(tmp_path / "r" / "r.html")])
+    assert report.exit_code == 0, report.output
+    unknown = runner.invoke(app, ["match", "--db", db, "--name", "nope"])
+    assert unknown.exit_code == 3
+    assert "no network named 'nope'" in unknown.stderr and "stored: gypsum" in unknown.stderr
+    both = runner.invoke(app, ["match", str(good), *stored])
+    assert both.exit_code == 2

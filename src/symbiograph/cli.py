@@ -1,13 +1,26 @@
 """The command line: validate, import, export, summarise and report industrial-symbiosis
-scenarios, and run the Kalundborg demo.
+scenarios, match, design and share their gain, manage the stored networks, and run the
+Kalundborg demo.
 
-Exit codes: 0 success, 1 invalid scenario (every problem is listed), 2 wrong usage,
-3 a named network, dataset or database that does not exist, 4 a store error.
+Every failure a user can act on ends as one red ``error:`` line on stderr and one of these
+exit codes (``--debug`` shows the traceback as well):
+
+== =======================================================================
+0  success
+1  invalid input: a scenario (every problem is listed), a table or an option value
+2  wrong usage of the command line
+3  a named network, version, dataset, database file or id does not exist
+4  a store error: locked, full, unreachable, not a database, a bad --db URL
+5  the solver ended without a usable solution (time limit, error status)
+6  the design is infeasible (the message names the constraints to relax)
+7  an allocation cannot be computed (the message says why)
+== =======================================================================
 """
 
 from __future__ import annotations
 
 import json
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from enum import StrEnum
@@ -19,24 +32,83 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
+from symbiograph.errors import (
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    EXIT_STORE,
+    EXIT_USAGE,
+    SymbiographError,
+)
 from symbiograph.model import Network
+from symbiograph.optimize import Objective, TimeSliceMode
 
 __all__ = ["app"]
 
-from symbiograph.errors import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_STORE, EXIT_USAGE
-from symbiograph.optimize import Objective, TimeSliceMode
-
 DEFAULT_DB = "sqlite:///symbiograph.db"
+
+#: ``--db URL --name NAME``: the stored network a reading command works on.
+DbOption = Annotated[str, typer.Option("--db", help="Database URL to read --name from")]
+NameOption = Annotated[
+    str | None, typer.Option("--name", help="Name of a stored network (in --db) instead")
+]
+
+EXIT_CODES = (
+    "Exit codes: 0 success · 1 invalid input · 2 wrong usage · 3 not found (network, version, "
+    "dataset, database file) · 4 store error (locked, full, unreachable, not a database, bad "
+    "--db URL) · 5 solver without a usable solution · 6 infeasible design · 7 allocation "
+    "cannot be computed. --debug shows the traceback of a failure."
+)
+
+#: Options of the whole command line, set by :func:`_main` for the command that runs.
+_OPTIONS: dict[str, Any] = {"debug": False, "lock_timeout": None}
+
+
+class _Commands(TyperGroup):
+    """The command group with the one failure handler: a SymbiographError raised by any
+    command becomes ``error: <message>`` on stderr and its exit code (with ``--debug`` the
+    traceback first)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SymbiographError as err:
+            if _OPTIONS["debug"]:
+                _console(stderr=True).print(Text("".join(traceback.format_exception(err)).rstrip()))
+            _fail(str(err) or type(err).__name__, err.exit_code)
+
 
 app = typer.Typer(
     name="symbiograph",
+    cls=_Commands,
     help="Industrial symbiosis: validate, store, export and report networks of by-product, "
-    "energy and water exchanges.",
+    "energy and water exchanges; match, design and share their gain.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
 )
+
+
+@app.callback()
+def _main(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of a failure as well")
+    ] = False,
+    lock_timeout: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Seconds a store write waits for another writer's lock "
+            "[default: SYMBIOGRAPH_LOCK_TIMEOUT or 10]",
+        ),
+    ] = None,
+) -> None:
+    """Industrial symbiosis: validate, store, export and report networks of by-product,
+    energy and water exchanges; match, design and share their gain."""
+    _OPTIONS["debug"] = debug
+    _OPTIONS["lock_timeout"] = lock_timeout
 
 
 class ExportFormat(StrEnum):
@@ -54,8 +126,17 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    _console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
+    """Print ``error: message`` on one line of stderr and exit with ``code``."""
+    _console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _open_store(db: str, *, create: bool = True) -> Any:
+    """The Store at ``db`` with the command line's lock timeout; ``create=False`` for reads
+    (a missing SQLite file is not created)."""
+    from symbiograph.store import Store
+
+    return Store(db, lock_timeout=_OPTIONS["lock_timeout"], create=create)
 
 
 @contextmanager
@@ -121,20 +202,16 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(path)
 
 
-def _load_stored(db: str, name: str) -> Network:
-    from symbiograph.store import NetworkNotFoundError, Store
+def _load_stored(db: str, name: str, version: int | None = None) -> Network:
+    """The stored network ``name`` (its current version, or ``version``) from ``db``."""
+    from symbiograph.store import NetworkNotFoundError
 
-    file = _sqlite_file(db)
-    if file is not None and not file.exists():
-        _fail(f"no database at {file}", EXIT_NOT_FOUND)
-    try:
-        with Store(db) as store:
-            return store.load(name)
-    except NetworkNotFoundError:
-        with Store(db) as store:
-            names = store.names()
-        known = ", ".join(names) if names else "none"
-        _fail(f"no network named {name!r} in {db} (stored: {known})", EXIT_NOT_FOUND)
+    with _open_store(db, create=False) as store:
+        try:
+            return store.load(name, version)
+        except NetworkNotFoundError:
+            known = ", ".join(store.names()) or "none"
+            _fail(f"no network named {name!r} in {db} (stored: {known})", EXIT_NOT_FOUND)
 
 
 def _network_from(
@@ -149,8 +226,8 @@ def _network_from(
         return _read_scenario(file)
     if dataset is not None:
         return _load_dataset(dataset)
-    assert name is not None and db is not None
-    return _load_stored(db, name)
+    assert name is not None
+    return _load_stored(db or DEFAULT_DB, name)
 
 
 _SINGULAR = {
@@ -232,6 +309,54 @@ def validate(
     )
 
 
+def _refuse_empty(network: Network, source: str, allow_empty: bool) -> None:
+    """Exit 1 when ``network`` has no facilities and no streams, unless ``allow_empty``.
+
+    (A cut-off file, an empty folder or an unrelated file reads as an empty scenario; it
+    must not become a stored network by accident.)"""
+    if allow_empty or len(network.facilities) or len(network.streams):
+        return
+    _fail(
+        f"{source} holds no facilities and no streams; nothing was stored "
+        "(use --allow-empty to store an empty network)",
+        EXIT_INVALID,
+    )
+
+
+def _counts_of(version: Any) -> str:
+    """E.g. ``"15 facilities, 42 streams, 9 exchanges"`` of a stored version."""
+    counts = version.counts
+    return (
+        f"{counts.get('facilities', 0):,} facilities, {counts.get('streams', 0):,} streams, "
+        f"{counts.get('exchanges', 0):,} exchanges"
+    )
+
+
+def _when(stamp: Any) -> str:
+    return f"{stamp:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _print_saved(console: Console, version: Any, db: str) -> None:
+    """What a save did: the new version and the one it replaced (kept, restorable)."""
+    console.print(
+        Text(
+            f"saved {version.name!r} version {version.number} in {db} ({_counts_of(version)}; "
+            f"network id {version.network_id}, version id {version.version_id})"
+        )
+    )
+    previous = version.previous
+    if previous is None:
+        console.print(Text(f"{version.name!r} is a new network"))
+        return
+    console.print(
+        Text(
+            f"it replaces version {previous.number} ({_counts_of(previous)}, saved "
+            f"{_when(previous.saved_at)}), which is kept: symbiograph networks restore "
+            f"{version.name} {previous.number} --db {db} brings it back"
+        )
+    )
+
+
 @app.command("import")
 def import_(
     file: Annotated[
@@ -243,29 +368,177 @@ def import_(
         typer.Option(help="Name to store it under [default: the scenario's name or the file name]"),
     ] = None,
     replace: Annotated[
-        bool, typer.Option(help="Replace a network stored under the same name")
+        bool,
+        typer.Option(
+            help="Store a new version of a network of the same name (the earlier ones are kept)"
+        ),
     ] = True,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Store a scenario with no facilities or streams")
+    ] = False,
 ) -> None:
-    """Validate a scenario, then save it into the store in one transaction.
+    """Validate a scenario, then save it into the store as a new version, in one transaction.
 
-    Invalid input saves nothing and leaves the store as it was.
+    Invalid or empty input saves nothing and leaves the store as it was. A network of the
+    same name is not overwritten: its versions are kept (``networks versions``), any one
+    can be restored (``networks restore``) and old ones removed (``networks prune``).
     """
     from symbiograph.model import default_parameters
-    from symbiograph.store import NetworkExistsError, Store
+    from symbiograph.store import NetworkExistsError
 
     console = _console()
     with _step(console, f"validated {file}"):
         network = _read_scenario(file)
+    _refuse_empty(network, str(file), allow_empty)
     if name is None:
         scenario_name = str(network.parameters.get("name", ""))
         default = str(default_parameters()["name"])
         name = scenario_name if scenario_name and scenario_name != default else file.stem
     try:
-        with _step(console, f"saved as {name!r} in {db}"), Store(db) as store:
-            network_id = store.save(network, name, replace=replace)
+        with _step(console, f"saved as {name!r} in {db}"), _open_store(db) as store:
+            version = store.save(network, name, replace=replace, note=f"import of {file}")
     except NetworkExistsError:
         _fail(f"a network named {name!r} is already stored (use --replace)", EXIT_STORE)
-    console.print(f"network id {network_id}")
+    _print_saved(console, version, db)
+
+
+networks_app = typer.Typer(
+    help="The stored networks: list, show, rename, delete; their versions, restore and prune.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(networks_app, name="networks")
+
+StoreOption = Annotated[str, typer.Option("--db", help="Database URL (SQLite or PostgreSQL)")]
+
+
+def _versions_table(frame: Any, title: str) -> Table:
+    """The versions of a network, one row each (oldest first)."""
+    table = Table(title=escape(title), title_justify="left")
+    for column in ("version", "saved (UTC)", "facilities", "streams", "exchanges", "note"):
+        table.add_column(column, justify="left" if column in ("saved (UTC)", "note") else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            str(row.version),
+            f"{row.saved_at:%Y-%m-%d %H:%M:%S}",
+            f"{row.n_facilities:,}",
+            f"{row.n_streams:,}",
+            f"{row.n_exchanges:,}",
+            Text(str(row.note)),
+        )
+    return table
+
+
+@networks_app.command("list")
+def networks_list(db: StoreOption = DEFAULT_DB) -> None:
+    """List the stored networks: current version, versions kept and row counts."""
+    with _open_store(db, create=False) as store:
+        summary = store.summary()
+    if summary.empty:
+        _console().print(Text(f"no networks stored in {db}"))
+        return
+    table = Table(title=escape(f"Networks in {db}"), title_justify="left")
+    for column in ("name", "id", "version", "versions", "saved (UTC)", "facilities", "streams"):
+        table.add_column(column, justify="left" if column in ("name", "saved (UTC)") else "right")
+    for row in summary.itertuples(index=False):
+        table.add_row(
+            Text(str(row.name)),
+            str(row.id),
+            str(row.version),
+            str(row.versions),
+            f"{row.saved_at:%Y-%m-%d %H:%M:%S}",
+            f"{row.n_facilities:,}",
+            f"{row.n_streams:,}",
+        )
+    _console().print(table)
+
+
+@networks_app.command("show")
+def networks_show(
+    name: Annotated[str, typer.Argument(help="Name of the stored network")],
+    db: StoreOption = DEFAULT_DB,
+    version: Annotated[
+        int | None, typer.Option(help="Version to show [default: the current one]")
+    ] = None,
+) -> None:
+    """Show a stored network: its versions and the summary of one of them."""
+    with _open_store(db, create=False) as store:
+        versions = store.versions(name)
+        network = store.load(name, version)
+    console = _console()
+    console.print(_versions_table(versions, f"Versions of {name!r} in {db}"))
+    shown = int(versions["version"].iloc[-1]) if version is None else version
+    console.print(Text(f"version {shown}:"))
+    _print_summary(console, network)
+
+
+@networks_app.command("versions")
+def networks_versions(
+    name: Annotated[str, typer.Argument(help="Name of the stored network")],
+    db: StoreOption = DEFAULT_DB,
+) -> None:
+    """List the kept versions of a stored network, oldest first (the last is current)."""
+    with _open_store(db, create=False) as store:
+        versions = store.versions(name)
+    _console().print(_versions_table(versions, f"Versions of {name!r} in {db}"))
+
+
+@networks_app.command("rename")
+def networks_rename(
+    name: Annotated[str, typer.Argument(help="Name of the stored network")],
+    new_name: Annotated[str, typer.Argument(help="Its new name")],
+    db: StoreOption = DEFAULT_DB,
+) -> None:
+    """Rename a stored network (with every version of it)."""
+    with _open_store(db, create=False) as store:
+        store.rename(name, new_name)
+    _console().print(Text(f"✓ renamed {name!r} to {new_name!r} in {db}"))
+
+
+@networks_app.command("delete")
+def networks_delete(
+    name: Annotated[str, typer.Argument(help="Name of the stored network")],
+    db: StoreOption = DEFAULT_DB,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Delete a stored network and every version of it."""
+    with _open_store(db, create=False) as store:
+        kept = len(store.versions(name))
+        if not yes and not typer.confirm(
+            f"delete {name!r} and its {kept} version(s) from {db}?", default=False
+        ):
+            _fail("nothing deleted", EXIT_USAGE)
+        store.delete(name)
+    _console().print(Text(f"✓ deleted {name!r} ({kept} version(s)) from {db}"))
+
+
+@networks_app.command("restore")
+def networks_restore(
+    name: Annotated[str, typer.Argument(help="Name of the stored network")],
+    version: Annotated[int, typer.Argument(help="Version to make current again")],
+    db: StoreOption = DEFAULT_DB,
+) -> None:
+    """Make an earlier version current again (as a new version copied from it; nothing is
+    removed)."""
+    with _open_store(db, create=False) as store:
+        restored = store.restore(name, version)
+    _console().print(Text(f"✓ restored version {version} of {name!r}"))
+    _print_saved(_console(), restored, db)
+
+
+@networks_app.command("prune")
+def networks_prune(
+    name: Annotated[
+        str | None, typer.Argument(help="Name of the stored network [default: every network]")
+    ] = None,
+    db: StoreOption = DEFAULT_DB,
+    keep: Annotated[int, typer.Option(min=1, help="Newest versions to keep")] = 1,
+) -> None:
+    """Remove old versions, keeping the newest KEEP of each network (the current one always)."""
+    with _open_store(db, create=False) as store:
+        removed = store.prune(name, keep=keep)
+    which = repr(name) if name is not None else "every network"
+    _console().print(Text(f"✓ removed {removed} old version(s) of {which}; kept the newest {keep}"))
 
 
 @app.command()
@@ -307,12 +580,14 @@ def summary(
         Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    db: DbOption = DEFAULT_DB,
+    name: NameOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
 ) -> None:
     """Summarise a scenario or dataset: counts and quantities per resource kind."""
     from symbiograph.report import network_summary
 
-    network = _network_from(file, dataset)
+    network = _network_from(file, dataset, db, name)
     if as_json:
         typer.echo(json.dumps(network_summary(network), ensure_ascii=False, indent=2))
         return
@@ -443,6 +718,8 @@ def match(
         Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    db: DbOption = DEFAULT_DB,
+    name: NameOption = None,
     out: Annotated[Path, typer.Option(help="Candidate table to write: .csv or .parquet")] = Path(
         "candidates.csv"
     ),
@@ -461,7 +738,7 @@ def match(
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         _fail(f"--out must end in .csv or .parquet, not {out.suffix!r}", EXIT_USAGE)
-    network = _network_from(file, dataset)
+    network = _network_from(file, dataset, db, name)
     settings = MatchSettings(max_km=max_km, top=top, use_archetypes=not no_archetypes)
     console = _console()
     columns = (
@@ -522,16 +799,18 @@ def explain(
     supply_id: Annotated[str, typer.Argument(help="Supplying stream id")] = "",
     demand_id: Annotated[str, typer.Argument(help="Demanding stream id")] = "",
     dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead of FILE")] = None,
+    db: DbOption = DEFAULT_DB,
+    name: NameOption = None,
 ) -> None:
     """Why a supply is (or is not) matched to a demand: every rule, the failing ones first."""
     from symbiograph.match import explain_pair
 
-    if dataset is not None and file is not None and not demand_id:
-        # with --dataset the two ids arrive in FILE and SUPPLY_ID
+    if (dataset is not None or name is not None) and file is not None and not demand_id:
+        # with --dataset or --name the two ids arrive in FILE and SUPPLY_ID
         supply_id, demand_id, file = str(file), supply_id, None
     if not supply_id or not demand_id:
         _fail("give SUPPLY_ID and DEMAND_ID", EXIT_USAGE)
-    network = _network_from(file, dataset)
+    network = _network_from(file, dataset, db, name)
     try:
         rules = explain_pair(network, supply_id, demand_id)
     except KeyError as err:
@@ -604,6 +883,8 @@ def optimize(
         Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    db: DbOption = DEFAULT_DB,
+    name: NameOption = None,
     out: Annotated[Path, typer.Option(help="Folder for the tables and report")] = Path(
         "out/design"
     ),
@@ -628,11 +909,10 @@ def optimize(
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap to stop at")] = 1e-4,
 ) -> None:
     """Design the network: which exchanges to build and how much to send, by MILP (HiGHS)."""
-    from symbiograph.errors import SymbiographError
     from symbiograph.match import MatchSettings, find_candidates
     from symbiograph.optimize import DesignSettings
 
-    network = _network_from(file, dataset)
+    network = _network_from(file, dataset, db, name)
     if carbon_price is not None:
         network.parameters["carbon_price"] = carbon_price
     if landfill_tax is not None:
@@ -647,12 +927,9 @@ def optimize(
         time_limit_s=time_limit,
         mip_gap=mip_gap,
     )
-    try:
-        solution, _, paths = _design_and_report(
-            network, candidates, settings, out, console, pareto, objective
-        )
-    except SymbiographError as err:  # misaligned candidates 1, no solution 5, infeasible 6
-        _fail(str(err), err.exit_code)
+    solution, _, paths = _design_and_report(  # misaligned 1, no solution 5, infeasible 6
+        network, candidates, settings, out, console, pareto, objective
+    )
     currency = network.parameters.get("currency", "EUR")
     console.print(
         f"[green]✓[/] {int(solution.flows['built'].sum())} exchanges built · net benefit "
@@ -715,6 +992,8 @@ def allocate(
         Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    db: DbOption = DEFAULT_DB,
+    name: NameOption = None,
     method: Annotated[
         Method | None, typer.Option(help="Allocation to settle [default: the first method]")
     ] = None,
@@ -746,7 +1025,6 @@ def allocate(
     check covers single participants and linked pairs. A method that cannot be computed
     exits with code 7 and says why."""
     from symbiograph.allocate import METHODS
-    from symbiograph.errors import SymbiographError
     from symbiograph.match import find_candidates
     from symbiograph.optimize import DesignSettings, design_network
 
@@ -758,23 +1036,20 @@ def allocate(
         _fail(f"--methods takes a comma-separated list of {', '.join(METHODS)}", EXIT_USAGE)
     if method is not None and asked is not None and method.value not in asked:
         asked.insert(0, method.value)
-    network = _network_from(file, dataset)
+    network = _network_from(file, dataset, db, name)
     console = _console()
     settings = DesignSettings(carbon_price=carbon_price, landfill_tax=landfill_tax)
-    try:
-        with _step(console, "matched and designed the network"):
-            candidates = find_candidates(network).candidates
-            design = design_network(network, candidates, settings)
-        _share_and_report(
-            network,
-            candidates,
-            design,
-            out,
-            console,
-            asked,
-            settle_by=method.value if method is not None else None,
-            seed=seed,
-            ci_share=ci_share,
-        )
-    except SymbiographError as err:
-        _fail(str(err), err.exit_code)
+    with _step(console, "matched and designed the network"):
+        candidates = find_candidates(network).candidates
+        design = design_network(network, candidates, settings)
+    _share_and_report(
+        network,
+        candidates,
+        design,
+        out,
+        console,
+        asked,
+        settle_by=method.value if method is not None else None,
+        seed=seed,
+        ci_share=ci_share,
+    )

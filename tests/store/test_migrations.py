@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 import symbiograph.store
-from symbiograph.model import TABLES, attributes, key_columns
+from symbiograph.model import TABLES, Network, attributes, key_columns
 from symbiograph.store import Store, metadata, table_name
 from symbiograph.store._schema import VERSION_TABLE, column_type
 from symbiograph.store._store import SCRIPT_LOCATION
@@ -36,24 +36,24 @@ def test_migrations_ship_inside_the_package() -> None:
     ):
         assert (folder / name).is_file(), name
     scripts = ScriptDirectory.from_config(_config())
-    assert scripts.get_heads() == ["0003"]
+    assert scripts.get_heads() == ["0004"]
 
 
 def test_schema_is_derived_from_the_attribute_table() -> None:
     tables = metadata().tables
-    assert set(tables) == {"sg_networks", *(table_name(t) for t in TABLES)}
+    assert set(tables) == {"sg_networks", "sg_versions", *(table_name(t) for t in TABLES)}
     for name in TABLES:
         db_table = tables[table_name(name)]
-        expected = ["network_id", "row_order", *(a.name for a in attributes(name))]
+        expected = ["version_id", "row_order", *(a.name for a in attributes(name))]
         assert [c.name for c in db_table.columns] == expected
         assert [c.name for c in db_table.primary_key.columns] == [
-            "network_id",
+            "version_id",
             *key_columns(name),
         ]
         for a in attributes(name):
             assert type(db_table.c[a.name].type) is type(column_type(a.type))
-        (foreign_key,) = db_table.c.network_id.foreign_keys
-        assert foreign_key.target_fullname == "sg_networks.id"
+        (foreign_key,) = db_table.c.version_id.foreign_keys
+        assert foreign_key.target_fullname == "sg_versions.id"
         assert foreign_key.ondelete == "CASCADE"
 
 
@@ -70,7 +70,7 @@ def test_migrated_database_matches_the_metadata(store: Store) -> None:
         version = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE}
         ).get_current_revision()
-    assert version == "0003"
+    assert version == "0004"
 
 
 def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:
@@ -132,3 +132,146 @@ def test_downgrade_to_base_removes_every_table(tmp_path: Path) -> None:
 def test_in_memory_sqlite_works(url: str) -> None:
     with Store(url) as store:
         assert store.names() == []
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def old_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> tuple[str, str | None, sa.Engine]:
+    """A database at revision 0003 (before versions): URL, schema and a plain engine on it."""
+    if request.param == "sqlite":
+        url, schema = f"sqlite:///{tmp_path / 'old.db'}", None
+        engine = sa.create_engine(url)  # foreign keys off, as Alembic's own command runs
+    else:
+        url, schema = request.getfixturevalue("pg_url"), request.getfixturevalue("pg_schema")
+        with sa.create_engine(url).begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        engine = sa.create_engine(url, connect_args={"options": f"-c search_path={schema}"})
+    with engine.begin() as connection:
+        config = _config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+    return url, schema, engine
+
+
+def _insert_old_network(
+    connection: sa.Connection, network_id: int, name: str, facilities: list[str]
+) -> None:
+    counts = {f"n_{t}": 0 for t in TABLES} | {"n_facilities": len(facilities), "n_streams": 1}
+    connection.execute(
+        sa.text(
+            "INSERT INTO sg_networks (id, name, parameters, saved_at, "
+            + ", ".join(counts)
+            + ") VALUES (:id, :name, :parameters, '2026-01-01 00:00:00', "
+            + ", ".join(str(v) for v in counts.values())
+            + ")"
+        ),
+        {"id": network_id, "name": name, "parameters": f'{{"name": "{name}"}}'},
+    )
+    for order, facility in enumerate(facilities):
+        connection.execute(
+            sa.text(
+                "INSERT INTO sg_facilities (network_id, row_order, id, name, organisation, "
+                "nace_code, lat, lon, accepts_hazardous) "
+                "VALUES (:n, :o, :id, 'Plant', 'Org', '35.11', 55.0, 11.0, :hazardous)"
+            ),
+            {"n": network_id, "o": order, "id": facility, "hazardous": order == 0},
+        )
+    connection.execute(
+        sa.text(
+            "INSERT INTO sg_streams (network_id, row_order, id, facility_id, resource_id, "
+            "direction, quantity) VALUES (:n, 0, 's1', :f, 'gypsum', 'supply', 1.5e5)"
+        ),
+        {"n": network_id, "f": facilities[0]},
+    )
+
+
+def test_versions_migration_carries_every_network_over(
+    old_database: tuple[str, str | None, sa.Engine],
+) -> None:
+    """Networks saved at 0003 become version 1 of themselves, rows and parameters intact;
+    ids given later are above every id used before (never reused)."""
+    url, schema, engine = old_database
+    with engine.begin() as connection:
+        _insert_old_network(connection, 3, "park", ["f2", "f1"])
+        _insert_old_network(connection, 7, "other", ["g1"])
+    engine.dispose()
+    with Store(url, schema=schema) as store:
+        assert store.names() == ["other", "park"]
+        park = store.load("park")
+        assert list(park.facilities["id"]) == ["f2", "f1"]  # saved row order kept
+        assert park.facilities["accepts_hazardous"].tolist() == [True, False]
+        assert park.streams.loc[0, "quantity"] == 1.5e5
+        assert park.parameters == {"name": "park"}
+        assert list(store.load("other").facilities["id"]) == ["g1"]
+        versions = store.versions("park")
+        assert list(versions["version"]) == [1]
+        assert list(versions["version_id"]) == [3]
+        assert versions.loc[0, "note"] == "carried over from the store before versions"
+        assert versions.loc[0, "n_facilities"] == 2
+        summary = store.summary().set_index("name")
+        assert summary.loc["other", "id"] == 7
+        with store.engine.connect() as connection:
+            assert _differences(connection) == []
+        # a new version and a new network get ids above the old ones
+        again = store.save(park, "park")
+        assert again.number == 2 and again.version_id > 7
+        store.delete("other")
+        fresh = store.save(park, "fresh")
+        assert fresh.network_id > 7 and fresh.version_id > again.version_id
+        assert store.load("park", version=1).equals(park)
+
+
+def test_versions_migration_downgrades_to_the_newest_version(
+    old_database: tuple[str, str | None, sa.Engine],
+) -> None:
+    url, schema, engine = old_database
+    with engine.begin() as connection:
+        _insert_old_network(connection, 1, "park", ["f1"])
+    with Store(url, schema=schema) as store:
+        park = store.load("park")
+        facilities = park.facilities.copy()
+        facilities.loc[:, "name"] = "Renamed"
+        newer = Network(
+            parameters={"name": "newer"}, **(park.tables() | {"facilities": facilities})
+        )
+        store.save(newer, "park")
+        store.save(park, "other")
+    with engine.begin() as connection:
+        config = _config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT n.name, f.name FROM sg_networks n JOIN sg_facilities f "
+                "ON f.network_id = n.id ORDER BY n.name"
+            )
+        ).all()
+        assert [tuple(r) for r in rows] == [("other", "Plant"), ("park", "Renamed")]
+    with engine.begin() as connection:  # and up again: each network is its version 1
+        config = _config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    engine.dispose()
+    with Store(url, schema=schema) as store:
+        assert store.load("park").differences(newer) == []
+        assert list(store.versions("park")["version"]) == [1]
+
+
+def test_migration_0004_refuses_sqlite_foreign_keys_on(tmp_path: Path) -> None:
+    """With foreign keys on, recreating sg_networks would cascade to every row: refused."""
+    url = f"sqlite:///{tmp_path / 'fk.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        config = _config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        connection.commit()
+        config = _config()
+        config.attributes["connection"] = connection
+        with pytest.raises(RuntimeError, match="foreign_keys=OFF"):
+            command.upgrade(config, "head")
+    engine.dispose()

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from symbiograph.errors import StoreError
 from symbiograph.model import TABLES, Network
 from symbiograph.store import (
     NetworkExistsError,
@@ -45,11 +46,12 @@ def changed(network: Network) -> Network:
 
 
 def test_round_trip_is_equal_value_for_value(store: Store, network: Network) -> None:
-    network_id = store.save(network, "park")
+    version = store.save(network, "park")
     loaded = store.load("park")
     assert loaded.differences(network) == []
     assert loaded.equals(network)
-    assert isinstance(network_id, int)
+    assert (version.name, version.number, version.previous) == ("park", 1, None)
+    assert version.counts["streams"] == 4
     for name in TABLES:
         assert list(loaded.table(name).dtypes) == list(network.table(name).dtypes), name
     assert list(loaded.streams["id"]) == ["s3", "s1", "s2", "s4"]  # saved order, not id order
@@ -62,22 +64,31 @@ def test_empty_network_round_trip(store: Store) -> None:
     assert store.load("empty").equals(Network())
 
 
-def test_replace_keeps_one_copy(store: Store, network: Network) -> None:
+def test_replace_keeps_the_earlier_version(store: Store, network: Network) -> None:
     first = store.save(network, "park")
     store.save(network, "other")
     second = store.save(changed(network), "park")
     assert store.names() == ["other", "park"]
     assert store.load("park").equals(changed(network))
+    assert store.load("park", version=1).equals(network)
     assert store.load("other").equals(network)
+    assert second.number == 2 and second.network_id == first.network_id
+    assert second.previous is not None and second.previous.number == 1
+    assert second.previous.counts["streams"] == 4
     summary = store.summary().set_index("name")
     assert summary.loc["park", "n_streams"] == 3
     assert summary.loc["park", "n_facilities"] == 4
+    assert summary.loc["park", "version"] == 2
+    assert summary.loc["park", "versions"] == 2
     assert summary.loc["other", "n_streams"] == 4
+    versions = store.versions("park")
+    assert list(versions["version"]) == [1, 2]
+    assert list(versions["n_streams"]) == [4, 3]
     with store.engine.connect() as connection:
-        for network_id, expected in ((first, 0), (second, 3)):
+        for version, expected in ((first, 4), (second, 3)):
             rows = connection.execute(
-                sa.text("SELECT count(*) FROM sg_streams WHERE network_id = :id"),
-                {"id": network_id},
+                sa.text("SELECT count(*) FROM sg_streams WHERE version_id = :id"),
+                {"id": version.version_id},
             ).scalar_one()
             assert rows == expected
 
@@ -131,8 +142,10 @@ def test_database_error_midway_rolls_back(
     monkeypatch.setattr(_store, "_checked_tables", lambda n: n.tables())
     broken = changed(network)
     broken.streams = pd.concat([broken.streams, broken.streams.iloc[:1]], ignore_index=True)
-    with pytest.raises(sa.exc.IntegrityError):
+    with pytest.raises(StoreError, match="sg_streams") as info:
         store.save(broken, "park")
+    assert isinstance(info.value.__cause__, sa.exc.IntegrityError)
+    assert "\n" not in str(info.value)
     assert snapshot(store) == before
 
 

@@ -1,17 +1,36 @@
-"""Storage of Networks in SQLite (default) or PostgreSQL.
+"""Storage of Networks in SQLite (default) or PostgreSQL, every version kept.
 
 ``Store(url)`` opens a database, migrates the store's tables (Alembic migrations shipped
-in ``symbiograph/store/migrations``) and saves, loads, lists and deletes named Networks.
-The schema is derived from the attribute table of ``symbiograph.model``.
+in ``symbiograph/store/migrations``) and saves, loads, lists, renames and deletes named
+Networks. Every save adds a version; earlier versions can be listed, loaded, restored
+and pruned. Database failures are raised as :class:`symbiograph.errors.StoreError` with
+one-line messages. The schema is derived from the attribute table of ``symbiograph.model``.
 """
 
 from symbiograph.store._schema import metadata, table_name
-from symbiograph.store._store import NetworkExistsError, NetworkNotFoundError, Store, upgrade
+from symbiograph.store._store import (
+    DEFAULT_LOCK_TIMEOUT,
+    LOCK_TIMEOUT_ENV,
+    DatabaseNotFoundError,
+    NetworkExistsError,
+    NetworkNotFoundError,
+    Store,
+    Version,
+    VersionNotFoundError,
+    lock_timeout,
+    upgrade,
+)
 
 __all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "LOCK_TIMEOUT_ENV",
+    "DatabaseNotFoundError",
     "NetworkExistsError",
     "NetworkNotFoundError",
     "Store",
+    "Version",
+    "VersionNotFoundError",
+    "lock_timeout",
     "metadata",
     "table_name",
     "upgrade",

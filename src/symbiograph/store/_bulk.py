@@ -28,22 +28,22 @@ import sqlalchemy as sa
 from symbiograph.model import attributes, column_dtype, key_columns
 from symbiograph.store._schema import metadata, storage, table_name
 
-__all__ = ["read_table", "write_table"]
+__all__ = ["copy_table", "read_table", "write_table"]
 
 #: Rows per COPY block sent to PostgreSQL.
 _COPY_BATCH = 100_000
 
 
 def _columns(table: str) -> list[str]:
-    return ["network_id", "row_order", *(a.name for a in attributes(table))]
+    return ["version_id", "row_order", *(a.name for a in attributes(table))]
 
 
 def _quoted(names: list[str]) -> str:
     return ", ".join(f'"{name}"' for name in names)
 
 
-def write_table(conn: sa.Connection, table: str, frame: pd.DataFrame, network_id: int) -> None:
-    """Insert the rows of ``frame`` (Network table ``table``) for network ``network_id``.
+def write_table(conn: sa.Connection, table: str, frame: pd.DataFrame, version_id: int) -> None:
+    """Insert the rows of ``frame`` (Network table ``table``) for version ``version_id``.
 
     ``row_order`` records each row's position so that :func:`read_table` restores it.
     """
@@ -53,26 +53,40 @@ def write_table(conn: sa.Connection, table: str, frame: pd.DataFrame, network_id
     dialect = conn.dialect.name
     try:
         if dialect == "sqlite":
-            _write_sqlite(conn, table, frame.take(order), order, network_id)
+            _write_sqlite(conn, table, frame.take(order), order, version_id)
         elif dialect == "postgresql" and conn.dialect.driver == "psycopg":
-            _write_postgres(conn, table, frame, order, network_id)
+            _write_postgres(conn, table, frame, order, version_id)
         else:
-            _write_core(conn, table, frame.take(order), order, network_id)
+            _write_core(conn, table, frame.take(order), order, version_id)
     except conn.dialect.loaded_dbapi.Error as exc:  # raw driver errors as SQLAlchemy's
         raise sa.exc.DBAPIError.instance(
             f"bulk insert into {table_name(table)}", None, exc, conn.dialect.loaded_dbapi.Error
         ) from exc
 
 
-def read_table(conn: sa.Connection, table: str, network_id: int) -> pd.DataFrame:
-    """The Network table ``table`` of network ``network_id``, in saved row order and dtypes."""
+def copy_table(conn: sa.Connection, table: str, from_version: int, to_version: int) -> None:
+    """Copy the rows of Network table ``table`` from one stored version to another, in the
+    database (no row passes through Python)."""
+    names = _quoted(_columns(table)[1:])
+    conn.execute(
+        sa.text(
+            f'INSERT INTO "{table_name(table)}" ("version_id", {names}) '
+            f'SELECT :to_version, {names} FROM "{table_name(table)}" '
+            "WHERE version_id = :from_version"
+        ),
+        {"to_version": to_version, "from_version": from_version},
+    )
+
+
+def read_table(conn: sa.Connection, table: str, version_id: int) -> pd.DataFrame:
+    """The Network table ``table`` of version ``version_id``, in saved row order and dtypes."""
     dialect = conn.dialect.name
     if dialect == "sqlite":
-        values = _read_sqlite(conn, table, network_id)
+        values = _read_sqlite(conn, table, version_id)
     elif dialect == "postgresql" and conn.dialect.driver == "psycopg":
-        values = _read_postgres(conn, table, network_id)
+        values = _read_postgres(conn, table, version_id)
     else:
-        values = _read_core(conn, table, network_id)
+        values = _read_core(conn, table, version_id)
     return _frame(table, values)
 
 
@@ -117,14 +131,14 @@ def _python_column(series: pd.Series, kind: str) -> list[Any]:
 
 
 def _python_rows(
-    table: str, rows: pd.DataFrame, order: np.ndarray, network_id: int
+    table: str, rows: pd.DataFrame, order: np.ndarray, version_id: int
 ) -> Iterator[tuple[Any, ...]]:
     columns = [_python_column(rows[a.name], storage(a.type)) for a in attributes(table)]
-    return zip(repeat(network_id), order.tolist(), *columns, strict=False)
+    return zip(repeat(version_id), order.tolist(), *columns, strict=False)
 
 
 def _write_sqlite(
-    conn: sa.Connection, table: str, rows: pd.DataFrame, order: np.ndarray, network_id: int
+    conn: sa.Connection, table: str, rows: pd.DataFrame, order: np.ndarray, version_id: int
 ) -> None:
     """``executemany`` of the rows (already in key order) on the raw sqlite3 connection."""
     names = _columns(table)
@@ -134,22 +148,22 @@ def _write_sqlite(
     )
     cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, _python_rows(table, rows, order, network_id))
+        cursor.executemany(sql, _python_rows(table, rows, order, version_id))
     finally:
         cursor.close()
 
 
 def _write_core(
-    conn: sa.Connection, table: str, rows: pd.DataFrame, order: np.ndarray, network_id: int
+    conn: sa.Connection, table: str, rows: pd.DataFrame, order: np.ndarray, version_id: int
 ) -> None:
     names = _columns(table)
     records = [
-        dict(zip(names, row, strict=True)) for row in _python_rows(table, rows, order, network_id)
+        dict(zip(names, row, strict=True)) for row in _python_rows(table, rows, order, version_id)
     ]
     conn.execute(sa.insert(metadata().tables[table_name(table)]), records)
 
 
-def _read_sqlite(conn: sa.Connection, table: str, network_id: int) -> dict[str, Any]:
+def _read_sqlite(conn: sa.Connection, table: str, version_id: int) -> dict[str, Any]:
     names = _columns(table)[1:]
     kinds = _kinds(table)
     # NULL text comes back as "" and NULL bool as false: no per-value pass in Python.
@@ -161,7 +175,7 @@ def _read_sqlite(conn: sa.Connection, table: str, network_id: int) -> dict[str, 
     cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(
-            f'SELECT {selected} FROM "{table_name(table)}" WHERE network_id = ?', (network_id,)
+            f'SELECT {selected} FROM "{table_name(table)}" WHERE version_id = ?', (version_id,)
         )
         rows = cursor.fetchall()
     finally:
@@ -169,7 +183,7 @@ def _read_sqlite(conn: sa.Connection, table: str, network_id: int) -> dict[str, 
     return _from_rows(table, names, _in_row_order(rows))
 
 
-def _read_core(conn: sa.Connection, table: str, network_id: int) -> dict[str, Any]:
+def _read_core(conn: sa.Connection, table: str, version_id: int) -> dict[str, Any]:
     names = _columns(table)[1:]
     kinds = _kinds(table)
     db_table = metadata().tables[table_name(table)]
@@ -180,7 +194,7 @@ def _read_core(conn: sa.Connection, table: str, network_id: int) -> dict[str, An
         else db_table.c[n]
         for n in names
     ]
-    query = sa.select(*selected).where(db_table.c.network_id == network_id)
+    query = sa.select(*selected).where(db_table.c.version_id == version_id)
     return _from_rows(table, names, _in_row_order([tuple(row) for row in conn.execute(query)]))
 
 
@@ -246,7 +260,7 @@ def _arrow_column(series: pd.Series, kind: str) -> pa.Array:
 
 
 def _write_postgres(
-    conn: sa.Connection, table: str, frame: pd.DataFrame, order: np.ndarray, network_id: int
+    conn: sa.Connection, table: str, frame: pd.DataFrame, order: np.ndarray, version_id: int
 ) -> None:
     """COPY the rows of ``frame`` in key ``order``, as CSV blocks of :data:`_COPY_BATCH` rows.
 
@@ -266,7 +280,7 @@ def _write_postgres(
                 positions = order[start : start + _COPY_BATCH]
                 rows = frame.take(positions)
                 arrays = [
-                    pa.array(np.full(len(positions), network_id, dtype="int64")),
+                    pa.array(np.full(len(positions), version_id, dtype="int64")),
                     pa.array(positions),
                     *(_arrow_column(rows[a.name], storage(a.type)) for a in attributes(table)),
                 ]
@@ -275,7 +289,7 @@ def _write_postgres(
                 copy.write(block.getvalue())
 
 
-def _read_postgres(conn: sa.Connection, table: str, network_id: int) -> dict[str, Any]:
+def _read_postgres(conn: sa.Connection, table: str, version_id: int) -> dict[str, Any]:
     names = _columns(table)[1:]
     kinds = _kinds(table) | {"row_order": "int"}
     arrow_types = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_()}
@@ -283,7 +297,7 @@ def _read_postgres(conn: sa.Connection, table: str, network_id: int) -> dict[str
     raw = conn.connection.dbapi_connection
     sql = (
         f'COPY (SELECT {_quoted(names)} FROM "{table_name(table)}" '
-        f"WHERE network_id = {int(network_id)}) TO STDOUT (FORMAT csv)"
+        f"WHERE version_id = {int(version_id)}) TO STDOUT (FORMAT csv)"
     )
     buffer = io.BytesIO()
     with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]

@@ -1,8 +1,11 @@
 """The database schema, derived from the attribute table of ``symbiograph.model``.
 
-One table ``sg_networks`` lists the stored networks; each Network table ``t`` becomes
-``sg_t`` with ``network_id`` (foreign key, ON DELETE CASCADE), ``row_order`` (the row's
-position in the DataFrame) and one column per attribute. Columns are never written by
+One table ``sg_networks`` lists the stored networks by name; ``sg_versions`` lists every
+version of each (an import adds a version, earlier ones stay until pruned); each Network
+table ``t`` becomes ``sg_t`` with ``version_id`` (foreign key to ``sg_versions``, ON DELETE
+CASCADE), ``row_order`` (the row's position in the DataFrame) and one column per attribute.
+Ids of networks and versions are never reused (AUTOINCREMENT on SQLite, sequences on
+PostgreSQL). Columns are never written by
 hand here: adding an attribute to ``attributes.csv`` adds a column (and then needs a new
 migration, which ``tests/store`` detects).
 """
@@ -19,6 +22,7 @@ from symbiograph.model import TABLES, attributes, column_dtype, key_columns
 __all__ = [
     "NETWORKS",
     "PREFIX",
+    "VERSIONS",
     "VERSION_TABLE",
     "column_type",
     "count_column",
@@ -31,6 +35,8 @@ __all__ = [
 PREFIX = "sg_"
 #: The table that lists the stored networks.
 NETWORKS = f"{PREFIX}networks"
+#: The table that lists every stored version of every network.
+VERSIONS = f"{PREFIX}versions"
 #: Alembic's version table for the store's migrations.
 VERSION_TABLE = f"{PREFIX}alembic_version"
 
@@ -49,7 +55,7 @@ def table_name(table: str) -> str:
 
 
 def count_column(table: str) -> str:
-    """The column of ``sg_networks`` holding the number of rows of ``table``."""
+    """The column of ``sg_versions`` holding the number of rows of ``table``."""
     return f"n_{table}"
 
 
@@ -83,9 +89,26 @@ def metadata() -> sa.MetaData:
         meta,
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("name", sa.Text(), nullable=False, unique=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sqlite_autoincrement=True,
+    )
+    sa.Table(
+        VERSIONS,
+        meta,
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column(
+            "network_id",
+            sa.Integer(),
+            sa.ForeignKey(f"{NETWORKS}.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("parameters", sa.JSON(), nullable=False),
         sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
         *(sa.Column(count_column(t), sa.BigInteger(), nullable=False) for t in TABLES),
+        sa.UniqueConstraint("network_id", "number"),
+        sqlite_autoincrement=True,
     )
     for table in TABLES:
         keys = key_columns(table)
@@ -93,9 +116,9 @@ def metadata() -> sa.MetaData:
             table_name(table),
             meta,
             sa.Column(
-                "network_id",
+                "version_id",
                 sa.Integer(),
-                sa.ForeignKey(f"{NETWORKS}.id", ondelete="CASCADE"),
+                sa.ForeignKey(f"{VERSIONS}.id", ondelete="CASCADE"),
                 nullable=False,
             ),
             sa.Column("row_order", sa.BigInteger(), nullable=False),
@@ -103,6 +126,6 @@ def metadata() -> sa.MetaData:
                 sa.Column(a.name, column_type(a.type), nullable=a.name not in keys)
                 for a in attributes(table)
             ),
-            sa.PrimaryKeyConstraint("network_id", *keys),
+            sa.PrimaryKeyConstraint("version_id", *keys),
         )
     return meta
