@@ -74,7 +74,8 @@ def _refuse_empty(network: Network, name: str, path: Path | None = None) -> None
         reason = "the folder holds no CSV files (expected facilities.csv, streams.csv, ...)"
     else:
         reason = "the scenario has no facilities (is the file empty or cut off?)"
-    raise ScenarioError([Problem(name, reason, "facilities")])
+    sheet = None if path is not None and path.is_dir() else "facilities"
+    raise ScenarioError([Problem(name, reason, sheet)])
 
 
 def read_network(path: str | Path, *, allow_empty: bool = False) -> Network:

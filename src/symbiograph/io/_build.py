@@ -59,10 +59,10 @@ class RawScenario:
 
     parameters: dict[str, Any] = field(default_factory=dict)
     parameters_origin: TableOrigin = field(default_factory=lambda: TableOrigin("<input>"))
-    #: The row each parameter was given on, where the format has rows (CSV, XLSX).
-    parameters_rows: dict[str, int] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     origins: dict[str, TableOrigin] = field(default_factory=dict)
+    #: The row each parameter was given on, where the format has rows (CSV, XLSX).
+    parameters_rows: dict[str, int] = field(default_factory=dict)
 
 
 class _Collector:
@@ -344,6 +344,26 @@ def _coerce_column(
     raise AssertionError(f"quantity column {name} must be converted with its unit")
 
 
+def _drop_duplicate_columns(
+    table: str, raw: pd.DataFrame, origin: TableOrigin, out: _Collector
+) -> pd.DataFrame:
+    """Report each column named more than once in a header; keep the first of each."""
+    twice = raw.columns.duplicated()
+    if not twice.any():
+        return raw
+    for col in sorted({str(c) for c in raw.columns[twice]}):
+        out.add(
+            Problem(
+                origin.file,
+                f"column {shown(col)} appears more than once in the header of table {table!r}",
+                origin.sheet,
+                None,
+                col,
+            )
+        )
+    return raw.loc[:, ~twice]
+
+
 def _coerce_table(
     table: str,
     raw: pd.DataFrame,
@@ -365,18 +385,7 @@ def _coerce_table(
                     str(col),
                 )
             )
-    twice = raw.columns.duplicated()
-    for col in sorted({str(c) for c in raw.columns[twice]}):
-        out.add(
-            Problem(
-                origin.file,
-                f"column {shown(col)} appears more than once in the header of table {table!r}",
-                origin.sheet,
-                None,
-                col,
-            )
-        )
-    raw = raw.loc[:, ~twice].reset_index(drop=True)
+    raw = _drop_duplicate_columns(table, raw, origin, out).reset_index(drop=True)
     n = len(raw)
     columns: dict[str, pd.Series] = {}
     for attr in attrs:
@@ -594,6 +603,18 @@ def build_network(raw: RawScenario) -> Network:
 
     out = _Collector()
     params = _parameters(raw, out)
+    raw = RawScenario(
+        parameters=raw.parameters,
+        parameters_origin=raw.parameters_origin,
+        tables={
+            name: _drop_duplicate_columns(
+                name, frame, raw.origins.get(name, TableOrigin("<input>")), out
+            )
+            for name, frame in raw.tables.items()
+        },
+        origins=raw.origins,
+        parameters_rows=raw.parameters_rows,
+    )
 
     def origin_of(table: str) -> TableOrigin:
         return raw.origins.get(table, TableOrigin("<input>"))
