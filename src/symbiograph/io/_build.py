@@ -162,6 +162,8 @@ def _kind_message(value: Any, numeric: bool) -> str | None:
     if isinstance(value, int | float | np.integer | np.floating):
         if numeric and np.isinf(float(value)):
             return f"{value} is not a finite number"
+        if numeric and np.isnan(float(value)) and getattr(value, "source", None):
+            return f"{value.source} is not a number (leave the field empty when unknown)"  # type: ignore[union-attr]
         return None
     return f"a {type(value).__name__} value cannot be read"
 
@@ -203,14 +205,19 @@ def _screen(
     """
     n = len(values)
     refused = np.zeros(n, dtype=bool)
+    numeric = attr.is_numeric
+    if values.dtype.kind == "b" and numeric:
+        cells = values.to_numpy(dtype=object)
+        positions = np.arange(n)
+        out.rows(origin, positions, attr.name, lambda p: _kind_message(cells[p], True) or "")
+        refused[:] = True
+        return pd.Series([None] * n, index=values.index, dtype=object), refused
     if n == 0 or values.dtype.kind in "fiub":
         return values, refused
-    numeric = attr.is_numeric
     messages: dict[int, str] = {}
     cells = values.to_numpy(dtype=object)
-    inferred = pd.api.types.infer_dtype(cells, skipna=True)
-    if inferred in ("string", "empty"):
-        text_pos = np.flatnonzero(pd.notna(cells))
+    if pd.api.types.infer_dtype(cells, skipna=False) == "string":  # all text (CSV)
+        text_pos = np.arange(n)
     else:
         is_text = np.fromiter((isinstance(v, str) for v in cells), dtype=bool, count=n)
         text_pos = np.flatnonzero(is_text)

@@ -130,7 +130,8 @@ def raw_from_document(document: Any, name: str = "<document>") -> RawScenario:
                 list(range(1, len(clean) + 1)) + quality_items if clean else quality_items
             )
             clean = clean + quality_rows
-        raw.tables[table] = pd.DataFrame.from_records(clean) if clean else pd.DataFrame()
+        # object columns keep each value as read (a YAML number keeps its written text)
+        raw.tables[table] = pd.DataFrame(clean, dtype=object) if clean else pd.DataFrame()
         raw.origins[table] = TableOrigin(name, table, first_row=1)
     if quality_items:
         raw.origins["stream_quality"] = TableOrigin(
