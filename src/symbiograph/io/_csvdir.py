@@ -12,7 +12,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from symbiograph.io._build import RawScenario
-from symbiograph.io._limits import MAX_CSV_BYTES, check_size, decode_utf8, read_text
+from symbiograph.io._limits import (
+    MAX_CSV_BYTES,
+    MAX_TEXT_CHARS,
+    check_size,
+    decode_utf8,
+    read_text,
+)
 from symbiograph.io._problems import Problem, ScenarioError, TableOrigin
 from symbiograph.model import TABLES, Network, attributes
 
@@ -51,6 +57,30 @@ def _locate_parse_error(path: Path, width: int) -> Problem:
                     number,
                 )
     return Problem(str(path), "cannot read CSV: unbalanced quotes")
+
+
+def _locate_long_cell(path: Path, header: list[str]) -> Problem:
+    """The first cell longer than MAX_TEXT_CHARS (pyarrow cannot hold a cell larger than
+    its block), found with csv."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_CSV_BYTES)
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            for number, row in enumerate(csv.reader(handle), start=1):
+                for column, cell in enumerate(row):
+                    if len(cell) > MAX_TEXT_CHARS:
+                        name = header[column].strip() if column < len(header) else None
+                        return Problem(
+                            str(path),
+                            f"text of {len(cell):,} characters is over the limit of "
+                            f"{MAX_TEXT_CHARS:,} characters",
+                            None,
+                            number,
+                            name,
+                        )
+    finally:
+        csv.field_size_limit(limit)
+    return Problem(str(path), "cannot read CSV: a cell is too large")
 
 
 def _read_header(path: Path) -> list[str]:
@@ -112,6 +142,8 @@ def _read_text_table(path: Path, numeric: frozenset[str] = frozenset()) -> pd.Da
             decode_utf8(str(path), path.read_bytes())
         if "CSV parse error" in str(error):
             raise ScenarioError([_locate_parse_error(path, len(header))]) from None
+        if "straddl" in str(error) or "block size" in str(error):
+            raise ScenarioError([_locate_long_cell(path, header)]) from None
         raise ScenarioError([Problem(str(path), f"cannot read CSV: {error}")]) from None
 
 
