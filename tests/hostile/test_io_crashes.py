@@ -94,9 +94,7 @@ def test_duplicate_header_column(tmp_path: Path, fmt: str, table: str, column: s
         sheet = book[table]
         sheet.cell(1, sheet.max_column + 1).value = column
         book.save(path)
-        located(
-            problems_of(path), str(path), sheet=table, field=column, words=("more than once",)
-        )
+        located(problems_of(path), str(path), sheet=table, field=column, words=("more than once",))
     validate_cli(path)
 
 
@@ -111,7 +109,9 @@ def test_lifetime_years_must_be_positive(tmp_path: Path, fmt: str, value: str) -
     elif fmt == "csv":
         file = str(path / "parameters.csv")
         text = (path / "parameters.csv").read_text()
-        (path / "parameters.csv").write_text(text.replace("lifetime_years,20.0", f"lifetime_years,{value}"))
+        (path / "parameters.csv").write_text(
+            text.replace("lifetime_years,20.0", f"lifetime_years,{value}")
+        )
         row = 6
     else:
         import openpyxl
@@ -122,9 +122,7 @@ def test_lifetime_years_must_be_positive(tmp_path: Path, fmt: str, value: str) -
                 cells[1].value = float(value)
         book.save(path)
         file, row = str(path), 6
-    located(
-        problems_of(path), file, row=row, field="lifetime_years", words=("more than 0",)
-    )
+    located(problems_of(path), file, row=row, field="lifetime_years", words=("more than 0",))
     validate_cli(path)
 
 
@@ -140,16 +138,12 @@ def test_months_that_are_not_months(tmp_path: Path, fmt: str) -> None:
         located(problems_of(path), file, sheet=sheet, row=row, field="months")
 
 
-@pytest.mark.parametrize(
-    "value", [dt.datetime(2024, 5, 9), dt.date(2024, 9, 5), dt.time(5, 9)]
-)
+@pytest.mark.parametrize("value", [dt.datetime(2024, 5, 9), dt.date(2024, 9, 5), dt.time(5, 9)])
 def test_excel_date_in_months(tmp_path: Path, value: object) -> None:
     # Excel turns "5-9" typed into a cell into the date 9 May (or 5 September)
     path = scenario_path(tmp_path, "xlsx")
     set_cell(path, "xlsx", "streams", 2, "months", value)
-    located(
-        problems_of(path), str(path), sheet="streams", row=4, field="months", words=("date",)
-    )
+    located(problems_of(path), str(path), sheet="streams", row=4, field="months", words=("date",))
     validate_cli(path)
 
 
