@@ -143,7 +143,7 @@ def _months_readable(text: str) -> bool:
 
 def _kind_message(value: Any, numeric: bool) -> str | None:
     """Why a raw cell that is not text can never be a value of its field (None if it can)."""
-    if value is None or isinstance(value, str):
+    if value is None or value is pd.NA or value is pd.NaT or isinstance(value, str):
         return None
     if isinstance(value, bool | np.bool_):
         return f"{value} is a true/false value, not a number" if numeric else None
@@ -771,8 +771,8 @@ def build_network(raw: RawScenario) -> Network:
     )
     amounts = (
         s_units.map({u: u.split("/")[0] for u in pd.unique(s_units.dropna()) if isinstance(u, str)})
-        .fillna("")
         .astype(object)
+        .fillna("")
     )
     if "price" in s_raw.columns and not s_raw.columns.duplicated().any():
         price_attr = next(a for a in attributes("streams") if a.name == "price")
