@@ -20,6 +20,7 @@ from hostile._cases import (
     problems_of,
     scenario_path,
     set_cell,
+    set_cells,
     validate_cli,
 )
 from symbiograph.io import network_from_document, read_network
@@ -212,3 +213,24 @@ def test_network_from_document_refuses_empty_unless_allowed() -> None:
     with pytest.raises(ScenarioError, match="no facilities"):
         network_from_document({}, "api")
     assert len(network_from_document({}, "api", allow_empty=True).streams) == 0
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "csv", "xlsx"])
+def test_quantity_with_a_unit_on_an_unknown_reference(tmp_path: Path, fmt: str) -> None:
+    # found by make fuzz: a quantity with a unit whose row has no canonical unit (its
+    # resource or supply unknown) ended in an IndexError
+    path = scenario_path(tmp_path, fmt)
+    quoted = "'120 kt/yr'" if fmt == "yaml" else "120 kt/yr"
+    set_cells(
+        path,
+        fmt,
+        [
+            ("exchanges", 0, "supply_id", "nowhere"),
+            ("exchanges", 0, "quantity", quoted),
+        ],
+    )
+    file, sheet, row = place(path, fmt, "exchanges", 0)
+    problems = problems_of(path)
+    located(problems, file, sheet=sheet, row=row, field="supply_id", words=("unknown stream",))
+    located(problems, file, sheet=sheet, row=row, field="quantity", words=("canonical unit",))
+    validate_cli(path)
