@@ -214,6 +214,14 @@ def _screen(
         return pd.Series([None] * n, index=values.index, dtype=object), refused
     if n == 0 or values.dtype.kind in "fiub":
         return values, refused
+    if isinstance(values.dtype, pd.StringDtype) and not values.isna().any():
+        # all text, as a CSV is read: vectorised checks, cells looked at only when one fails
+        suspect = values.str.len().to_numpy() > MAX_TEXT_CHARS
+        suspect |= values.str.contains("\x00", regex=False).to_numpy(dtype=bool)
+        if numeric:
+            suspect |= values.str.contains(r"[-:,/]", regex=True).to_numpy(dtype=bool)
+        if not suspect.any():
+            return values, refused
     messages: dict[int, str] = {}
     cells = values.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(cells, skipna=False) == "string":  # all text (CSV)
@@ -791,7 +799,9 @@ def build_network(raw: RawScenario) -> Network:
         )
         streams["price"] = prices
     months_given = streams["months"] != ""
-    unreadable = months_given & ~streams["months"].map(_months_readable)
+    month_codes, month_texts = pd.factorize(streams["months"])
+    readable = np.array([_months_readable(str(t)) for t in month_texts], dtype=bool)
+    unreadable = months_given & ~pd.Series(readable[month_codes], index=streams.index)
     out.rows(
         s_origin,
         np.flatnonzero(unreadable.to_numpy()),
