@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean venv lock
+.PHONY: demo test lint typecheck pytest bench fuzz clean venv lock
 
 # constraints.txt pins every package `make` installs; `make lock` rewrites it on purpose.
 $(STAMP): pyproject.toml constraints.txt
@@ -32,6 +32,12 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# Fuzz the YAML, CSV and XLSX readers for FUZZ_SECONDS each; results in
+# benchmarks/results/fuzz_readers.json (inputs tried per format, any crash with its input).
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python -m benchmarks.fuzz_readers --seconds $(FUZZ_SECONDS)
 
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet --upgrade -e '.[dev]'

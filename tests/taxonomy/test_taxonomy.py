@@ -328,6 +328,8 @@ def test_public_api() -> None:
         "synergy_archetypes",
         "emission_factors",
         "ewc_codes",
+        "hazardous_ewc_entries",
+        "is_hazardous_ewc",
         "is_valid_ewc",
         "is_valid_nace",
         "nace_codes",
@@ -338,3 +340,12 @@ def test_public_api() -> None:
         "valid_ewc_entries",
         "valid_nace_classes",
     }
+
+
+def test_hazardous_entries_match_the_list() -> None:
+    codes = taxonomy.ewc_codes()
+    hazardous = taxonomy.hazardous_ewc_entries()
+    assert len(hazardous) == 408  # the official count of asterisk entries
+    assert hazardous <= set(codes.loc[codes["level"] == "entry", "code"])
+    assert taxonomy.is_hazardous_ewc("10 01 04*") and taxonomy.is_hazardous_ewc("100104")
+    assert not taxonomy.is_hazardous_ewc("10 01 05") and not taxonomy.is_hazardous_ewc("bogus")

@@ -66,9 +66,28 @@ def read_raw(path: str | Path) -> RawScenario:
     )
 
 
-def read_network(path: str | Path) -> Network:
-    """Read and validate a scenario (YAML file, CSV folder or XLSX workbook)."""
-    return build_network(read_raw(path))
+def _refuse_empty(network: Network, name: str, path: Path | None = None) -> None:
+    """Refuse a scenario without facilities (an empty or cut-off file, an empty folder)."""
+    if len(network.facilities):
+        return
+    if path is not None and path.is_dir() and not any(path.glob("*.csv")):
+        reason = "the folder holds no CSV files (expected facilities.csv, streams.csv, ...)"
+    else:
+        reason = "the scenario has no facilities (is the file empty or cut off?)"
+    sheet = None if path is not None and path.is_dir() else "facilities"
+    raise ScenarioError([Problem(name, reason, sheet)])
+
+
+def read_network(path: str | Path, *, allow_empty: bool = False) -> Network:
+    """Read and validate a scenario (YAML file, CSV folder or XLSX workbook).
+
+    A scenario without facilities is refused unless ``allow_empty`` is true.
+    """
+    path = Path(path)
+    network = build_network(read_raw(path))
+    if not allow_empty:
+        _refuse_empty(network, str(path), path)
+    return network
 
 
 def write_network(network: Network, path: str | Path, format: str | None = None) -> Path:
@@ -88,6 +107,12 @@ def write_network(network: Network, path: str | Path, format: str | None = None)
     raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
-def network_from_document(document: dict[str, object], name: str = "<document>") -> Network:
-    """Validate a scenario given as Python data (the YAML layout) into a Network."""
-    return build_network(raw_from_document(document, name))
+def network_from_document(
+    document: dict[str, object], name: str = "<document>", *, allow_empty: bool = False
+) -> Network:
+    """Validate a scenario given as Python data (the YAML layout) into a Network; one
+    without facilities is refused unless ``allow_empty`` is true."""
+    network = build_network(raw_from_document(document, name))
+    if not allow_empty:
+        _refuse_empty(network, name)
+    return network

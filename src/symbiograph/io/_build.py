@@ -8,6 +8,8 @@ schema and the reference data and either returns a Network or raises
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from symbiograph.io._limits import MAX_TEXT_CHARS, shown
 from symbiograph.io._problems import Problem, ScenarioError, TableOrigin
 from symbiograph.io._units import convert_prices, convert_quantities
 from symbiograph.model import (
@@ -35,8 +38,19 @@ __all__ = ["RawScenario", "build_network"]
 #: How many rows of one kind of problem are listed before the rest are counted.
 MAX_LISTED = 1000
 
-_TRUE = {"true", "yes", "y", "1", "t"}
-_FALSE = {"false", "no", "n", "0", "f", ""}
+_TRUE = {"true", "yes", "y", "1", "t", "on"}
+_FALSE = {"false", "no", "n", "0", "f", "off", ""}
+
+#: Largest magnitude of a whole-number field (beyond it a float no longer holds every integer).
+_MAX_WHOLE = 2.0**53
+
+#: Text in a number field that is not a number: a date, a clock time, a decimal comma.
+_DATE_TEXT = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?$|^\s*\d{1,2}/\d{1,2}/\d{2,4}\s*$")
+_TIME_TEXT = re.compile(r"^\s*[-+]?\d+(?::\d+)+(?:\.\d*)?\s*$")
+_COMMA_NUMBER = re.compile(r"^\s*[-+]?\d[\d.\s]*,\d")
+
+#: Months of a seasonal stream: month numbers, ranges and lists ("5-9", "11,12,1,2").
+_MONTHS = re.compile(r"^\s*\d{1,2}(?:\s*-\s*\d{1,2})?(?:\s*,\s*\d{1,2}(?:\s*-\s*\d{1,2})?)*\s*$")
 
 
 @dataclass
@@ -47,6 +61,8 @@ class RawScenario:
     parameters_origin: TableOrigin = field(default_factory=lambda: TableOrigin("<input>"))
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     origins: dict[str, TableOrigin] = field(default_factory=dict)
+    #: The row each parameter was given on, where the format has rows (CSV, XLSX).
+    parameters_rows: dict[str, int] = field(default_factory=dict)
 
 
 class _Collector:
@@ -117,6 +133,131 @@ def _blank(values: pd.Series) -> np.ndarray:
     return isna
 
 
+def _months_readable(text: str) -> bool:
+    """True when ``text`` names months by number: "5-9", "11-2", "11,12,1,2"."""
+    if not _MONTHS.match(text):
+        return False
+    numbers = [int(n) for n in re.findall(r"\d+", text)]
+    return all(1 <= n <= 12 for n in numbers)
+
+
+def _kind_message(value: Any, numeric: bool) -> str | None:
+    """Why a raw cell that is not text can never be a value of its field (None if it can)."""
+    if value is None or value is pd.NA or value is pd.NaT or isinstance(value, str):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return f"{value} is a true/false value, not a number" if numeric else None
+    if isinstance(value, dt.date | dt.time | dt.timedelta | pd.Timestamp | np.datetime64):
+        what = "a number" if numeric else "text"
+        return (
+            f"{value} is a date or time, not {what} (in a spreadsheet, format the cell as "
+            f"{'a number' if numeric else 'text'})"
+        )
+    if isinstance(value, dict):
+        return "a mapping is not a single value"
+    if isinstance(value, list | tuple | set | frozenset):
+        return "a list is not a single value"
+    if isinstance(value, bytes | bytearray):
+        return "binary data is not a value"
+    if isinstance(value, int | float | np.integer | np.floating):
+        if numeric and np.isinf(float(value)):
+            return f"{value} is not a finite number"
+        if numeric and np.isnan(float(value)) and getattr(value, "source", None):
+            return f"{value.source} is not a number (leave the field empty when unknown)"  # type: ignore[union-attr]
+        return None
+    return f"a {type(value).__name__} value cannot be read"
+
+
+def _text_message(text: str) -> str | None:
+    """Why a text cell is refused in any field: a NUL character or too many characters."""
+    if "\x00" in text:
+        return "contains a NUL character (byte 0), which no text field may hold"
+    if len(text) > MAX_TEXT_CHARS:
+        return (
+            f"text of {len(text):,} characters is over the limit of {MAX_TEXT_CHARS:,} characters"
+        )
+    return None
+
+
+def _number_text_message(text: str) -> str | None:
+    """A clearer reason for text in a number field that reads as a date, a time or a comma."""
+    if _DATE_TEXT.match(text):
+        return f"{shown(text)} is a date, not a number"
+    if _TIME_TEXT.match(text):
+        return f"{shown(text)} is a time of day, not a number"
+    if _COMMA_NUMBER.match(text):
+        return (
+            f"{shown(text)} has a comma: write decimals with a point (12.5, not 12,5) and no "
+            "thousands separators"
+        )
+    return None
+
+
+def _screen(
+    values: pd.Series, attr: Attribute, origin: TableOrigin, out: _Collector
+) -> tuple[pd.Series, np.ndarray]:
+    """Refuse the cells of one raw column that can never be right, whatever the field:
+    dates, lists, mappings, booleans or infinities in number fields, NUL characters and text
+    over MAX_TEXT_CHARS anywhere, dates, times and decimal commas written in number fields.
+
+    Returns the column with refused cells blanked, and the mask of refused cells (so that
+    they are not also reported as missing).
+    """
+    n = len(values)
+    refused = np.zeros(n, dtype=bool)
+    numeric = attr.is_numeric
+    if values.dtype.kind == "b" and numeric:
+        cells = values.to_numpy(dtype=object)
+        positions = np.arange(n)
+        out.rows(origin, positions, attr.name, lambda p: _kind_message(cells[p], True) or "")
+        refused[:] = True
+        return pd.Series([None] * n, index=values.index, dtype=object), refused
+    if n == 0 or values.dtype.kind in "fiub":
+        return values, refused
+    if isinstance(values.dtype, pd.StringDtype) and not values.isna().any():
+        # all text, as a CSV is read: vectorised checks, cells looked at only when one fails
+        suspect = values.str.len().to_numpy() > MAX_TEXT_CHARS
+        suspect |= values.str.contains("\x00", regex=False).to_numpy(dtype=bool)
+        if numeric:
+            suspect |= values.str.contains(r"[-:,/]", regex=True).to_numpy(dtype=bool)
+        if not suspect.any():
+            return values, refused
+    messages: dict[int, str] = {}
+    cells = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(cells, skipna=False) == "string":  # all text (CSV)
+        text_pos = np.arange(n)
+    else:
+        is_text = np.fromiter((isinstance(v, str) for v in cells), dtype=bool, count=n)
+        text_pos = np.flatnonzero(is_text)
+        for p in np.flatnonzero(~is_text):
+            message = _kind_message(cells[p], numeric)
+            if message:
+                messages[int(p)] = message
+    if text_pos.size:
+        texts = cells[text_pos]
+        joined = "".join(texts)
+        longest = max(map(len, texts))
+        if "\x00" in joined or longest > MAX_TEXT_CHARS:
+            for p, text in zip(text_pos, texts, strict=True):
+                message = _text_message(text)
+                if message:
+                    messages[int(p)] = message
+        if numeric and any(ch in joined for ch in "-:,/"):
+            for p, text in zip(text_pos, texts, strict=True):
+                if int(p) not in messages and any(ch in text for ch in "-:,/"):
+                    message = _number_text_message(text)
+                    if message:
+                        messages[int(p)] = message
+    if not messages:
+        return values, refused
+    positions = np.array(sorted(messages), dtype=int)
+    out.rows(origin, positions, attr.name, lambda p: messages[p])
+    refused[positions] = True
+    cells = cells.copy()
+    cells[positions] = None
+    return pd.Series(cells, index=values.index, dtype=object), refused
+
+
 def _as_text(values: pd.Series) -> pd.Series:
     """Raw values as stripped strings; numbers that are whole print without '.0'."""
 
@@ -125,6 +266,9 @@ def _as_text(values: pd.Series) -> pd.Series:
             return ""
         if isinstance(v, bool):
             return "true" if v else "false"
+        source = getattr(v, "source", None)
+        if isinstance(source, str):
+            return source.strip()
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
         return str(v).strip()
@@ -143,12 +287,15 @@ def _coerce_column(
     values: pd.Series,
     origin: TableOrigin,
     out: _Collector,
+    refused: np.ndarray | None = None,
 ) -> pd.Series:
-    """Coerce one raw column to the schema type; record a problem per unreadable cell."""
+    """Coerce one raw column to the schema type; record a problem per unreadable cell
+    (``refused`` cells were reported already)."""
     blank = _blank(values)
     name = attr.name
-    if attr.required and attr.default == "" and blank.any():
-        out.rows(origin, np.flatnonzero(blank), name, lambda p: "required value is missing")
+    missing = blank if refused is None else blank & ~refused
+    if attr.required and attr.default == "" and missing.any():
+        out.rows(origin, np.flatnonzero(missing), name, lambda p: "required value is missing")
     if attr.type in ("str", "code"):
         text = _as_text(values)
         if attr.default:
@@ -160,7 +307,7 @@ def _coerce_column(
                 origin,
                 bad,
                 name,
-                lambda p: f"{text.iloc[p]!r} is not one of: {choices}",
+                lambda p: f"{shown(text.iloc[p])} is not one of: {choices}",
             )
         return text.astype(object)
     if attr.type == "bool":
@@ -168,7 +315,7 @@ def _coerce_column(
         is_true = text.isin(_TRUE).to_numpy()
         is_false = text.isin(_FALSE).to_numpy()
         bad = np.flatnonzero(~(is_true | is_false))
-        out.rows(origin, bad, name, lambda p: f"{values.iloc[p]!r} is not true or false")
+        out.rows(origin, bad, name, lambda p: f"{shown(values.iloc[p])} is not true or false")
         result = pd.Series(is_true, index=values.index, dtype=bool)
         if attr.default.lower() == "true":
             result = result | pd.Series(blank, index=values.index)
@@ -183,13 +330,26 @@ def _coerce_column(
         arr = numbers.to_numpy(dtype=float)
         unread = np.isnan(arr) & ~blank
         out.rows(
-            origin, np.flatnonzero(unread), name, lambda p: f"{values.iloc[p]!r} is not a number"
+            origin,
+            np.flatnonzero(unread),
+            name,
+            lambda p: f"{shown(values.iloc[p])} is not a number",
         )
+        infinite = np.flatnonzero(np.isinf(arr))
+        out.rows(
+            origin, infinite, name, lambda p: f"{shown(values.iloc[p])} is not a finite number"
+        )
+        arr = np.where(np.isinf(arr), np.nan, arr)
         if attr.default != "":
             arr = np.where(blank, float(attr.default), arr)
         if attr.type == "int":
             frac = np.flatnonzero(~np.isnan(arr) & (arr != np.round(arr)))
-            out.rows(origin, frac, name, lambda p: f"{values.iloc[p]!r} is not a whole number")
+            out.rows(origin, frac, name, lambda p: f"{shown(values.iloc[p])} is not a whole number")
+            huge = np.flatnonzero(np.abs(arr) > _MAX_WHOLE)
+            out.rows(
+                origin, huge, name, lambda p: f"{shown(values.iloc[p])} is too large a whole number"
+            )
+            arr = np.where(np.abs(arr) > _MAX_WHOLE, np.nan, arr)
             ints = pd.array(
                 np.where(np.isnan(arr), 0, np.round(arr)).astype("int64"), dtype="Int64"
             )
@@ -197,6 +357,26 @@ def _coerce_column(
             return pd.Series(ints, index=values.index)
         return pd.Series(arr, index=values.index, dtype="float64")
     raise AssertionError(f"quantity column {name} must be converted with its unit")
+
+
+def _drop_duplicate_columns(
+    table: str, raw: pd.DataFrame, origin: TableOrigin, out: _Collector
+) -> pd.DataFrame:
+    """Report each column named more than once in a header; keep the first of each."""
+    twice = raw.columns.duplicated()
+    if not twice.any():
+        return raw
+    for col in sorted({str(c) for c in raw.columns[twice]}):
+        out.add(
+            Problem(
+                origin.file,
+                f"column {shown(col)} appears more than once in the header of table {table!r}",
+                origin.sheet,
+                None,
+                col,
+            )
+        )
+    return raw.loc[:, ~twice]
 
 
 def _coerce_table(
@@ -220,11 +400,14 @@ def _coerce_table(
                     str(col),
                 )
             )
-    raw = raw.reset_index(drop=True)
+    raw = _drop_duplicate_columns(table, raw, origin, out).reset_index(drop=True)
     n = len(raw)
     columns: dict[str, pd.Series] = {}
     for attr in attrs:
-        if attr.name in raw.columns:
+        refused = np.zeros(n, dtype=bool)
+        if attr.name in raw.columns and attr.type != "price":  # prices: by build_network
+            values, refused = _screen(raw[attr.name], attr, origin, out)
+        elif attr.name in raw.columns:
             values = raw[attr.name]
         else:
             if attr.required and attr.default == "" and n > 0:
@@ -246,14 +429,22 @@ def _coerce_table(
             mags, errs = convert_quantities(values, units)
             bad = np.flatnonzero(errs.to_numpy() != "")
             out.rows(origin, bad, attr.name, _message_from(errs))
-            blank = _blank(values)
+            infinite = np.flatnonzero(np.isinf(mags))
+            out.rows(
+                origin,
+                infinite,
+                attr.name,
+                lambda p, v=values: f"{shown(v.iloc[p])} is not a finite quantity",  # type: ignore[misc]
+            )
+            mags = np.where(np.isinf(mags), np.nan, mags)
+            blank = _blank(values) & ~refused
             if attr.required:
                 out.rows(
                     origin, np.flatnonzero(blank), attr.name, lambda p: "required value is missing"
                 )
             columns[attr.name] = pd.Series(mags, dtype="float64")
         else:
-            columns[attr.name] = _coerce_column(attr, values, origin, out)
+            columns[attr.name] = _coerce_column(attr, values, origin, out, refused)
     frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
     for attr in attrs:
         frame[attr.name] = frame[attr.name].astype(column_dtype(attr.type))
@@ -261,17 +452,32 @@ def _coerce_table(
 
 
 def _check_keys(table: str, frame: pd.DataFrame, origin: TableOrigin, out: _Collector) -> None:
+    """Refuse a key given twice; ids that differ only by case count as the same id."""
     keys = list(key_columns(table))
-    dup = frame.duplicated(keys, keep="first").to_numpy()
+    folded = pd.DataFrame(
+        {k: frame[k].str.casefold() if frame[k].dtype == object else frame[k] for k in keys}
+    )
+    dup = folded.duplicated(keys, keep="first").to_numpy()
     if dup.any():
-        first = frame.drop_duplicates(keys, keep="first").reset_index().set_index(keys)["index"]
+        first = folded.drop_duplicates(keys, keep="first").reset_index().set_index(keys)["index"]
         positions = np.flatnonzero(dup)
 
         def message(p: int) -> str:
             key = tuple(frame.iloc[p][k] for k in keys)
-            first_pos = int(first.loc[key if len(keys) > 1 else key[0]])
+            folded_key = tuple(folded.iloc[p][k] for k in keys)
+            first_pos = int(first.loc[folded_key if len(keys) > 1 else folded_key[0]])
+            first_key = tuple(frame.iloc[first_pos][k] for k in keys)
             label = "/".join(str(k) for k in key)
-            return f"duplicate {'/'.join(keys)} {label!r} (first at row {origin.row(first_pos)})"
+            case = (
+                ""
+                if first_key == key
+                else f", the same as {'/'.join(str(k) for k in first_key)!r} but for case"
+                " (ids may not differ only by case)"
+            )
+            return (
+                f"duplicate {'/'.join(keys)} {shown(label)} "
+                f"(first at row {origin.row(first_pos)}{case})"
+            )
 
         out.rows(origin, positions, keys[-1], message)
 
@@ -292,7 +498,7 @@ def _check_reference(
         origin,
         np.flatnonzero(missing.to_numpy()),
         column,
-        lambda p: f"unknown {target_name} {values.iloc[p]!r}",
+        lambda p: f"unknown {target_name} {shown(values.iloc[p])}",
     )
 
 
@@ -300,14 +506,31 @@ def _parameters(raw: RawScenario, out: _Collector) -> dict[str, Any]:
     params = default_parameters()
     origin = raw.parameters_origin
     attrs = {a.name: a for a in attributes("parameters")}
+    rows = raw.parameters_rows
     for key, value in raw.parameters.items():
+        row = rows.get(key) if isinstance(key, str) else None
         if key not in attrs:
             out.add(
-                Problem(origin.file, f"unknown scenario parameter {key!r}", origin.sheet, None, key)
+                Problem(
+                    origin.file,
+                    f"unknown scenario parameter {shown(key)}",
+                    origin.sheet,
+                    row,
+                    str(key)[:100],
+                )
             )
             continue
         attr = attrs[key]
         if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        numeric = attr.type in ("float", "int")
+        refused = _kind_message(value, numeric) or (
+            _text_message(value) if isinstance(value, str) else None
+        )
+        if refused is None and numeric and isinstance(value, str):
+            refused = _number_text_message(value)
+        if refused is not None:
+            out.add(Problem(origin.file, refused, origin.sheet, row, key))
             continue
         try:
             if attr.type == "float":
@@ -317,30 +540,46 @@ def _parameters(raw: RawScenario, out: _Collector) -> dict[str, Any]:
                 params[key] = number
             elif attr.type == "int":
                 number = float(value)
-                if not number.is_integer():
+                if not number.is_integer() or abs(number) > _MAX_WHOLE:
                     raise ValueError
                 params[key] = int(number)
             else:
-                params[key] = str(value).strip()
-        except (TypeError, ValueError):
+                params[key] = _as_text(pd.Series([value], dtype=object)).iloc[0]
+        except (TypeError, ValueError, OverflowError):
             out.add(
                 Problem(
                     origin.file,
-                    f"{value!r} is not a valid {attr.type} for parameter {key!r}",
+                    f"{shown(value)} is not a valid {attr.type} for parameter {key!r}",
                     origin.sheet,
-                    None,
+                    row,
                     key,
                 )
             )
     for key in ("discount_rate", "capex_grant_share"):
         if isinstance(params[key], float) and not 0 <= params[key] <= 1:
             out.add(
-                Problem(origin.file, f"{key} must lie between 0 and 1", origin.sheet, None, key)
+                Problem(
+                    origin.file, f"{key} must lie between 0 and 1", origin.sheet, rows.get(key), key
+                )
             )
+    if not params["lifetime_years"] > 0:
+        out.add(
+            Problem(
+                origin.file,
+                f"lifetime_years must be more than 0 years, not {params['lifetime_years']:g}",
+                origin.sheet,
+                rows.get("lifetime_years"),
+                "lifetime_years",
+            )
+        )
     try:
         exchange_rates(str(params.get("exchange_rates") or ""))
     except ValueError as error:
-        out.add(Problem(origin.file, str(error), origin.sheet, None, "exchange_rates"))
+        out.add(
+            Problem(
+                origin.file, str(error), origin.sheet, rows.get("exchange_rates"), "exchange_rates"
+            )
+        )
     return params
 
 
@@ -353,6 +592,7 @@ def build_network(raw: RawScenario) -> Network:
     NACE codes not in the shipped reference lists.
     """
     from symbiograph.taxonomy import (
+        hazardous_ewc_entries,
         normalise_ewc_code,
         normalise_nace_code,
         quality_attributes,
@@ -378,6 +618,18 @@ def build_network(raw: RawScenario) -> Network:
 
     out = _Collector()
     params = _parameters(raw, out)
+    raw = RawScenario(
+        parameters=raw.parameters,
+        parameters_origin=raw.parameters_origin,
+        tables={
+            name: _drop_duplicate_columns(
+                name, frame, raw.origins.get(name, TableOrigin("<input>")), out
+            )
+            for name, frame in raw.tables.items()
+        },
+        origins=raw.origins,
+        parameters_rows=raw.parameters_rows,
+    )
 
     def origin_of(table: str) -> TableOrigin:
         return raw.origins.get(table, TableOrigin("<input>"))
@@ -428,6 +680,27 @@ def build_network(raw: RawScenario) -> Network:
         resources.loc[ewc_present, "ewc_code"] = norm.where(
             known, resources.loc[ewc_present, "ewc_code"]
         )
+    # hazardous: taken from the List of Waste when the code is hazardous there
+    coded = resources["ewc_code"].isin(hazardous_ewc_entries()).to_numpy()
+    if coded.any():
+        r_raw = raw_of("resources").reset_index(drop=True)
+        if "hazardous" in r_raw.columns and not r_raw.columns.duplicated().any():
+            said_false = (
+                ~_blank(r_raw["hazardous"])
+                & _as_text(r_raw["hazardous"]).str.lower().isin(_FALSE).to_numpy()
+            )
+        else:
+            said_false = np.zeros(len(resources), dtype=bool)
+        out.rows(
+            res_origin,
+            np.flatnonzero(coded & said_false),
+            "hazardous",
+            lambda p: (
+                f"EWC {resources['ewc_code'].iloc[p]} is hazardous in the List of Waste "
+                "(an asterisk entry), so hazardous cannot be false: set it true or leave it empty"
+            ),
+        )
+        resources["hazardous"] = resources["hazardous"].to_numpy(dtype=bool) | coded
     quality_vocab = set(quality_attributes()["name"])
     listed = resources["quality_attributes"].str.split(";")
     for pos, names in enumerate(listed):
@@ -506,17 +779,38 @@ def build_network(raw: RawScenario) -> Network:
     )
     amounts = (
         s_units.map({u: u.split("/")[0] for u in pd.unique(s_units.dropna()) if isinstance(u, str)})
-        .fillna("")
         .astype(object)
+        .fillna("")
     )
-    if "price" in s_raw.columns:
-        prices, perr = convert_prices(
-            s_raw["price"].reset_index(drop=True), amounts, str(params["currency"])
+    if "price" in s_raw.columns and not s_raw.columns.duplicated().any():
+        price_attr = next(a for a in attributes("streams") if a.name == "price")
+        raw_prices, _ = _screen(s_raw["price"].reset_index(drop=True), price_attr, s_origin, out)
+        prices, perr = convert_prices(raw_prices, amounts, str(params["currency"]))
+        infinite = np.flatnonzero(np.isinf(prices))
+        out.rows(
+            s_origin,
+            infinite,
+            "price",
+            lambda p: f"{shown(raw_prices.iloc[p])} is not a finite price",
         )
+        prices = np.where(np.isinf(prices), np.nan, prices)
         out.rows(
             s_origin, np.flatnonzero(perr.to_numpy() != ""), "price", lambda p: str(perr.iloc[p])
         )
         streams["price"] = prices
+    months_given = streams["months"] != ""
+    month_codes, month_texts = pd.factorize(streams["months"])
+    readable = np.array([_months_readable(str(t)) for t in month_texts], dtype=bool)
+    unreadable = months_given & ~pd.Series(readable[month_codes], index=streams.index)
+    out.rows(
+        s_origin,
+        np.flatnonzero(unreadable.to_numpy()),
+        "months",
+        lambda p: (
+            f"{shown(streams['months'].iloc[p])} is not a set of months: write month numbers "
+            "1-12, ranges such as 5-9 (or 11-2 over the year end) or lists such as 11,12,1,2"
+        ),
+    )
     seasonal_no_months = (streams["availability"] == "seasonal") & (streams["months"] == "")
     out.rows(
         s_origin,

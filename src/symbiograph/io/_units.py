@@ -99,8 +99,8 @@ def convert_quantities(values: pd.Series, targets: pd.Series) -> tuple[np.ndarra
     factors = np.full(str_pos.size, np.nan)
     ok = np.flatnonzero(~bad_number)
     if ok.size:
-        keys = pd.Series(unit[ok]).astype(str) + "\x00" + pd.Series(target[ok]).astype(str)
-        codes, uniques = pd.factorize(keys)
+        keys = [f"{u}\x00{t}" for u, t in zip(unit[ok], target[ok], strict=True)]
+        codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
         unique_factor = np.ones(len(uniques))
         unique_error = [""] * len(uniques)
         for k, key in enumerate(uniques):

@@ -14,8 +14,10 @@ import pandas as pd
 import yaml
 
 from symbiograph.io._build import RawScenario
+from symbiograph.io._limits import MAX_YAML_BYTES, read_text
 from symbiograph.io._problems import Problem, ScenarioError, TableOrigin
 from symbiograph.io._tables import cell_records, parameter_rows, plain_value
+from symbiograph.io._yamlload import load_scenario_yaml
 from symbiograph.model import TABLES, Network, attributes
 
 __all__ = ["network_document", "raw_from_document", "read_yaml", "write_yaml"]
@@ -74,10 +76,11 @@ def read_yaml(path: str | Path) -> RawScenario:
     """Read a YAML scenario file into raw tables (validated later by build_network)."""
     path = Path(path)
     name = str(path)
+    text = read_text(path, MAX_YAML_BYTES, "YAML file")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise ScenarioError([Problem(name, f"cannot read YAML: {err}")]) from err
+        document = load_scenario_yaml(text, name)
+    except yaml.YAMLError as err:
+        raise ScenarioError([Problem(name, f"cannot read YAML: {err}")]) from None
     return raw_from_document(document, name)
 
 
@@ -127,7 +130,8 @@ def raw_from_document(document: Any, name: str = "<document>") -> RawScenario:
                 list(range(1, len(clean) + 1)) + quality_items if clean else quality_items
             )
             clean = clean + quality_rows
-        raw.tables[table] = pd.DataFrame.from_records(clean) if clean else pd.DataFrame()
+        # object columns keep each value as read (a YAML number keeps its written text)
+        raw.tables[table] = pd.DataFrame(clean, dtype=object) if clean else pd.DataFrame()
         raw.origins[table] = TableOrigin(name, table, first_row=1)
     if quality_items:
         raw.origins["stream_quality"] = TableOrigin(

@@ -136,6 +136,17 @@ def _default_archetypes() -> pd.DataFrame | None:
     return synergy_archetypes()
 
 
+def _hazardous(resources: pd.DataFrame) -> np.ndarray:
+    """Hazardous resources: flagged so, or coded with a hazardous (asterisk) EWC entry."""
+    from symbiograph.taxonomy import is_hazardous_ewc
+
+    flag = resources["hazardous"].to_numpy(dtype=bool)
+    if "ewc_code" not in resources.columns:
+        return flag
+    codes = resources["ewc_code"].fillna("").astype(str)
+    return flag | codes.map(is_hazardous_ewc).to_numpy(dtype=bool)
+
+
 def _context(
     network: Network, settings: MatchSettings, archetypes: pd.DataFrame | None
 ) -> _Context:
@@ -164,7 +175,7 @@ def _context(
             "accepts_hazardous": accepts[fpos] | _prefix_mask(nace, HAZARDOUS_RECEIVER_NACE)[fpos],
             "kind": res["kind"].to_numpy()[rpos],
             "unit": res["unit"].to_numpy()[rpos],
-            "hazardous": res["hazardous"].to_numpy(dtype=bool)[rpos],
+            "hazardous": _hazardous(res)[rpos],
             "quantity": st["quantity"].to_numpy(dtype=float),
             "price": st["price"].to_numpy(dtype=float),
             "disposal_route": st["disposal_route"].to_numpy(),
@@ -649,7 +660,7 @@ def explain_pair(
             + ("holds" if st.at[d, "accepts_hazardous"] else "does not hold")
             + " a permit"
             if st.at[s, "hazardous"]
-            else "not hazardous"
+            else "not hazardous (not flagged, and no hazardous EWC code)"
         ),
         "receiver_sector": (
             f"receiver NACE {st.at[d, 'nace']}; archetype allows {', '.join(split_list(';'.join(link['receiver_nace']))) or 'any'}"

@@ -154,4 +154,70 @@ def format_documentation() -> str:
                 f"| {a.name} | {a.type} | {a.unit} | {a.default} | {'yes' if a.required else ''} "
                 f"| {' '.join(a.choices)} | {a.description} |"
             )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _reading_rules()) + "\n"
+
+
+def _size(limit: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if limit >= scale and limit % scale == 0:
+            return f"{limit // scale} {unit}"
+    return f"{limit:,} bytes"
+
+
+def _reading_rules() -> list[str]:
+    """The rules and limits every reader applies, with the limits io enforces."""
+    from symbiograph.io import _limits as limit
+
+    return [
+        "",
+        "## Rules every reader applies",
+        "",
+        "A file that breaks one of these rules is refused: `symbiograph validate` lists each",
+        "problem with its file, sheet, row and field and exits 1; nothing is stored.",
+        "",
+        "- **Text is UTF-8** (a leading byte-order mark is allowed). Latin-1, Windows-1252 or",
+        "  UTF-16 bytes are refused with the line and byte offset of the first one.",
+        "- **A number field holds a number**, or for quantities and prices a number with a",
+        "  unit. Refused: a date (`2024-01-05`, an Excel date cell), a time of day (`1:30`),",
+        "  `true`/`false`, a list, a mapping, an infinity (`inf`, `Infinity`, `.inf`, `1e309`),",
+        "  NaN, and a decimal comma (`12,5`: write `12.5`, without thousands separators). A",
+        "  whole-number field also refuses fractions and magnitudes beyond 2^53.",
+        "- **YAML is read literally**: only `true`/`false` are booleans, only decimal numbers",
+        "  are numbers (`0123`, `0x1F` and `1:30` are text, not octal, hex or base 60), and",
+        "  dates stay text. A text field keeps what was written (`35.30` stays `35.30`).",
+        "- **CSV is comma-separated with a decimal point.** A semicolon-separated file, as",
+        "  European Excel saves CSV, is refused with that reason rather than guessed (its",
+        "  `1,250` could be a thousand or one and a quarter): save it as",
+        '  "CSV UTF-8 (comma delimited)" with decimal points, or give an XLSX workbook.',
+        "- **XLSX cells are read as last computed.** Merged cells and formulas without a",
+        "  computed value (a workbook written by a program that does not calculate) are",
+        "  reported with their cell, not read as empty. No field takes a date cell.",
+        "- **Ids are case-sensitive in references, and unique regardless of case**: two",
+        "  keys that differ only by case (`Power`, `power`) are refused as duplicates, in",
+        "  every table (ids, stream_id/attribute, time-series id/step, transport mode).",
+        "- **Nothing is given twice**: a YAML key repeated in one mapping, a parameter",
+        "  repeated in `parameters.csv` or the parameters sheet, a header column repeated.",
+        "- **Hazardous waste follows the List of Waste.** A resource whose `ewc_code` is a",
+        "  hazardous entry (an asterisk entry of Decision 2000/532/EC; the asterisk is",
+        "  optional) is hazardous: an empty `hazardous` is set true from the code, and",
+        "  `hazardous: false` on it is refused. Matching reads the code too, so a receiver",
+        "  without a hazardous-waste permit never gets it.",
+        "- **months** are month numbers 1-12, ranges (`5-9`, `11-2` across the year end) and",
+        "  lists (`11,12,1,2`); `May-Sep` or a date is refused. `lifetime_years` is above 0.",
+        "- **An empty scenario is refused** (no facilities: an empty or cut-off file, an",
+        "  empty folder, a folder without CSV files) unless it is read with",
+        "  `read_network(path, allow_empty=True)`.",
+        "- **No text field holds a NUL character.**",
+        "",
+        "### Limits",
+        "",
+        "| what | limit |",
+        "|---|---|",
+        f"| YAML file | {_size(limit.MAX_YAML_BYTES)} |",
+        f"| each CSV file of a folder | {_size(limit.MAX_CSV_BYTES)} |",
+        f"| XLSX workbook, as stored | {_size(limit.MAX_XLSX_BYTES)} |",
+        f"| XLSX workbook, unzipped | {_size(limit.MAX_XLSX_UNZIPPED_BYTES)} |",
+        f"| text in one field | {limit.MAX_TEXT_CHARS:,} characters |",
+        f"| YAML nodes repeated by aliases (`*name`) | {limit.YAML_MAX_ALIAS_NODES:,} |",
+        f"| YAML nesting of lists and mappings | {limit.YAML_MAX_DEPTH} levels |",
+    ]

@@ -12,6 +12,8 @@ from symbiograph.taxonomy._archetypes import (
 from symbiograph.taxonomy._loaders import (
     emission_factors,
     ewc_codes,
+    hazardous_ewc_entries,
+    is_hazardous_ewc,
     is_valid_ewc,
     is_valid_nace,
     nace_codes,
@@ -28,6 +30,8 @@ __all__ = [
     "cpa_codes",
     "emission_factors",
     "ewc_codes",
+    "hazardous_ewc_entries",
+    "is_hazardous_ewc",
     "is_valid_ewc",
     "is_valid_nace",
     "nace_codes",

@@ -17,6 +17,8 @@ import pandas as pd
 __all__ = [
     "emission_factors",
     "ewc_codes",
+    "hazardous_ewc_entries",
+    "is_hazardous_ewc",
     "is_valid_ewc",
     "is_valid_nace",
     "nace_codes",
@@ -186,6 +188,27 @@ def valid_ewc_entries() -> frozenset[str]:
 def _valid_ewc_entries() -> frozenset[str]:
     frame = ewc_codes()
     return frozenset(frame.loc[frame["level"] == "entry", "code"].astype(str))
+
+
+def hazardous_ewc_entries() -> frozenset[str]:
+    """The six-digit EWC entries marked hazardous (an asterisk) in the List of Waste."""
+    return _hazardous_ewc_entries()
+
+
+@lru_cache(maxsize=1)
+def _hazardous_ewc_entries() -> frozenset[str]:
+    frame = ewc_codes()
+    chosen = (frame["level"] == "entry") & frame["hazardous"]
+    return frozenset(frame.loc[chosen, "code"].astype(str))
+
+
+def is_hazardous_ewc(code: str) -> bool:
+    """True when ``code`` (any spelling: '100104', '10 01 04*') is a hazardous EWC entry;
+    False for non-hazardous and for text that is not an EWC code."""
+    try:
+        return normalise_ewc_code(code) in _hazardous_ewc_entries()
+    except ValueError:
+        return False
 
 
 def valid_nace_classes() -> frozenset[str]:
