@@ -171,12 +171,13 @@ def _problem_table(problems: list[Any], source: str) -> Table:
     return table
 
 
-def _read_scenario(path: Path) -> Network:
-    """Read and validate a scenario file or CSV folder; on problems print them and exit 1."""
+def _read_scenario(path: Path, allow_empty: bool = False) -> Network:
+    """Read and validate a scenario file or CSV folder; on problems print them and exit 1
+    (an empty scenario is a problem unless ``allow_empty``)."""
     from symbiograph.io import ScenarioError, read_network
 
     try:
-        return read_network(path)
+        return read_network(path, allow_empty=allow_empty)
     except ScenarioError as err:
         _console().print(_problem_table(err.problems, str(path)))
         raise typer.Exit(EXIT_INVALID) from err
@@ -388,7 +389,7 @@ def import_(
 
     console = _console()
     with _step(console, f"validated {file}"):
-        network = _read_scenario(file)
+        network = _read_scenario(file, allow_empty)
     _refuse_empty(network, str(file), allow_empty)
     if name is None:
         scenario_name = str(network.parameters.get("name", ""))

@@ -166,7 +166,7 @@ def _size(limit: int) -> str:
 
 def _reading_rules() -> list[str]:
     """The rules and limits every reader applies, with the limits io enforces."""
-    from symbiograph.io import _limits as limit
+    from symbiograph.model import _limits as limit
 
     return [
         "",
