@@ -632,9 +632,7 @@ def fixed_charge_region(
     value = disposal[supply_pos] + virgin[demand_pos] - haul
     # a pipe pays only when it carries most of what it could: its annual cost is a share
     # of what the most water it could carry earns in a year
-    capex_km = (
-        rng.uniform(*_FC_CAPEX_SHARE, n) * value.clip(0.1) * np.minimum(s_q, d_q) / km
-    )
+    capex_km = rng.uniform(*_FC_CAPEX_SHARE, n) * value.clip(0.1) * np.minimum(s_q, d_q) / km
     capex_per_yr = np.where(pipeline, np.round(capex_km * km, 0), 0.0)
     max_flow = np.where(
         pipeline, _round_significant(_FC_PIPE_CAPACITY_FACTOR * np.maximum(s_q, d_q)), s_q

@@ -19,6 +19,7 @@ from scipy.sparse.csgraph import connected_components
 from symbiograph.model import Network
 from symbiograph.optimize._builder import DesignTables, build_model
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
+from symbiograph.optimize._heuristics import primal_start
 from symbiograph.optimize._settings import DesignSettings
 from symbiograph.optimize._solve import solve_model
 from symbiograph.optimize._timeslices import (
@@ -501,7 +502,7 @@ def design_network(
     built = np.zeros(len(table), dtype=bool)
     supply_dual = np.full(len(supply_ids), np.nan)
     demand_dual = np.full(len(demand_ids), np.nan)
-    build_s = solve_s = dual_s = 0.0
+    build_s = solve_s = dual_s = heuristic_s = 0.0
     status, gap = "optimal", 0.0
     corridor_built = np.zeros(len(corridor_table), dtype=bool)
     for members in batches:
@@ -534,10 +535,26 @@ def design_network(
                 budget=settings.budget,
                 individual_rationality=settings.individual_rationality,
                 min_co2e_t=settings.min_co2e_t,
+                tight=settings.tight,
             )
         build_s += time.perf_counter() - tb
+        first, limit_s = primal_start(
+            model,
+            settings.heuristic if not sliced else "off",
+            settings.time_limit_s,
+            settings.heuristic_share,
+            settings.heuristic_min_binaries,
+            settings.threads,
+            settings.seed,
+        )
+        heuristic_s += first.seconds if first is not None else 0.0
         result = solve_model(
-            model, settings.time_limit_s, settings.mip_gap, settings.threads, settings.seed
+            model,
+            limit_s,
+            settings.mip_gap,
+            settings.threads,
+            settings.seed,
+            start=first.x if first is not None else None,
         )
         solve_s += result.solve_s
         dual_s += result.dual_s
@@ -692,6 +709,7 @@ def design_network(
         timings={
             "prepare_s": t1 - t0,
             "build_s": build_s,
+            "heuristic_s": heuristic_s,
             "solve_s": solve_s,
             "duals_s": dual_s,
             "post_s": t3 - t2,

@@ -23,7 +23,11 @@ class DesignSettings:
     bound each solve; parts of the network with no candidate between them are solved apart.
     ``time_slices`` = ``monthly`` solves twelve months at once, with seasonal supplies and
     demands and storage that shifts a surplus between months; ``days`` solves the 24 hours
-    of a representative day per season (96 slices), with daily storage.
+    of a representative day per season (96 slices), with daily storage. ``tight`` bounds
+    each flow and link by the smallest of its capacity, supply and demand (same optimum,
+    tighter relaxation); ``heuristic`` (``auto``, ``on``, ``off``) hands HiGHS a start from
+    slope scaling and relax-and-fix, given ``heuristic_share`` of the time limit, in
+    ``auto`` for parts with at least ``heuristic_min_binaries`` link switches.
     """
 
     objective: str = "cost"
@@ -45,11 +49,19 @@ class DesignSettings:
     batch_columns: int = 4000
     threads: int = 1
     seed: int = 0
+    tight: bool = True
+    heuristic: str = "auto"
+    heuristic_share: float = 0.25
+    heuristic_min_binaries: int = 1000
 
     def __post_init__(self) -> None:
         if self.objective not in ("cost", "co2", "weighted"):
             raise ValueError(f"objective must be cost, co2 or weighted, not {self.objective!r}")
         if self.time_slices not in ("none", "monthly", "days"):
             raise ValueError(f"time_slices must be none, monthly or days, not {self.time_slices!r}")
+        if self.heuristic not in ("auto", "on", "off"):
+            raise ValueError(f"heuristic must be auto, on or off, not {self.heuristic!r}")
+        if not 0.0 < self.heuristic_share < 1.0:
+            raise ValueError("heuristic_share must lie strictly between 0 and 1")
         if not 0.0 <= self.min_contract_share <= 1.0:
             raise ValueError("min_contract_share must lie between 0 and 1")
