@@ -1,28 +1,41 @@
 """Primal heuristics for the design MILP: a good design fast, handed to HiGHS as its start.
 
-``slope_scaling_start`` is dynamic slope scaling (Kim and Pardalos, 1999) followed by LP
-rounding: the fixed cost of each link is spread over the flow it carried in the previous
-round (``fixed / flow`` per unit, ``fixed / bound`` at first, which is the LP relaxation of
-the tight model), the linear programme is solved again, and every round's links that carry
-flow are switched on and the flows re-optimised with the switches fixed. The best of these
-designs is feasible for the MILP by construction (it is the MILP with its binaries fixed),
-and it is returned with its objective (currency/yr) so HiGHS starts from it.
+``design_start`` runs, within a time budget:
+
+1. dynamic slope scaling (Kim and Pardalos, 1999) with LP rounding: the fixed cost of each
+   link is spread over the flow it carried in the previous round (``fixed / flow`` per
+   unit; ``fixed / bound`` at first, which is the LP relaxation of the tight model), the
+   LP is solved again, and each round's links that carry flow are switched on and the
+   flows re-optimised with the switches fixed;
+2. relax-and-fix by region (a large-neighbourhood search): the supplies and demands are
+   ordered so that linked ones sit close (reverse Cuthill-McKee on the candidate graph)
+   and cut into regions; region by region, every link inside it is freed and the MILP of
+   that region solved by HiGHS with everything outside fixed at the best design so far
+   (supplies and demands shared with the outside keep what the fixed flows use); passes
+   shift the cut so no border stays fixed.
+
+Every design kept is the MILP with its switches fixed, so it is feasible by construction.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from symbiograph.optimize._builder import DesignModel
 from symbiograph.optimize._solve import new_highs, pass_model
 
-__all__ = ["PrimalStart", "link_structure", "primal_start", "slope_scaling_start"]
+__all__ = ["PrimalStart", "design_start", "link_structure", "primal_start"]
 
 _FLOW_TOL = 1e-7
+#: supplies and demands per region of the relax-and-fix search
+REGION_NODES = 800
 
 
 @dataclass
@@ -61,43 +74,64 @@ def link_structure(model: DesignModel) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return flow_col, build_col, -val[1::2]
 
 
-def slope_scaling_start(
+def _fixed_switch_lp(model: DesignModel, threads: int, seed: int, limit: float) -> highspy.Highs:
+    """The LP relaxation of ``model`` in a HiGHS instance whose switch bounds are then set to
+    fix a design."""
+    lp = new_highs(max(limit, 1.0), 0.0, threads, seed)
+    pass_model(lp, model, np.zeros(model.shape[1], dtype=bool), model.col_upper, model.col_lower)
+    return lp
+
+
+def _evaluate(
     model: DesignModel,
-    time_limit_s: float = 30.0,
-    max_rounds: int = 30,
-    threads: int = 1,
-    seed: int = 0,
-    restricted_share: float = 1.0,
-) -> PrimalStart | None:
-    """A good feasible design of ``model`` by dynamic slope scaling and LP rounding (see the
-    module), within about ``time_limit_s`` seconds; None when the model has no pure link
-    structure (see :func:`link_structure`) or no round gives a feasible design."""
-    start = time.perf_counter()
-    structure = link_structure(model)
-    if structure is None:
+    lp: highspy.Highs,
+    build_col: np.ndarray,
+    flow_col: np.ndarray,
+    on: np.ndarray,
+) -> tuple[np.ndarray, float] | None:
+    """The best flows with the switches fixed at ``on`` (idle switches then turned off), and
+    the objective; None when that design is infeasible."""
+    values = on.astype(float)
+    lp.changeColsBounds(len(build_col), build_col.astype(np.int32), values, values)
+    lp.run()
+    if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
+    y = np.asarray(lp.getSolution().col_value, dtype=float)
+    idle = on & (y[flow_col] <= _FLOW_TOL)
+    y[build_col] = on & ~idle
+    y[flow_col[idle]] = 0.0
+    return y, float(model.cost @ y)
+
+
+def _slope_scaling(
+    model: DesignModel,
+    structure: tuple[np.ndarray, np.ndarray, np.ndarray],
+    deadline: float,
+    max_rounds: int,
+    threads: int,
+    seed: int,
+    fixed_lp: highspy.Highs,
+) -> tuple[np.ndarray | None, float, np.ndarray, int]:
+    """Dynamic slope scaling: the best design of its rounds, its objective, every round's
+    support (the kernel) and the rounds run."""
     flow_col, build_col, bound = structure
     fixed = -model.cost[build_col]  # what switching a link on costs (objective units)
     n_cols = model.shape[1]
     # the linearised problem: every switch on (its cost left out), the fixed cost charged
     # per unit of flow at the current slope
-    lower, upper = model.col_lower.copy(), model.col_upper.copy()
+    lower = model.col_lower.copy()
     lower[build_col] = 1.0
-    linear = new_highs(max(time_limit_s, 1.0), 0.0, threads, seed)
-    pass_model(linear, model, np.zeros(n_cols, dtype=bool), upper, lower)
+    linear = new_highs(max(deadline - time.perf_counter(), 1.0), 0.0, threads, seed)
+    pass_model(linear, model, np.zeros(n_cols, dtype=bool), model.col_upper, lower)
     cost = model.cost.copy()
     cost[build_col] = 0.0
     slope = fixed / np.maximum(bound, _FLOW_TOL)
-    # the design with its switches fixed: the same LP, re-solved with original costs
-    fixed_lp = new_highs(max(time_limit_s, 1.0), 0.0, threads, seed)
-    pass_model(fixed_lp, model, np.zeros(n_cols, dtype=bool), model.col_upper, model.col_lower)
     best: np.ndarray | None = None
     best_obj = -np.inf
     seen: set[bytes] = set()
     kernel = np.zeros(len(build_col), dtype=bool)
     rounds = 0
-    build_index = build_col.astype(np.int32)
-    while rounds < max_rounds and time.perf_counter() - start <= time_limit_s:
+    while rounds < max_rounds and time.perf_counter() < deadline:
         rounds += 1
         c = cost.copy()
         np.subtract.at(c, flow_col, slope)
@@ -106,51 +140,161 @@ def slope_scaling_start(
         if linear.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break
         x = np.asarray(linear.getSolution().col_value, dtype=float)
-        used = np.zeros(n_cols, dtype=bool)
-        used[build_col] = x[flow_col] > _FLOW_TOL
-        on = used[build_col].astype(float)
-        kernel |= on > 0
-        key = np.packbits(on > 0).tobytes()
-        if key not in seen:
-            seen.add(key)
-            fixed_lp.changeColsBounds(len(build_index), build_index, on, on)
-            fixed_lp.run()
-            if fixed_lp.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-                y = np.asarray(fixed_lp.getSolution().col_value, dtype=float)
-                # a switch left on with no flow only costs: switch it off
-                idle = (on > 0) & (y[flow_col] <= _FLOW_TOL)
-                y[build_col[idle]] = 0.0
-                y[flow_col[idle]] = 0.0
-                obj = float(model.cost @ y)
-                if obj > best_obj:
-                    best, best_obj = y, obj
-        else:
-            # the same design again: slopes have settled
-            flows_now = x[flow_col]
-            if np.allclose(fixed / np.maximum(flows_now, bound * 1e-6), slope, rtol=1e-6):
-                break
         carried = x[flow_col]
-        slope = np.where(carried > _FLOW_TOL, fixed / np.maximum(carried, _FLOW_TOL), slope)
+        on = carried > _FLOW_TOL
+        kernel |= on
+        key = np.packbits(on).tobytes()
+        if key in seen:
+            break  # the same design again: the slopes have settled
+        seen.add(key)
+        found = _evaluate(model, fixed_lp, build_col, flow_col, on)
+        if found is not None and found[1] > best_obj:
+            best, best_obj = found
+        slope = np.where(on, fixed / np.maximum(carried, _FLOW_TOL), slope)
+    return best, best_obj, kernel, rounds
+
+
+def _sub_model(model: DesignModel, rows: np.ndarray, cols: np.ndarray) -> DesignModel:
+    """The rows and columns ``rows`` x ``cols`` of ``model`` as a model of their own."""
+    return DesignModel(
+        cost=model.cost[cols],
+        col_lower=model.col_lower[cols],
+        col_upper=model.col_upper[cols],
+        integer=model.integer[cols],
+        col_group=model.col_group[cols],
+        col_ref=model.col_ref[cols],
+        matrix=model.matrix.tocsr()[rows][:, cols].tocsc(),
+        row_lower=model.row_lower[rows],
+        row_upper=model.row_upper[rows],
+        row_group=model.row_group[rows],
+        row_ref=model.row_ref[rows],
+    )
+
+
+def _regions(model: DesignModel, flow_cols: np.ndarray, size: int, offset: int) -> list[np.ndarray]:
+    """Supply and demand rows cut into regions of about ``size`` along an ordering that
+    keeps linked rows close; ``offset`` shifts the cuts (a different border per pass)."""
+    nodes = np.flatnonzero(np.isin(model.row_group, ["supply", "demand"]))
+    a = model.matrix.tocsc()[:, flow_cols].tocoo()
+    keep = np.isin(a.row, nodes)
+    rows, cols = a.row[keep], a.col[keep]
+    position = np.full(model.shape[0], -1, dtype=np.int64)
+    position[nodes] = np.arange(len(nodes))
+    # two node ends per flow: join them
+    order = np.argsort(cols, kind="stable")
+    rows, cols = rows[order], cols[order]
+    first = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]])
+    pairs = first[(first + 1 < len(cols)) & (np.r_[cols[1:], -1][first] == cols[first])]
+    u, v = position[rows[pairs]], position[rows[pairs + 1]]
+    n = len(nodes)
+    graph = sp.csr_matrix((np.ones(2 * len(u)), (np.r_[u, v], np.r_[v, u])), shape=(n, n))
+    ranked = nodes[reverse_cuthill_mckee(graph, symmetric_mode=True)]
+    cuts = list(range(offset % size, len(ranked), size))
+    bounds = [0, *[c for c in cuts if c > 0], len(ranked)]
+    return [ranked[b0:b1] for b0, b1 in itertools.pairwise(bounds) if b1 > b0]
+
+
+def _improve_region(
+    model: DesignModel,
+    csc: sp.csc_matrix,
+    best: np.ndarray,
+    free: np.ndarray,
+    limit_s: float,
+) -> np.ndarray | None:
+    """The region's MILP: columns ``free`` open, the others fixed at ``best`` (their row
+    activity taken off the bounds); HiGHS's design if better than ``best``, else None."""
+    cols = np.flatnonzero(free)
+    part = csc[:, cols]
+    rows = np.unique(part.indices)
+    fixed_cols = np.flatnonzero(~free)
+    activity = csc[rows][:, fixed_cols] @ best[fixed_cols]
+    sub = _sub_model(model, rows, cols)
+    sub.row_lower = sub.row_lower - activity
+    sub.row_upper = sub.row_upper - activity
+    mip = new_highs(max(limit_s, 0.2), 1e-4, 1, 0)
+    pass_model(mip, sub, sub.integer, sub.col_upper, sub.col_lower)
+    mip.setSolution(len(cols), np.arange(len(cols), dtype=np.int32), best[cols])
+    mip.run()
+    if mip.getInfo().primal_solution_status < 2:
+        return None
+    x = np.asarray(mip.getSolution().col_value, dtype=float)
+    x[sub.integer] = np.round(x[sub.integer])
+    if float(sub.cost @ x) <= float(sub.cost @ best[cols]) + 1e-9 * max(1.0, abs(sub.cost @ x)):
+        return None
+    out = best.copy()
+    out[cols] = x
+    return out
+
+
+def design_start(
+    model: DesignModel,
+    time_limit_s: float = 30.0,
+    max_rounds: int = 30,
+    threads: int = 1,
+    seed: int = 0,
+    region_nodes: int = REGION_NODES,
+) -> PrimalStart | None:
+    """A good feasible design of ``model`` within about ``time_limit_s`` seconds (see the
+    module); None when the model has no pure link structure (see :func:`link_structure`)
+    or no design is feasible."""
+    start = time.perf_counter()
+    deadline = start + time_limit_s
+    structure = link_structure(model)
+    if structure is None:
+        return None
+    flow_col, build_col, _ = structure
+    fixed_lp = _fixed_switch_lp(model, threads, seed, time_limit_s)
+    best, best_obj, support, rounds = _slope_scaling(
+        model, structure, start + 0.3 * time_limit_s, max_rounds, threads, seed, fixed_lp
+    )
     if best is None:
         return None
     best[build_col] = np.round(best[build_col])
-    left = restricted_share * time_limit_s - (time.perf_counter() - start)
-    if left > 0.5 and kernel.any():
-        # relax-and-fix on the kernel: the MILP with every link outside every round's
-        # support switched off, solved by HiGHS from the best round
-        upper = model.col_upper.copy()
-        upper[build_col[~kernel]] = 0.0
-        upper[flow_col[~kernel]] = 0.0
-        mip = new_highs(left, 1e-4, threads, seed)
-        pass_model(mip, model, model.integer, upper, model.col_lower)
-        mip.setSolution(n_cols, np.arange(n_cols, dtype=np.int32), best.astype(float))
-        mip.run()
-        info = mip.getInfo()
-        if info.primal_solution_status >= 2 and info.objective_function_value > best_obj:
-            y = np.asarray(mip.getSolution().col_value, dtype=float)
-            y[build_col] = np.round(y[build_col])
-            best, best_obj = y, float(model.cost @ y)
-    return PrimalStart(best, best_obj, rounds, time.perf_counter() - start)
+
+    # the kernel: links some round's LP used, or the best design uses; links with no
+    # switch (no fixed cost) are always open to the search
+    kernel = np.ones(model.shape[1], dtype=bool)
+    closed = ~(support | (best[build_col] > 0.5))
+    kernel[flow_col[closed]] = False
+    kernel[build_col[closed]] = False
+    csc = model.matrix.tocsc()
+    flows = np.flatnonzero(model.col_group == "flow")
+    build_of = np.full(model.shape[1], -1, dtype=np.int64)
+    build_of[flow_col] = build_col
+    supply_demand = np.isin(model.row_group, ["supply", "demand"])
+    # the supply/demand rows of each flow, as a (flows x rows) incidence
+    incidence = csc[:, flows].T.tocsr()[:, np.flatnonzero(supply_demand)]
+    node_index = np.full(model.shape[0], -1, dtype=np.int64)
+    node_index[np.flatnonzero(supply_demand)] = np.arange(int(supply_demand.sum()))
+    ends = np.diff(incidence.indptr)
+    offsets = [0, region_nodes // 2, region_nodes // 4, 3 * region_nodes // 4]
+    passes = 0
+    while time.perf_counter() < deadline:
+        regions = _regions(model, flows, region_nodes, offsets[passes % len(offsets)])
+        passes += 1
+        improved = False
+        for k, region in enumerate(regions):
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+            inside = np.zeros(incidence.shape[1], dtype=bool)
+            inside[node_index[region]] = True
+            hits = np.asarray(incidence @ inside.astype(np.int64)).ravel()
+            free_flows = flows[(hits == ends) & (ends > 0)]
+            free = np.zeros(model.shape[1], dtype=bool)
+            free[free_flows] = True
+            linked = build_of[free_flows]
+            free[linked[linked >= 0]] = True
+            free &= kernel
+            share = (deadline - now) / max(len(regions) - k, 1)
+            found = _improve_region(model, csc, best, free, share)
+            if found is not None:
+                best, improved = found, True
+
+        if not improved:
+            break
+    best_obj = float(model.cost @ best)
+    return PrimalStart(best, best_obj, rounds + passes, time.perf_counter() - start)
 
 
 def primal_start(
@@ -164,7 +308,7 @@ def primal_start(
 ) -> tuple[PrimalStart | None, float]:
     """The heuristic start for ``model`` and the time left for HiGHS (s).
 
-    ``mode`` ``on`` always runs :func:`slope_scaling_start`, ``off`` never, ``auto`` when
+    ``mode`` ``on`` always runs :func:`design_start`, ``off`` never, ``auto`` when
     the model has at least ``min_binaries`` switches (small models HiGHS solves at once).
     The heuristic gets ``share`` of ``time_limit_s``; HiGHS the rest.
     """
@@ -172,6 +316,6 @@ def primal_start(
     run = mode == "on" or (mode == "auto" and binaries >= min_binaries)
     if not run or binaries == 0:
         return None, time_limit_s
-    result = slope_scaling_start(model, share * time_limit_s, threads=threads, seed=seed)
+    result = design_start(model, share * time_limit_s, threads=threads, seed=seed)
     spent = result.seconds if result is not None else 0.0
     return result, max(time_limit_s - spent, 1.0)

@@ -51,7 +51,7 @@ class DesignSettings:
     seed: int = 0
     tight: bool = True
     heuristic: str = "auto"
-    heuristic_share: float = 0.25
+    heuristic_share: float = 0.6
     heuristic_min_binaries: int = 1000
 
     def __post_init__(self) -> None:
