@@ -94,14 +94,26 @@ def _ours(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any]
 
 
 def _plain_highs(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any]:
-    from symbiograph.optimize import DesignSettings, build_model, new_highs, pass_model
+    import highspy
+
+    from symbiograph.optimize import DesignSettings, build_model
     from symbiograph.optimize._design import design_problem
+    from symbiograph.optimize._solve import _highs_lp
 
     net, cand = _instance(ns, nd, nl)
     problem = design_problem(net, cand, DesignSettings())
     model = build_model(problem.tables, tight=False)
-    h = new_highs(max(checkpoints), 1e-4, 1, 0)
-    pass_model(h, model, model.integer, model.col_upper, model.col_lower)
+    # plain HiGHS: our untightened model handed over as is, default options, one thread
+    h = highspy.Highs()
+    for name, value in (
+        ("output_flag", False),
+        ("time_limit", max(checkpoints)),
+        ("mip_rel_gap", 1e-4),
+        ("threads", 1),
+        ("random_seed", 0),
+    ):
+        h.setOptionValue(name, value)
+    h.passModel(_highs_lp(model, model.integer, model.col_lower, model.col_upper))
     trace: Trace = []
 
     def record(event: Any) -> None:

@@ -25,6 +25,7 @@ from symbiograph.model import Network
 __all__ = ["app"]
 
 from symbiograph.errors import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_STORE, EXIT_USAGE
+from symbiograph.optimize._settings import Objective, TimeSliceMode
 
 DEFAULT_DB = "sqlite:///symbiograph.db"
 
@@ -567,22 +568,6 @@ def explain(
     console.print("[green]✓[/] a candidate")
 
 
-class Objective(StrEnum):
-    """What ``optimize`` maximises."""
-
-    cost = "cost"
-    co2 = "co2"
-    weighted = "weighted"
-
-
-class Slices(StrEnum):
-    """Time resolution of ``optimize``."""
-
-    none = "none"
-    monthly = "monthly"
-    days = "days"
-
-
 @app.command()
 def optimize(
     file: Annotated[
@@ -592,7 +577,7 @@ def optimize(
     out: Annotated[Path, typer.Option(help="Folder for the tables and report")] = Path(
         "out/design"
     ),
-    objective: Annotated[Objective, typer.Option(help="What to maximise")] = Objective.cost,
+    objective: Annotated[Objective, typer.Option(help="What to maximise")] = "cost",
     co2_weight: Annotated[
         float, typer.Option(help="Currency per t CO2e for --objective weighted")
     ] = 0.0,
@@ -601,8 +586,8 @@ def optimize(
     ] = None,
     landfill_tax: Annotated[float | None, typer.Option(help="Landfill tax, currency per t")] = None,
     time_slices: Annotated[
-        Slices, typer.Option(help="none, monthly or days (representative days)")
-    ] = Slices.none,
+        TimeSliceMode, typer.Option(help="none, monthly or days (representative days)")
+    ] = "none",
     pareto: Annotated[
         int, typer.Option(help="Also trace the money-CO2e Pareto front with N points")
     ] = 0,
@@ -614,10 +599,10 @@ def optimize(
 ) -> None:
     """Design the network: which exchanges to build and how much to send, by MILP (HiGHS)."""
     from symbiograph.assess import assess_design, compare_with_published, indicator_table
+    from symbiograph.errors import SymbiographError
     from symbiograph.match import MatchSettings, find_candidates
     from symbiograph.optimize import (
         DesignSettings,
-        InfeasibleDesign,
         design_network,
         pareto_front,
         review_documented,
@@ -633,17 +618,17 @@ def optimize(
     with _step(console, "matched supplies and demands"):
         candidates = find_candidates(network, MatchSettings(max_km=max_km)).candidates
     settings = DesignSettings(
-        objective=objective.value,
+        objective=objective,
         co2_weight=co2_weight,
-        time_slices=time_slices.value,
+        time_slices=time_slices,
         time_limit_s=time_limit,
         mip_gap=mip_gap,
     )
     try:
         with _step(console, f"designed the network from {len(candidates):,} candidates"):
             solution = design_network(network, candidates, settings)
-    except InfeasibleDesign as err:
-        _fail(str(err), EXIT_INVALID)
+    except SymbiographError as err:  # misaligned candidates 1, no solution 5, infeasible 6
+        _fail(str(err), err.exit_code)
     front = None
     if pareto:
         with _step(console, f"traced the Pareto front ({pareto} points)"):
@@ -654,7 +639,7 @@ def optimize(
         solution,
         out,
         pareto=front,
-        objective_name=objective.value,
+        objective_name=objective,
         indicators=indicator_table(assessment, solution.flows),
         comparison=compare_with_published(network, assessment)
         if len(network.published_figures)

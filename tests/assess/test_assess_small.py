@@ -265,3 +265,27 @@ def test_employment_ratios_name_their_sources() -> None:
     with pytest.raises(KeyError, match="no employment ratio"):
         job_lines(exchanges, route, reuse_activity="juggling")
     assert np.isfinite(lines["jobs_per_10kt"]).all()
+
+
+def test_money_is_read_from_the_solution_not_priced_again() -> None:
+    # the assessment takes each exchange's money from the design's flow table and its
+    # giver/taker split from the design's shares: a candidate table repriced after the
+    # design changes nothing (it is used only for resources, ratios and CO2e factors)
+    net = network_from_document(_doc())
+    candidates = find_candidates(net, MatchSettings(use_archetypes=False)).candidates
+    sol = design_network(net, candidates)
+    repriced = candidates.assign(transport_cost_per_unit=candidates["transport_cost_per_unit"] * 9)
+    a = assess_design(net, repriced, sol)
+    row = a.exchanges.iloc[0]
+    assert row["transport"] == pytest.approx(sol.flows["transport"].iloc[0]) == -80_000
+    assert row["fixed_cost"] == pytest.approx(-50_000)
+    assert a.totals["net_benefit"] == pytest.approx(sol.net_benefit)
+    by_org = a.participants.set_index("organisation")["net_benefit"]
+    design_by_org = sol.participants.set_index("organisation")["net_benefit"]
+    assert by_org.to_dict() == pytest.approx(design_by_org.to_dict())
+    with pytest.raises(ValueError, match="money terms"):
+        assess_design(
+            net,
+            candidates,
+            type(sol)(**{**sol.__dict__, "flows": sol.flows[["candidate_id", "flow", "built"]]}),
+        )

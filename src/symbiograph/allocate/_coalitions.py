@@ -22,11 +22,11 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import highspy
 import numpy as np
 import pandas as pd
 
 from symbiograph.allocate._games import shapley_exact, shapley_sampled
+from symbiograph.errors import SolverError
 from symbiograph.model import Network
 from symbiograph.optimize import (
     DesignModel,
@@ -34,10 +34,9 @@ from symbiograph.optimize import (
     build_model,
     design_problem,
     independent_parts,
-    new_highs,
-    part_tables,
-    pass_model,
 )
+from symbiograph.optimize._design import part_tables
+from symbiograph.optimize._solve import LoadedModel
 
 __all__ = ["CoalitionGame", "PartGame", "defecting_pairs", "dual_allocation"]
 
@@ -109,20 +108,12 @@ class PartGame:
             pd.Series(model.col_ref[self._flow_col]).map(build_of).fillna(-1).to_numpy(np.int64)
         )
         self._switches = np.flatnonzero(model.integer)
-        self._cols = np.arange(len(model.col_upper), dtype=np.int32)
         self._lower = model.col_lower.astype(float)
         self._upper = model.col_upper.astype(float)
-        self._mip: highspy.Highs | None = None
+        self._mip: LoadedModel | None = None
         # the LP relaxation, built once: when its switches come out 0 or 1 it is the MIP
         # optimum, at a hundredth of the cost of a MIP run (warm-started simplex)
-        self._relaxed = new_highs(settings.time_limit_s, settings.mip_gap, 1, settings.seed)
-        pass_model(
-            self._relaxed,
-            model,
-            np.zeros(len(model.integer), dtype=bool),
-            self._upper,
-            self._lower,
-        )
+        self._relaxed = _relaxation(model, settings)
         n = len(players)
         self.neighbours = [0] * n  # bitmask of each player's candidate partners
         for i, j in zip(giver.tolist(), taker.tolist(), strict=True):
@@ -140,23 +131,25 @@ class PartGame:
         """Number of players of the part."""
         return len(self.players)
 
-    def _mip_solver(self) -> highspy.Highs:
+    def _mip_solver(self) -> LoadedModel:
         if self._mip is None:
-            self._mip = new_highs(
-                self.settings.time_limit_s,
-                self.settings.mip_gap,
-                self.settings.threads,
-                self.settings.seed,
-            )
             # the sub-MIP heuristics (RINS, RENS, root reduced cost) cost ten times the
             # search itself on these small models (measured: 0.30 s -> 0.02 s per coalition)
-            for option in (
-                "mip_heuristic_run_rins",
-                "mip_heuristic_run_rens",
-                "mip_heuristic_run_root_reduced_cost",
-            ):
-                self._mip.setOptionValue(option, False)
-            pass_model(self._mip, self.model, self.model.integer, self._upper, self._lower)
+            off = {
+                "mip_heuristic_run_rins": False,
+                "mip_heuristic_run_rens": False,
+                "mip_heuristic_run_root_reduced_cost": False,
+            }
+            self._mip = LoadedModel(
+                self.model,
+                time_limit_s=self.settings.time_limit_s,
+                mip_gap=self.settings.mip_gap,
+                threads=self.settings.threads,
+                seed=self.settings.seed,
+                options={**self.settings.solver_options, **off},
+                solver=self.settings.solver,
+                what="a coalition's design",
+            )
         return self._mip
 
     def _solve(self, mask: int, floor: float = 0.0) -> float:
@@ -181,13 +174,13 @@ class PartGame:
                 self.seconds += time.perf_counter() - start
                 return max(found, 0.0)
         self.mip_answers += 1
-        h = self._mip_solver()
-        h.changeColsBounds(len(self._cols), self._cols, self._lower, upper)
-        h.run()
+        result = self._mip_solver().run(self._lower, upper)
         self.seconds += time.perf_counter() - start
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"coalition {self.players[inside].tolist()}: {h.getModelStatus()}")
-        return max(float(h.getInfo().objective_function_value), 0.0)
+        if not result.optimal:
+            raise SolverError(
+                f"coalition {self.players[inside].tolist()}: the solver ended {result.status}"
+            )
+        return max(result.objective, 0.0)
 
     def _branch_and_bound(
         self, lower: np.ndarray, upper: np.ndarray, floor: float = 0.0, max_nodes: int = 200
@@ -200,20 +193,18 @@ class PartGame:
         best = floor
         stack = [(lower, upper)]
         nodes = 0
-        cols = self._cols
         while stack:
             lo, hi = stack.pop()
             nodes += 1
             if nodes > max_nodes:
                 return None
-            self._relaxed.changeColsBounds(len(cols), cols, lo, hi)
-            self._relaxed.run()
-            if self._relaxed.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            node = self._relaxed.run(lo, hi)
+            if not node.optimal:
                 continue  # infeasible branch
-            bound = float(self._relaxed.getInfo().objective_function_value)
+            bound = node.objective
             if bound <= best + 1e-9 * max(1.0, abs(best)):
                 continue
-            y = np.asarray(self._relaxed.getSolution().col_value)[self._switches]
+            y = node.x[self._switches]
             fraction = np.abs(y - np.round(y))
             if fraction.max(initial=0.0) <= 1e-9:
                 best = bound
@@ -223,11 +214,10 @@ class PartGame:
                 opened = self._switches[y > 1e-9]
                 rounded_lo[opened] = np.minimum(1.0, rounded_hi[opened])
                 rounded_hi[self._switches[y <= 1e-9]] = 0.0
-                self._relaxed.changeColsBounds(len(cols), cols, rounded_lo, rounded_hi)
-                self._relaxed.run()
+                rounded = self._relaxed.run(rounded_lo, rounded_hi)
                 nodes += 1
-                if self._relaxed.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-                    best = max(best, float(self._relaxed.getInfo().objective_function_value))
+                if rounded.optimal:
+                    best = max(best, rounded.objective)
                 if bound <= best + 1e-9 * max(1.0, abs(best)):
                     continue
             branch = self._switches[int(np.argmax(fraction))]
@@ -331,6 +321,26 @@ class PartGame:
             self.seconds += seconds
 
 
+def _relaxation(
+    model: DesignModel,
+    settings: DesignSettings,
+    upper: np.ndarray | None = None,
+    what: str = "a coalition's LP relaxation",
+) -> LoadedModel:
+    """The LP relaxation of ``model`` loaded once (single thread), re-solved warm."""
+    return LoadedModel(
+        model,
+        relax=True,
+        upper=upper,
+        time_limit_s=settings.time_limit_s,
+        mip_gap=settings.mip_gap,
+        seed=settings.seed,
+        options=settings.solver_options,
+        solver=settings.solver,
+        what=what,
+    )
+
+
 #: Connected coalitions of one part from which solving is shared among processes.
 PARALLEL_FROM = 20_000
 _WORKER_PART: PartGame | None = None
@@ -342,16 +352,7 @@ def _solve_chunk(masks: list[int]) -> tuple[list[float], int, int, int, float]:
     part = _WORKER_PART
     assert part is not None
     part._mip = None
-    part._relaxed = new_highs(
-        part.settings.time_limit_s, part.settings.mip_gap, 1, part.settings.seed
-    )
-    pass_model(
-        part._relaxed,
-        part.model,
-        np.zeros(len(part.model.integer), dtype=bool),
-        part._upper,
-        part._lower,
-    )
+    part._relaxed = _relaxation(part.model, part.settings)
     before = (part.solves, part.lp_answers, part.mip_answers, part.seconds)
     found = [part._solve(mask) for mask in masks]
     return (
@@ -544,12 +545,10 @@ def dual_allocation(game: CoalitionGame) -> pd.Series:
     model = build_model(game.problem.tables, objective="cost")
     upper = model.col_upper.copy()
     upper[model.columns("flow")] = np.inf  # the rows, not the flow bounds, hold the value
-    h = new_highs(game.settings.time_limit_s, game.settings.mip_gap, 1, game.settings.seed)
-    pass_model(h, model, np.zeros(len(upper), dtype=bool), upper, model.col_lower)
-    h.run()
-    solution = h.getSolution()
-    row_dual = np.asarray(solution.row_dual, dtype=float)
-    col_dual = np.asarray(solution.col_dual, dtype=float)
+    result = _relaxation(model, game.settings, upper=upper, what="the grand coalition's LP").run()
+    if not result.optimal:
+        raise SolverError(f"the grand coalition's LP ended {result.status}")
+    row_dual, col_dual = result.row_dual, result.col_dual
     share = np.zeros(game.n)
     problem_rows = {"supply": game._giver, "demand": game._taker}
     for group, owners in problem_rows.items():

@@ -19,8 +19,10 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import linprog
 from scipy.stats import t as student_t
+
+from symbiograph.errors import SolverError
+from symbiograph.optimize._solve import solve_dense_lp
 
 __all__ = [
     "CachedValue",
@@ -265,10 +267,10 @@ def _max_min_lp(
         (None if lower is None else float(lower[i]), None) for i in range(n)
     ]
     bounds.append((None, None))
-    res = linprog(c, A_ub=a_ub, b_ub=-rhs, A_eq=a_eq, b_eq=eq_rhs, bounds=bounds, method="highs")
-    if res.status != 0:
-        raise RuntimeError(f"nucleolus LP failed: {res.message}")
-    duals = -np.asarray(res.ineqlin.marginals, dtype=np.float64)
+    res = solve_dense_lp(c, a_ub, -rhs, a_eq, eq_rhs, bounds, what="the nucleolus LP")
+    if not res.optimal:
+        raise SolverError(f"nucleolus LP failed: {res.status}")
+    duals = -res.row_dual[: a_ub.shape[0]]
     return np.asarray(res.x[:n], dtype=np.float64), float(res.x[n]), duals
 
 
@@ -430,16 +432,16 @@ def _tight_in_every_optimum(
     bounds = [(None if lower is None else float(lower[i]), None) for i in range(n)]
     for mask in tight.tolist():
         # max x(S) subject to x(T) - v(T) >= t for all active T and the equalities
-        res = linprog(
+        res = solve_dense_lp(
             -_bits(np.array([mask], dtype=np.int64), n)[0],
-            A_ub=-rows,
-            b_ub=-(v[act] + t),
-            A_eq=eq_rows,
-            b_eq=eq_rhs,
-            bounds=bounds,
-            method="highs",
+            -rows,
+            -(v[act] + t),
+            eq_rows,
+            eq_rhs,
+            bounds,
+            what="a nucleolus tightness LP",
         )
-        if res.status == 0 and -res.fun - v[mask] <= t + tol * 10:
+        if res.optimal and -res.objective - v[mask] <= t + tol * 10:
             fixed.append(mask)
     return np.array(fixed, dtype=np.int64)
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from symbiograph.assess._co2e import co2e_lines, transport_factors
 from symbiograph.assess._jobs import DEFAULT_REUSE_ACTIVITY, employment_ratios, job_lines
+from symbiograph.errors import InputError
 from symbiograph.match import annuity_factor
 from symbiograph.model import Network
 from symbiograph.optimize import (
@@ -20,7 +21,6 @@ from symbiograph.optimize import (
     TAKER_TERMS,
     TERMS,
     DesignSolution,
-    price_candidates,
 )
 
 __all__ = ["GIVER_TERMS", "MONEY_TERMS", "TAKER_TERMS", "Assessment", "assess_design"]
@@ -113,9 +113,10 @@ def assess_design(
 ) -> Assessment:
     """Assess ``solution`` (from ``design_network(network, candidates)``).
 
-    Money (currency/yr) is recomputed per exchange from the candidates' per-unit terms under
-    the solution's parameters, so its total equals ``solution.objective`` term by term (shared
-    corridor costs, which have no single owner, get their own participant row). Capex is the
+    Money (currency/yr) per exchange and term is read from the solution's flow table and
+    split between giver and taker as the solution splits it (``solution.shares``), so its
+    total equals ``solution.objective`` term by term (shared corridor costs, which have no
+    single owner, get their own participant row). Capex is the
     annualised fixed cost divided by the annuity factor at the scenario's discount rate and
     lifetime; NPV = net benefit / annuity factor; simple payback = capex / (net benefit +
     annualised capex). CO2e (t/yr) is rebuilt from the emission factors (``factors``,
@@ -131,18 +132,14 @@ def assess_design(
     annuity = annuity_factor(rate, years)
     currency = str(params.get("currency", network.parameters.get("currency", "EUR")))
     flows = solution.flows.reset_index(drop=True)
+    missing = [t for t in MONEY_TERMS if t not in flows.columns]
+    if missing:
+        raise InputError(f"solution flows lack the money terms {missing}: not a design's flows")
     cand = _aligned_candidates(candidates, flows["candidate_id"])
     flow = flows["flow"].to_numpy(dtype=float)
-    terms = price_candidates(cand.reset_index(drop=True), params)
-    money = terms[list(MONEY_TERMS[:-1])].mul(flow, axis=0)
-    variable = money.sum(axis=1).to_numpy()
-    # what each exchange pays for its own link (zero in a corridor): the solution's net
-    # benefit is its variable money less that
-    fixed_paid = variable - flows["net_benefit"].to_numpy(dtype=float)
-    fixed_paid = np.where(
-        np.abs(fixed_paid) > 1e-9 * np.maximum(1.0, np.abs(variable)), fixed_paid, 0.0
-    )
-    money["fixed_cost"] = -fixed_paid
+    money = flows[list(MONEY_TERMS)]
+    # what each exchange pays for its own link (zero in a corridor)
+    fixed_paid = -flows["fixed_cost"].to_numpy(dtype=float) + 0.0
     corridor_cost = -float(solution.objective.get("fixed_cost", 0.0)) - float(fixed_paid.sum())
     if abs(corridor_cost) <= 1e-6 * max(1.0, float(np.abs(fixed_paid).sum())):
         corridor_cost = 0.0
@@ -202,7 +199,9 @@ def assess_design(
         transport_factors(network, transport_mode_defaults()),
     )
 
-    participants = _participants(exchanges, corridor_cost, annuity)
+    shares = solution.shares
+    shares = shares[shares["candidate_id"].isin(set(exchanges["candidate_id"]))]
+    participants = _participants(exchanges, shares, corridor_cost, annuity)
     summary = _summary(exchanges, participants, jobs, currency, annuity, corridor_cost)
     return Assessment(
         exchanges=exchanges,
@@ -219,16 +218,19 @@ def assess_design(
     )
 
 
-def _participants(exchanges: pd.DataFrame, corridor_cost: float, annuity: float) -> pd.DataFrame:
-    """Money and physical indicators per organisation (see ``Assessment``)."""
+def _participants(
+    exchanges: pd.DataFrame, shares: pd.DataFrame, corridor_cost: float, annuity: float
+) -> pd.DataFrame:
+    """Money (the solution's ``shares``, giver and taker rows per exchange) and physical
+    indicators per organisation (see ``Assessment``)."""
     columns = [*MONEY_TERMS, *_PHYSICAL]
     giver = pd.DataFrame(0.0, index=exchanges.index, columns=columns)
     taker = pd.DataFrame(0.0, index=exchanges.index, columns=columns)
-    for term in GIVER_TERMS:
-        giver[term] = exchanges[term]
-    for term in TAKER_TERMS:
-        taker[term] = exchanges[term]
-    for shared in ("carbon_value", "fixed_cost", "co2e_avoided_t", "jobs"):
+    for side, table in (("giver", giver), ("taker", taker)):
+        mine = shares[shares["side"] == side].set_index("candidate_id")
+        for term in MONEY_TERMS:
+            table[term] = mine[term].reindex(exchanges["candidate_id"]).to_numpy(dtype=float)
+    for shared in ("co2e_avoided_t", "jobs"):
         giver[shared] = exchanges[shared] / 2
         taker[shared] = exchanges[shared] / 2
     for col in ("material_supplied_t", "landfill_diverted_t"):

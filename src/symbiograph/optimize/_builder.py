@@ -14,13 +14,22 @@ results and diagnostics speak of the network, not of matrix indices.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["DesignModel", "DesignTables", "RowBlocks", "build_model", "tight_flow_bounds"]
+__all__ = [
+    "DesignModel",
+    "DesignTables",
+    "RowBlocks",
+    "add_link_rows",
+    "build_model",
+    "tight_flow_bounds",
+]
 
 
 @dataclass
@@ -82,6 +91,35 @@ class DesignModel:
         """Positions of the rows of ``group``."""
         return np.flatnonzero(self.row_group == group)
 
+    def with_rows(self, matrix: Any, lower: Any, upper: Any, group: str, refs: Any) -> DesignModel:
+        """A copy with rows appended: their coefficients (rows x this model's columns),
+        bounds, one group name and the id each stands for."""
+        return dataclasses.replace(
+            self,
+            matrix=sp.vstack([self.matrix, sp.csc_matrix(matrix)]).tocsc(),
+            row_lower=np.concatenate([self.row_lower, np.asarray(lower, dtype=float)]),
+            row_upper=np.concatenate([self.row_upper, np.asarray(upper, dtype=float)]),
+            row_group=np.concatenate([self.row_group, np.full(len(lower), group, dtype=object)]),
+            row_ref=np.concatenate([self.row_ref, np.asarray(refs, dtype=object)]),
+        )
+
+    def with_columns(
+        self, matrix: Any, cost: Any, lower: Any, upper: Any, group: str
+    ) -> DesignModel:
+        """A copy with continuous columns appended: their coefficients (this model's rows x
+        new columns), objective, bounds and one group name (no ids)."""
+        k = len(cost)
+        return dataclasses.replace(
+            self,
+            cost=np.concatenate([self.cost, np.asarray(cost, dtype=float)]),
+            col_lower=np.concatenate([self.col_lower, np.asarray(lower, dtype=float)]),
+            col_upper=np.concatenate([self.col_upper, np.asarray(upper, dtype=float)]),
+            integer=np.concatenate([self.integer, np.zeros(k, dtype=bool)]),
+            col_group=np.concatenate([self.col_group, np.full(k, group, dtype=object)]),
+            col_ref=np.concatenate([self.col_ref, np.full(k, "", dtype=object)]),
+            matrix=sp.hstack([self.matrix, sp.csc_matrix(matrix)]).tocsc(),
+        )
+
 
 class RowBlocks:
     """Constraint rows collected block by block (one group at a time), then assembled into
@@ -114,26 +152,72 @@ class RowBlocks:
         self._ref.append(np.asarray(refs, dtype=object))
         self.count += len(lo)
 
-    def assemble(
-        self, n_cols: int
-    ) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(matrix, row_lower, row_upper, row_group, row_ref)."""
-        matrix = sp.csc_matrix(
-            (
-                np.concatenate([v for _, _, v in self._entries]),
-                (
-                    np.concatenate([r for r, _, _ in self._entries]),
-                    np.concatenate([j for _, j, _ in self._entries]),
-                ),
-            ),
-            shape=(self.count, n_cols),
+    def model(
+        self,
+        cost: np.ndarray,
+        col_lower: np.ndarray,
+        col_upper: np.ndarray,
+        integer: np.ndarray,
+        col_group: np.ndarray,
+        col_ref: np.ndarray,
+    ) -> DesignModel:
+        """The DesignModel of these rows over columns with the given objective (maximised),
+        bounds, integrality, groups and the ids they stand for."""
+        n_cols = len(cost)
+        if self._entries:
+            rows = np.concatenate([r for r, _, _ in self._entries])
+            cols = np.concatenate([j for _, j, _ in self._entries])
+            values = np.concatenate([v for _, _, v in self._entries])
+        else:
+            rows = cols = np.zeros(0, dtype=np.int64)
+            values = np.zeros(0)
+        empty = np.zeros(0)
+        return DesignModel(
+            cost=np.asarray(cost, dtype=float),
+            col_lower=np.asarray(col_lower, dtype=float),
+            col_upper=np.asarray(col_upper, dtype=float),
+            integer=np.asarray(integer, dtype=bool),
+            col_group=np.asarray(col_group, dtype=object),
+            col_ref=np.asarray(col_ref, dtype=object),
+            matrix=sp.csc_matrix((values, (rows, cols)), shape=(self.count, n_cols)),
+            row_lower=np.concatenate([empty, *self._lower]),
+            row_upper=np.concatenate([empty, *self._upper]),
+            row_group=np.concatenate([np.zeros(0, dtype=object), *self._group]),
+            row_ref=np.concatenate([np.zeros(0, dtype=object), *self._ref]),
         )
-        return (
-            matrix,
-            np.concatenate(self._lower),
-            np.concatenate(self._upper),
-            np.concatenate(self._group),
-            np.concatenate(self._ref),
+
+
+def add_link_rows(
+    rows: RowBlocks,
+    flow_cols: np.ndarray,
+    build_col: np.ndarray,
+    max_flow: np.ndarray,
+    min_flow: np.ndarray,
+    ids: np.ndarray,
+    switched: np.ndarray,
+) -> None:
+    """The ``link`` rows (a candidate's flow, summed over the columns of its row of
+    ``flow_cols``, is at most ``max_flow`` times its build switch) and the ``contract`` rows
+    (at least ``min_flow`` times the switch, where that is > 0) of the candidates marked in
+    ``switched``; ``build_col`` is each candidate's switch column."""
+    pos = np.flatnonzero(switched)
+    t = flow_cols.shape[1]
+    for group, factor, lower, upper in (
+        ("link", max_flow, -np.inf, 0.0),
+        ("contract", min_flow, 0.0, np.inf),
+    ):
+        chosen = pos if group == "link" else pos[min_flow[pos] > 0]
+        if not len(chosen):
+            continue
+        r = np.arange(len(chosen))
+        rows.add(
+            np.concatenate([np.repeat(r, t), r]),
+            np.concatenate([flow_cols[chosen].ravel(), build_col[chosen]]),
+            np.concatenate([np.ones(len(chosen) * t), -factor[chosen]]),
+            np.full(len(chosen), lower),
+            np.full(len(chosen), upper),
+            group,
+            ids[chosen],
         )
 
 
@@ -231,29 +315,7 @@ def build_model(
         tables.demand_ids,
     )
     if n_build:
-        pos = np.flatnonzero(own)
-        r = np.arange(len(pos))
-        block(
-            np.concatenate([r, r]),
-            np.concatenate([pos, build_of[pos]]),
-            np.concatenate([np.ones(len(pos)), -flow_upper[pos]]),
-            np.full(len(pos), -np.inf),
-            np.zeros(len(pos)),
-            "link",
-            ids[pos],
-        )
-        with_min = pos[min_flow[pos] > 0]
-        if len(with_min):
-            r = np.arange(len(with_min))
-            block(
-                np.concatenate([r, r]),
-                np.concatenate([with_min, build_of[with_min]]),
-                np.concatenate([np.ones(len(with_min)), -min_flow[with_min]]),
-                np.zeros(len(with_min)),
-                np.full(len(with_min), np.inf),
-                "contract",
-                ids[with_min],
-            )
+        add_link_rows(rows, flows.reshape(-1, 1), build_of, flow_upper, min_flow, ids, own)
     if k:
         pos = np.flatnonzero(corridor >= 0)
         r = np.arange(len(pos))
@@ -355,17 +417,4 @@ def build_model(
             "keep",
             ids[pos],
         )
-    matrix, row_lower, row_upper, row_group, row_ref = rows.assemble(n_cols)
-    return DesignModel(
-        cost=cost,
-        col_lower=col_lower,
-        col_upper=col_upper,
-        integer=integer,
-        col_group=col_group,
-        col_ref=col_ref,
-        matrix=matrix,
-        row_lower=row_lower,
-        row_upper=row_upper,
-        row_group=row_group,
-        row_ref=row_ref,
-    )
+    return rows.model(cost, col_lower, col_upper, integer, col_group, col_ref)

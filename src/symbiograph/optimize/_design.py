@@ -1,8 +1,10 @@
 """Network design: which candidate exchanges to build and how much to send, by MILP.
 
-``design_network`` prices the candidates under the policy levers, splits the candidate
-graph into independent parts, builds each part with the one model builder, solves it with
-HiGHS and returns the solution as tables.
+``design_network`` runs three phases, each timed (as PyPSA's create_model / solve_model /
+assign_solution): :func:`build_design` checks the candidates against the network, prices
+them under the policy levers, splits the candidate graph into independent parts and builds
+each batch of parts with the one model builder; :func:`solve_design` solves each batch
+through the solver seam; :func:`extract_design` reads the solutions back into tables.
 """
 
 from __future__ import annotations
@@ -16,35 +18,49 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from symbiograph.errors import InputError
 from symbiograph.model import Network
-from symbiograph.optimize._builder import DesignTables, build_model
+from symbiograph.optimize._align import check_candidates, check_corridors, check_stores
+from symbiograph.optimize._builder import DesignModel, DesignTables, build_model
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
 from symbiograph.optimize._heuristics import primal_start
 from symbiograph.optimize._settings import DesignSettings
-from symbiograph.optimize._solve import solve_model
+from symbiograph.optimize._solve import SolveResult, solve_model
 from symbiograph.optimize._timeslices import (
+    TimeSlices,
     build_timesliced_model,
     stream_profiles,
     time_slices,
 )
 
 __all__ = [
+    "FIXED_TERMS",
     "GIVER_TERMS",
+    "SHARED_TERMS",
     "TAKER_TERMS",
     "TERMS",
+    "VARIABLE_TERMS",
+    "DesignBatch",
+    "DesignBuild",
     "DesignProblem",
     "DesignSolution",
     "blend_constraints",
+    "build_design",
     "design_network",
     "design_problem",
+    "extract_design",
     "independent_parts",
+    "money_terms",
     "part_tables",
     "policy_parameters",
     "price_candidates",
+    "solve_design",
+    "term_shares",
 ]
 
-#: The money terms of the objective, per candidate and year.
-TERMS = (
+#: The money terms earned per unit of flow (currency per unit sent; currency/yr once
+#: multiplied by the flow), in the order of ``DesignSolution.objective``.
+VARIABLE_TERMS = (
     "avoided_disposal",
     "landfill_tax_avoided",
     "subsidy",
@@ -52,13 +68,53 @@ TERMS = (
     "transport",
     "treatment",
     "carbon_value",
-    "fixed_cost",
 )
-#: Terms that go to the giver (supply side) at zero transfer price; carbon value and fixed
-#: cost are shared half and half until prices settle them.
+#: The money terms paid once a link is built (currency/yr, annualised capex after grants).
+FIXED_TERMS = ("fixed_cost",)
+#: All money terms of the objective, per candidate and year.
+TERMS = VARIABLE_TERMS + FIXED_TERMS
+#: Terms that go to the giver (supply side) at zero transfer price.
 GIVER_TERMS = ("avoided_disposal", "landfill_tax_avoided", "subsidy", "treatment")
 #: Terms that go to the taker (demand side).
 TAKER_TERMS = ("avoided_virgin", "transport")
+#: Terms shared half and half by giver and taker until prices settle them.
+SHARED_TERMS = ("carbon_value", "fixed_cost")
+assert sorted(GIVER_TERMS + TAKER_TERMS + SHARED_TERMS) == sorted(TERMS)
+
+
+def money_terms(terms: pd.DataFrame, flow: np.ndarray, fixed_paid: np.ndarray) -> pd.DataFrame:
+    """Money per candidate and term (currency/yr): the per-unit terms of ``terms`` (from
+    :func:`price_candidates`) times ``flow`` (units/yr), and ``fixed_paid`` (currency/yr)
+    as the negative fixed cost."""
+    money = terms[list(VARIABLE_TERMS)].mul(np.asarray(flow, dtype=float), axis=0)
+    money["fixed_cost"] = -np.asarray(fixed_paid, dtype=float)
+    return money
+
+
+def term_shares(flows: pd.DataFrame) -> pd.DataFrame:
+    """Who keeps which money at zero transfer price: two rows per candidate of ``flows``
+    (a table with candidate_id, supply_organisation, demand_organisation and the TERMS
+    columns in currency/yr), side ``giver`` with the giver terms and half the shared ones,
+    side ``taker`` with the taker terms and half the shared ones, and their net_benefit.
+    The two rows of a candidate add up to its money, term by term."""
+    sides = []
+    for side, own, organisation in (
+        ("giver", GIVER_TERMS, "supply_organisation"),
+        ("taker", TAKER_TERMS, "demand_organisation"),
+    ):
+        share = pd.DataFrame(
+            {
+                "candidate_id": flows["candidate_id"].to_numpy(dtype=object),
+                "organisation": flows[organisation].to_numpy(dtype=object),
+                "side": side,
+            }
+        )
+        for term in TERMS:
+            values = flows[term].to_numpy(dtype=float)
+            share[term] = values if term in own else values / 2 if term in SHARED_TERMS else 0.0
+        share["net_benefit"] = share[list(TERMS)].sum(axis=1)
+        sides.append(share)
+    return pd.concat(sides, ignore_index=True)
 
 
 @dataclass
@@ -66,13 +122,15 @@ class DesignSolution:
     """The design as tables.
 
     ``flows``: one row per candidate with its flow (canonical units/yr), whether its link is
-    built, and its money and CO2e per year. ``objective``: the total by term (currency/yr;
-    carbon value at the carbon price). ``participants``: per organisation, its gain at zero
+    built, its money per term (the TERMS columns, currency/yr), net_benefit and co2e_t per
+    year. ``objective``: the total by term (currency/yr; carbon value at the carbon price;
+    shared corridors' cost in fixed_cost). ``shares``: the money of each candidate split
+    between giver and taker, term by term (see :func:`term_shares`). ``participants``: per organisation, its gain at zero
     transfer price (giver keeps avoided disposal less treatment, taker avoided virgin less
     transport, carbon value and fixed costs shared half and half). ``duals``: shadow prices
     of supplies and demands (currency per unit) from the LP with the binaries fixed.
     ``status`` (optimal, time_limit, ...), ``mip_gap`` (largest over the parts) and
-    ``timings`` (s) for build, solve, duals and post-processing. ``infrastructure``: shared
+    ``timings`` (s) of the phases: prepare_s and build_s, solve_s and duals_s, extract_s. ``infrastructure``: shared
     corridors and treatment sites with whether they are built, their annual cost, capacity
     and the flow they carry; ``storage`` and ``flows_by_slice`` in time-sliced mode.
     """
@@ -89,6 +147,13 @@ class DesignSolution:
     flows_by_slice: pd.DataFrame = field(default_factory=pd.DataFrame)
     storage: pd.DataFrame = field(default_factory=pd.DataFrame)
     infrastructure: pd.DataFrame = field(default_factory=pd.DataFrame)
+    shares: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def optimal(self) -> bool:
+        """Whether every part was solved to optimality (within ``mip_gap`` asked for); a
+        design stopped at a limit says so in ``status`` and its achieved ``mip_gap``."""
+        return self.status == "optimal"
 
     @property
     def net_benefit(self) -> float:
@@ -238,7 +303,7 @@ def design_problem(
     if settings.max_km is not None:
         cand = cand[cand["route_km"] <= settings.max_km].reset_index(drop=True)
     terms = price_candidates(cand, params)
-    money = terms[list(TERMS[:-1])].sum(axis=1).to_numpy()
+    money = terms[list(VARIABLE_TERMS)].sum(axis=1).to_numpy()
     streams = network.streams.set_index("id")
     supply_ids = pd.unique(cand["supply_id"].to_numpy(dtype=object))
     demand_ids = pd.unique(cand["demand_id"].to_numpy(dtype=object))
@@ -403,80 +468,56 @@ def part_tables(
     return tables, s_used, d_used, c_used
 
 
-def design_network(
-    network: Network,
-    candidates: pd.DataFrame,
-    settings: DesignSettings | None = None,
-    corridors: pd.DataFrame | None = None,
-    stores: pd.DataFrame | None = None,
-) -> DesignSolution:
-    """Choose exchanges, flows and shared infrastructure that maximise the objective.
+@dataclass
+class DesignBatch:
+    """Whole independent parts solved together: the candidates at ``members`` (sorted
+    positions in the problem), their renumbered tables, the positions of the supplies,
+    demands and corridors they use, the stores at their demands (time-sliced mode) and
+    the model built from them."""
 
-    ``candidates`` is the table from ``symbiograph.match.find_candidates``. ``corridors``
-    (optional) lists shared pipeline corridors: corridor_id, fixed_cost_per_yr, capacity,
-    and candidate_ids (a tuple of the candidates that may use it, whose own pipeline cost it
-    replaces). ``stores`` (time-sliced mode) lists storage at demands: store_id, demand_id,
-    capacity (units of the demand), loss_per_slice, efficiency, fixed_cost_per_yr. Raises
-    InfeasibleDesign naming the culprit constraints when no design exists.
-    """
-    settings = settings or DesignSettings()
-    t0 = time.perf_counter()
-    problem = design_problem(network, candidates, settings, corridors)
-    params, cand, terms = problem.params, problem.cand, problem.terms
-    table = problem.tables.candidates
-    supply_ids, demand_ids = problem.tables.supply_ids, problem.tables.demand_ids
-    corridor_table, corridor_pos, keep = (
-        problem.corridor_table,
-        problem.corridor_pos,
-        problem.keep,
+    members: np.ndarray
+    tables: DesignTables
+    supply_used: np.ndarray
+    demand_used: np.ndarray
+    corridor_used: np.ndarray
+    stores: pd.DataFrame
+    model: DesignModel
+
+
+@dataclass
+class DesignBuild:
+    """The build phase's result: the priced and aligned problem, its models batch by batch,
+    and what the extract phase needs to read the solutions back into tables. ``timings``:
+    prepare_s (pricing, alignment, parts) and build_s (model assembly), s."""
+
+    network: Network
+    settings: DesignSettings
+    problem: DesignProblem
+    batches: list[DesignBatch]
+    slices: TimeSlices | None
+    stores: pd.DataFrame
+    demand_price: np.ndarray
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _store_table(stores: pd.DataFrame | None) -> pd.DataFrame:
+    if stores is not None:
+        return stores.reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "store_id": [],
+            "demand_id": [],
+            "capacity": [],
+            "loss_per_slice": [],
+            "efficiency": [],
+            "fixed_cost_per_yr": [],
+        }
     )
-    streams = network.streams.set_index("id")
-    sliced = settings.time_slices != "none"
-    slices = time_slices(settings.time_slices if sliced else "monthly")
-    store_table = (
-        stores.reset_index(drop=True)
-        if stores is not None
-        else pd.DataFrame(
-            {
-                "store_id": [],
-                "demand_id": [],
-                "capacity": [],
-                "loss_per_slice": [],
-                "efficiency": [],
-                "fixed_cost_per_yr": [],
-            }
-        )
-    )
-    combined = (
-        len(corridor_table)
-        or settings.budget is not None
-        or settings.individual_rationality
-        or settings.min_co2e_t is not None
-        or keep.any()
-        or ("needs_blend" in cand.columns and bool(cand["needs_blend"].any()))
-    )
-    if sliced and combined:
-        raise ValueError(
-            "time slices do not yet combine with corridors, budget, individual rationality, "
-            "a CO2e floor, kept exchanges or blends"
-        )
-    if len(store_table) and not sliced:
-        raise ValueError("storage needs time slices (time_slices='monthly' or 'days')")
-    demand_price = np.nan_to_num(streams["price"].reindex(demand_ids).to_numpy(dtype=float))
-    slice_flows: list[pd.DataFrame] = []
-    storage_rows: list[pd.DataFrame] = []
-    sub_stores = store_table
-    coupled = (
-        settings.budget is not None
-        or settings.individual_rationality
-        or settings.min_co2e_t is not None
-    )
-    part = (
-        independent_parts(problem)
-        if settings.decompose and not coupled
-        else np.zeros(len(table), dtype=np.int64)
-    )
-    # batches of whole parts, up to batch_columns flows each (small parts solved together)
+
+
+def _batches(part: np.ndarray, batch_columns: int) -> list[np.ndarray]:
+    """Candidate positions grouped into batches of whole parts, up to ``batch_columns``
+    flows each (small parts solved together), each sorted."""
     order = np.argsort(part, kind="stable")
     part_sorted = part[order]
     boundaries = (
@@ -490,27 +531,72 @@ def design_network(
     for b, start in enumerate(boundaries):
         stop = boundaries[b + 1] if b + 1 < len(boundaries) else len(order)
         members = order[start:stop]
-        if size and size + len(members) > settings.batch_columns:
-            batches.append(np.concatenate(current))
+        if size and size + len(members) > batch_columns:
+            batches.append(np.sort(np.concatenate(current)))
             current, size = [], 0
         current.append(members)
         size += len(members)
     if current:
-        batches.append(np.concatenate(current))
+        batches.append(np.sort(np.concatenate(current)))
+    return batches
+
+
+def build_design(
+    network: Network,
+    candidates: pd.DataFrame,
+    settings: DesignSettings | None = None,
+    corridors: pd.DataFrame | None = None,
+    stores: pd.DataFrame | None = None,
+) -> DesignBuild:
+    """The build phase of :func:`design_network`: check and price the candidates, split
+    them into independent parts and build one model per batch of parts. Raises InputError
+    on candidates, corridors or stores that do not align with the network, or on options
+    that do not combine."""
+    settings = settings or DesignSettings()
+    t0 = time.perf_counter()
+    check_candidates(network, candidates)
+    check_corridors(candidates, corridors)
+    if stores is not None:
+        check_stores(network, stores)
+    problem = design_problem(network, candidates, settings, corridors)
+    cand, keep = problem.cand, problem.keep
+    supply_ids, demand_ids = problem.tables.supply_ids, problem.tables.demand_ids
+    sliced = settings.time_slices != "none"
+    slices = time_slices(settings.time_slices) if sliced else None
+    store_table = _store_table(stores)
+    combined = (
+        len(problem.corridor_table)
+        or settings.budget is not None
+        or settings.individual_rationality
+        or settings.min_co2e_t is not None
+        or keep.any()
+        or ("needs_blend" in cand.columns and bool(cand["needs_blend"].any()))
+    )
+    if sliced and combined:
+        raise InputError(
+            "time slices do not yet combine with corridors, budget, individual rationality, "
+            "a CO2e floor, kept exchanges or blends"
+        )
+    if len(store_table) and not sliced:
+        raise InputError("storage needs time slices (time_slices='monthly' or 'days')")
+    streams = network.streams.set_index("id")
+    demand_price = np.nan_to_num(streams["price"].reindex(demand_ids).to_numpy(dtype=float))
+    coupled = (
+        settings.budget is not None
+        or settings.individual_rationality
+        or settings.min_co2e_t is not None
+    )
+    part = (
+        independent_parts(problem)
+        if settings.decompose and not coupled
+        else np.zeros(len(problem.tables.candidates), dtype=np.int64)
+    )
     t1 = time.perf_counter()
-    flow = np.zeros(len(table))
-    built = np.zeros(len(table), dtype=bool)
-    supply_dual = np.full(len(supply_ids), np.nan)
-    demand_dual = np.full(len(demand_ids), np.nan)
-    build_s = solve_s = dual_s = heuristic_s = 0.0
-    status, gap = "optimal", 0.0
-    corridor_built = np.zeros(len(corridor_table), dtype=bool)
-    for members in batches:
-        members = np.sort(members)
+    batches = []
+    for members in _batches(part, settings.batch_columns):
         tables, s_used, d_used, c_used = part_tables(problem, members)
-        sub = tables.candidates
-        tb = time.perf_counter()
-        if sliced:
+        sub_stores = store_table
+        if slices is not None:
             sub_stores = store_table[store_table["demand_id"].isin(demand_ids[d_used])].reset_index(
                 drop=True
             )
@@ -537,10 +623,34 @@ def design_network(
                 min_co2e_t=settings.min_co2e_t,
                 tight=settings.tight,
             )
-        build_s += time.perf_counter() - tb
+        batches.append(DesignBatch(members, tables, s_used, d_used, c_used, sub_stores, model))
+    return DesignBuild(
+        network=network,
+        settings=settings,
+        problem=problem,
+        batches=batches,
+        slices=slices,
+        stores=store_table,
+        demand_price=demand_price,
+        timings={"prepare_s": t1 - t0, "build_s": time.perf_counter() - t1},
+    )
+
+
+def solve_design(build: DesignBuild) -> list[SolveResult]:
+    """The solve phase of :func:`design_network`: solve each batch's model (with shadow
+    prices from the LP with its binaries fixed). Raises InfeasibleDesign naming the culprit
+    constraints when a batch has no design, SolverError when the solver stops without one
+    (a time limit before any incumbent). A batch stopped at a limit with an incumbent comes
+    back with its status (time_limit, ...) and its gap."""
+    settings = build.settings
+    cand = build.problem.cand
+    results = []
+    heuristic_s = 0.0
+    for k, batch in enumerate(build.batches):
+        # a heuristic start for large parts (annual model), within the part's time limit
         first, limit_s = primal_start(
-            model,
-            settings.heuristic if not sliced else "off",
+            batch.model,
+            settings.heuristic if build.slices is None else "off",
             settings.time_limit_s,
             settings.heuristic_share,
             settings.heuristic_min_binaries,
@@ -549,81 +659,109 @@ def design_network(
         )
         heuristic_s += first.seconds if first is not None else 0.0
         result = solve_model(
-            model,
+            batch.model,
             limit_s,
             settings.mip_gap,
             settings.threads,
             settings.seed,
+            solver=settings.solver,
+            options=settings.solver_options,
+            what=f"the design (part {k + 1} of {len(build.batches)})",
             start=first.x if first is not None else None,
         )
-        solve_s += result.solve_s
-        dual_s += result.dual_s
-        if result.status in ("infeasible", "unbounded"):
-            culprits = diagnose_infeasibility(model)
+        if not result.has_solution:
+            culprits = diagnose_infeasibility(batch.model)
             pair = (cand["supply_id"] + " -> " + cand["demand_id"]).set_axis(cand["candidate_id"])
             culprits["message"] = [
                 f"{m} ({pair[r]})" if r in pair.index else m
                 for m, r in zip(culprits["message"], culprits["ref"], strict=True)
             ]
             raise InfeasibleDesign(culprits)
+        results.append(result)
+    build.timings["heuristic_s"] = heuristic_s
+    return results
+
+
+def _switched_on(model: DesignModel, x: np.ndarray, group: str) -> pd.Series:
+    """Whether each binary column of ``group`` is on, by the id it stands for."""
+    cols = model.columns(group)
+    return pd.Series(x[cols] > 0.5, index=model.col_ref[cols])
+
+
+def extract_design(build: DesignBuild, results: list[SolveResult]) -> DesignSolution:
+    """The extract phase of :func:`design_network`: the solved batches read back into the
+    solution's tables (flows with their money terms, objective, participants, duals,
+    infrastructure, and per slice flows and storage in time-sliced mode)."""
+    t0 = time.perf_counter()
+    problem, network, slices = build.problem, build.network, build.slices
+    cand, terms, table = problem.cand, problem.terms, problem.tables.candidates
+    supply_ids, demand_ids = problem.tables.supply_ids, problem.tables.demand_ids
+    corridor_table, corridor_pos = problem.corridor_table, problem.corridor_pos
+    flow = np.zeros(len(table))
+    built = np.zeros(len(table), dtype=bool)
+    supply_dual = np.full(len(supply_ids), np.nan)
+    demand_dual = np.full(len(demand_ids), np.nan)
+    corridor_built = np.zeros(len(corridor_table), dtype=bool)
+    slice_flows: list[pd.DataFrame] = []
+    storage_rows: list[pd.DataFrame] = []
+    status, gap = "optimal", 0.0
+    for batch, result in zip(build.batches, results, strict=True):
+        members, model, sub = batch.members, batch.model, batch.tables.candidates
         if result.status != "optimal":
             status = result.status
         gap = max(gap, result.mip_gap)
-        if sliced:
+        flow_x = result.x[model.columns("flow")]
+        if slices is not None:
             t = len(slices)
-            per_slice = result.x[model.columns("flow")].reshape(len(sub), t)
+            names = np.array(slices.names, dtype=object)
+            per_slice = flow_x.reshape(len(sub), t)
             flow[members] = per_slice.sum(axis=1)
             slice_flows.append(
                 pd.DataFrame(
                     {
                         "candidate_id": np.repeat(sub["candidate_id"].to_numpy(dtype=object), t),
-                        "slice": np.tile(np.array(slices.names, dtype=object), len(sub)),
+                        "slice": np.tile(names, len(sub)),
                         "flow": per_slice.ravel(),
                     }
                 )
             )
-            if len(sub_stores):
-                k = len(sub_stores)
+            if len(batch.stores):
+                st = batch.stores
+                price = build.demand_price[batch.demand_used][st["demand_pos"].to_numpy()]
                 storage_rows.append(
                     pd.DataFrame(
                         {
-                            "store_id": np.repeat(sub_stores["store_id"].to_numpy(dtype=object), t),
-                            "slice": np.tile(np.array(slices.names, dtype=object), k),
+                            "store_id": np.repeat(st["store_id"].to_numpy(dtype=object), t),
+                            "slice": np.tile(names, len(st)),
                             "charge": result.x[model.columns("charge")],
                             "discharge": result.x[model.columns("discharge")],
                             "level": result.x[model.columns("level")],
-                            "demand_id": np.repeat(
-                                sub_stores["demand_id"].to_numpy(dtype=object), t
-                            ),
-                            "price": np.repeat(
-                                demand_price[d_used][sub_stores["demand_pos"].to_numpy()], t
-                            ),
+                            "demand_id": np.repeat(st["demand_id"].to_numpy(dtype=object), t),
+                            "price": np.repeat(price, t),
                         }
                     )
                 )
         else:
-            flow[members] = result.x[model.columns("flow")]
-        # a link is built when its switch is on, or (no switch: no fixed cost) when it carries flow
+            flow[members] = flow_x
+        # a link is built when its switch is on, or (no switch: no fixed cost) when it
+        # carries flow
         built_sub = flow[members] > 1e-9
-        build_cols = model.columns("build")
-        if len(build_cols):
-            switched = pd.Series(result.x[build_cols] > 0.5, index=model.col_ref[build_cols])
+        switched = _switched_on(model, result.x, "build")
+        if len(switched):
             has_switch = sub["candidate_id"].isin(switched.index).to_numpy()
             on = sub["candidate_id"].map(switched).fillna(False).to_numpy(dtype=bool)
             built_sub = np.where(has_switch, on, built_sub)
         built[members] = built_sub
-        corridor_cols = model.columns("corridor")
-        if len(corridor_cols):
-            corridor_built[c_used] = result.x[corridor_cols] > 0.5
+        if len(model.columns("corridor")):
+            corridor_built[batch.corridor_used] = result.x[model.columns("corridor")] > 0.5
         supply_rows, demand_rows = model.rows("supply"), model.rows("demand")
-        if sliced:  # the value of one more unit over the year, spread like the stream
+        if slices is not None:  # the value of one more unit over the year, spread like the stream
             t = len(slices)
-            supply_dual[s_used] = result.row_dual[supply_rows].reshape(-1, t).max(axis=1)
-            demand_dual[d_used] = result.row_dual[demand_rows].reshape(-1, t).max(axis=1)
+            supply_dual[batch.supply_used] = result.row_dual[supply_rows].reshape(-1, t).max(axis=1)
+            demand_dual[batch.demand_used] = result.row_dual[demand_rows].reshape(-1, t).max(axis=1)
         else:
-            supply_dual[s_used] = result.row_dual[supply_rows]
-            demand_dual[d_used] = result.row_dual[demand_rows]
-    t2 = time.perf_counter()
+            supply_dual[batch.supply_used] = result.row_dual[supply_rows]
+            demand_dual[batch.demand_used] = result.row_dual[demand_rows]
     flows = cand[
         [
             "candidate_id",
@@ -639,13 +777,13 @@ def design_network(
     ].copy()
     flows["flow"] = np.where(np.abs(flow) < 1e-9, 0.0, flow)
     flows["built"] = built
-    per_unit_terms = terms[list(TERMS[:-1])]
-    money_terms = per_unit_terms.mul(flows["flow"].to_numpy(), axis=0)
     fixed_paid = np.where(built & (corridor_pos < 0), terms["fixed_cost_per_yr"].to_numpy(), 0.0)
-    money_terms["fixed_cost"] = -fixed_paid
-    flows["net_benefit"] = money_terms.sum(axis=1).to_numpy()
+    money = money_terms(terms, flows["flow"].to_numpy(), fixed_paid)
+    for term in TERMS:
+        flows[term] = money[term].to_numpy()
+    flows["net_benefit"] = money.sum(axis=1).to_numpy()
     flows["co2e_t"] = cand["co2e_t_per_unit"].to_numpy(dtype=float) * flows["flow"].to_numpy()
-    objective = money_terms.sum(axis=0)
+    objective = money.sum(axis=0)
     if len(corridor_table):
         objective["fixed_cost"] -= float(
             corridor_table["fixed_cost_per_yr"].to_numpy(dtype=float)[corridor_built].sum()
@@ -657,36 +795,23 @@ def design_network(
         # (losses) is bought as virgin input after all
         storage["value"] = storage["price"] * (storage["discharge"] - storage["charge"])
         objective["storage_losses"] = float(storage["value"].sum())
+        streams = network.streams.set_index("id")
         owner = streams["facility_id"].reindex(storage["demand_id"]).to_numpy()
         organisation = network.facilities.set_index("id")["organisation"].reindex(owner).to_numpy()
         store_value = (
             pd.Series(storage["value"].to_numpy(), index=organisation).groupby(level=0).sum()
         )
     objective.name = "currency_per_yr"
-    giver = table["giver_per_unit"].to_numpy() * flow - fixed_paid / 2
-    taker = table["taker_per_unit"].to_numpy() * flow - fixed_paid / 2
-    participants = (
-        pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "organisation": cand["supply_organisation"].to_numpy(),
-                        "as_giver": giver,
-                        "as_taker": 0.0,
-                    }
-                ),
-                pd.DataFrame(
-                    {
-                        "organisation": cand["demand_organisation"].to_numpy(),
-                        "as_giver": 0.0,
-                        "as_taker": taker,
-                    }
-                ),
-            ]
-        )
-        .groupby("organisation", sort=True)[["as_giver", "as_taker"]]
-        .sum()
-    )
+    shares = term_shares(flows)
+    participants = pd.DataFrame(
+        {
+            f"as_{side}": shares[shares["side"] == side]
+            .groupby("organisation", sort=True)["net_benefit"]
+            .sum()
+            for side in ("giver", "taker")
+        }
+    ).fillna(0.0)
+    participants.index.name = "organisation"
     if len(store_value):
         participants["as_taker"] = participants["as_taker"].add(store_value, fill_value=0.0)
     participants["net_benefit"] = participants["as_giver"] + participants["as_taker"]
@@ -697,28 +822,56 @@ def design_network(
         ],
         ignore_index=True,
     )
-    t3 = time.perf_counter()
-    return DesignSolution(
+    timings = {
+        **build.timings,
+        "solve_s": float(sum(r.solve_s for r in results)),
+        "duals_s": float(sum(r.dual_s for r in results)),
+    }
+    solution = DesignSolution(
         flows=flows,
         objective=objective,
         participants=participants.reset_index(),
         duals=duals,
         status=status,
         mip_gap=gap,
-        parts=len(batches),
-        timings={
-            "prepare_s": t1 - t0,
-            "build_s": build_s,
-            "heuristic_s": heuristic_s,
-            "solve_s": solve_s,
-            "duals_s": dual_s,
-            "post_s": t3 - t2,
-        },
-        parameters=params,
+        parts=len(build.batches),
+        timings=timings,
+        parameters=problem.params,
         flows_by_slice=pd.concat(slice_flows, ignore_index=True) if slice_flows else pd.DataFrame(),
         storage=storage,
         infrastructure=_infrastructure(corridor_table, corridor_built, corridor_pos, flow),
+        shares=shares,
     )
+    solution.timings["extract_s"] = time.perf_counter() - t0
+    return solution
+
+
+def design_network(
+    network: Network,
+    candidates: pd.DataFrame,
+    settings: DesignSettings | None = None,
+    corridors: pd.DataFrame | None = None,
+    stores: pd.DataFrame | None = None,
+) -> DesignSolution:
+    """Choose exchanges, flows and shared infrastructure that maximise the objective.
+
+    ``candidates`` is the table from ``symbiograph.match.find_candidates``. ``corridors``
+    (optional) lists shared pipeline corridors: corridor_id, fixed_cost_per_yr, capacity,
+    and candidate_ids (a tuple of the candidates that may use it, whose own pipeline cost it
+    replaces). ``stores`` (time-sliced mode) lists storage at demands: store_id, demand_id,
+    capacity (units of the demand), loss_per_slice, efficiency, fixed_cost_per_yr.
+
+    Three phases, each timed in ``solution.timings``: :func:`build_design` (prepare_s,
+    build_s), :func:`solve_design` (solve_s, duals_s) and :func:`extract_design`
+    (extract_s). An empty candidate table is a valid empty design (nothing to build, net
+    benefit 0, status optimal). Raises InputError on candidates that do not align with the
+    network (an unknown supply or demand id, a NaN number, a repeated candidate id: the
+    message names the row and field), InfeasibleDesign naming the culprit constraints when
+    no design exists, SolverError when the solver stops without a design. A design stopped
+    at the time limit with an incumbent has status ``time_limit`` and its ``mip_gap``.
+    """
+    build = build_design(network, candidates, settings, corridors, stores)
+    return extract_design(build, solve_design(build))
 
 
 def _infrastructure(

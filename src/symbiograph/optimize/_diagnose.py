@@ -3,11 +3,13 @@ policy constraint cannot be met, and by how much (elastic relaxation of every ro
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from symbiograph.errors import InfeasibleError
+from symbiograph.errors import InfeasibleError, SolverError
 from symbiograph.optimize._builder import DesignModel
 from symbiograph.optimize._solve import solve_model
 
@@ -57,20 +59,15 @@ def diagnose_infeasibility(model: DesignModel) -> pd.DataFrame:
     # user set (contracts, kept exchanges, targets, budget) are what should give way first
     physical = np.isin(model.row_group, ["supply", "demand"])
     penalty = np.where(physical[np.concatenate([finite_low, finite_up])], 2.0, 1.0)
-    elastic = DesignModel(
-        cost=np.concatenate([np.zeros(nc), -penalty]),
-        col_lower=np.zeros(nc + n_low + n_up),
-        col_upper=np.concatenate([model.col_upper, np.full(n_low + n_up, np.inf)]),
-        integer=np.zeros(nc + n_low + n_up, dtype=bool),
-        col_group=np.concatenate([model.col_group, np.full(n_low + n_up, "slack", dtype=object)]),
-        col_ref=np.concatenate([model.col_ref, np.full(n_low + n_up, "", dtype=object)]),
-        matrix=sp.hstack([model.matrix, slack]).tocsc(),
-        row_lower=model.row_lower,
-        row_upper=model.row_upper,
-        row_group=model.row_group,
-        row_ref=model.row_ref,
+    # only the slack counts: no objective, no integrality
+    plain = dataclasses.replace(
+        model, cost=np.zeros(nc), col_lower=np.zeros(nc), integer=np.zeros(nc, dtype=bool)
     )
-    result = solve_model(elastic, duals=False)
+    k = n_low + n_up
+    elastic = plain.with_columns(slack, -penalty, np.zeros(k), np.full(k, np.inf), "slack")
+    result = solve_model(elastic, duals=False, what="the infeasibility diagnosis")
+    if not result.optimal:  # elastic rows always admit a solution: anything else is a fault
+        raise SolverError(f"the infeasibility diagnosis ended {result.status}")
     values = result.x[nc:]
     rows = np.concatenate([finite_low, finite_up])
     used = values > 1e-7

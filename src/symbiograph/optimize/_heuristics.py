@@ -23,13 +23,13 @@ import itertools
 import time
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
+from symbiograph.errors import SolverError
 from symbiograph.optimize._builder import DesignModel
-from symbiograph.optimize._solve import new_highs, pass_model
+from symbiograph.optimize._solve import LoadedModel
 
 __all__ = ["PrimalStart", "design_start", "link_structure", "primal_start"]
 
@@ -74,29 +74,38 @@ def link_structure(model: DesignModel) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return flow_col, build_col, -val[1::2]
 
 
-def _fixed_switch_lp(model: DesignModel, threads: int, seed: int, limit: float) -> highspy.Highs:
-    """The LP relaxation of ``model`` in a HiGHS instance whose switch bounds are then set to
-    fix a design."""
-    lp = new_highs(max(limit, 1.0), 0.0, threads, seed)
-    pass_model(lp, model, np.zeros(model.shape[1], dtype=bool), model.col_upper, model.col_lower)
-    return lp
+def _fixed_switch_lp(model: DesignModel, threads: int, seed: int, limit: float) -> LoadedModel:
+    """The LP relaxation of ``model`` loaded once; its switch bounds are then set to fix a
+    design."""
+    return LoadedModel(
+        model,
+        relax=True,
+        time_limit_s=max(limit, 1.0),
+        mip_gap=0.0,
+        threads=threads,
+        seed=seed,
+        what="the heuristic's LP",
+    )
 
 
 def _evaluate(
     model: DesignModel,
-    lp: highspy.Highs,
+    lp: LoadedModel,
     build_col: np.ndarray,
     flow_col: np.ndarray,
     on: np.ndarray,
 ) -> tuple[np.ndarray, float] | None:
     """The best flows with the switches fixed at ``on`` (idle switches then turned off), and
     the objective; None when that design is infeasible."""
-    values = on.astype(float)
-    lp.changeColsBounds(len(build_col), build_col.astype(np.int32), values, values)
-    lp.run()
-    if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    lower, upper = model.col_lower.copy(), model.col_upper.copy()
+    lower[build_col] = upper[build_col] = on.astype(float)
+    try:
+        result = lp.run(lower, upper)
+    except SolverError:
         return None
-    y = np.asarray(lp.getSolution().col_value, dtype=float)
+    if not result.optimal:
+        return None
+    y = result.x.copy()
     idle = on & (y[flow_col] <= _FLOW_TOL)
     y[build_col] = on & ~idle
     y[flow_col[idle]] = 0.0
@@ -110,19 +119,26 @@ def _slope_scaling(
     max_rounds: int,
     threads: int,
     seed: int,
-    fixed_lp: highspy.Highs,
+    fixed_lp: LoadedModel,
 ) -> tuple[np.ndarray | None, float, np.ndarray, int]:
     """Dynamic slope scaling: the best design of its rounds, its objective, every round's
     support (the kernel) and the rounds run."""
     flow_col, build_col, bound = structure
     fixed = -model.cost[build_col]  # what switching a link on costs (objective units)
-    n_cols = model.shape[1]
     # the linearised problem: every switch on (its cost left out), the fixed cost charged
     # per unit of flow at the current slope
     lower = model.col_lower.copy()
     lower[build_col] = 1.0
-    linear = new_highs(max(deadline - time.perf_counter(), 1.0), 0.0, threads, seed)
-    pass_model(linear, model, np.zeros(n_cols, dtype=bool), model.col_upper, lower)
+    linear = LoadedModel(
+        model,
+        relax=True,
+        lower=lower,
+        time_limit_s=max(deadline - time.perf_counter(), 1.0),
+        mip_gap=0.0,
+        threads=threads,
+        seed=seed,
+        what="the heuristic's linearised LP",
+    )
     cost = model.cost.copy()
     cost[build_col] = 0.0
     slope = fixed / np.maximum(bound, _FLOW_TOL)
@@ -135,11 +151,13 @@ def _slope_scaling(
         rounds += 1
         c = cost.copy()
         np.subtract.at(c, flow_col, slope)
-        linear.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), c.astype(float))
-        linear.run()
-        if linear.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        try:
+            result = linear.run(lower, model.col_upper, cost=c)
+        except SolverError:
             break
-        x = np.asarray(linear.getSolution().col_value, dtype=float)
+        if not result.optimal:
+            break
+        x = result.x
         carried = x[flow_col]
         on = carried > _FLOW_TOL
         kernel |= on
@@ -211,13 +229,15 @@ def _improve_region(
     sub = _sub_model(model, rows, cols)
     sub.row_lower = sub.row_lower - activity
     sub.row_upper = sub.row_upper - activity
-    mip = new_highs(max(limit_s, 0.2), 1e-4, 1, 0)
-    pass_model(mip, sub, sub.integer, sub.col_upper, sub.col_lower)
-    mip.setSolution(len(cols), np.arange(len(cols), dtype=np.int32), best[cols])
-    mip.run()
-    if mip.getInfo().primal_solution_status < 2:
+    try:
+        result = LoadedModel(
+            sub, time_limit_s=max(limit_s, 0.2), mip_gap=1e-4, what="a region of the design"
+        ).run(start=best[cols])
+    except SolverError:
         return None
-    x = np.asarray(mip.getSolution().col_value, dtype=float)
+    if not result.has_solution:
+        return None
+    x = result.x.copy()
     x[sub.integer] = np.round(x[sub.integer])
     if float(sub.cost @ x) <= float(sub.cost @ best[cols]) + 1e-9 * max(1.0, abs(sub.cost @ x)):
         return None

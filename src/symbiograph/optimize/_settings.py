@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, get_args
 
-__all__ = ["DesignSettings"]
+from symbiograph.errors import InputError
+
+__all__ = ["OBJECTIVES", "TIME_SLICE_MODES", "DesignSettings", "Objective", "TimeSliceMode"]
+
+#: What a design maximises (see :class:`DesignSettings`).
+Objective = Literal["cost", "co2", "weighted"]
+OBJECTIVES: tuple[str, ...] = get_args(Objective)
+#: The time resolution of a design: the year as one, twelve months, representative days.
+TimeSliceMode = Literal["none", "monthly", "days"]
+TIME_SLICE_MODES: tuple[str, ...] = get_args(TimeSliceMode)
 
 
 @dataclass(frozen=True)
@@ -23,14 +34,16 @@ class DesignSettings:
     bound each solve; parts of the network with no candidate between them are solved apart.
     ``time_slices`` = ``monthly`` solves twelve months at once, with seasonal supplies and
     demands and storage that shifts a surplus between months; ``days`` solves the 24 hours
-    of a representative day per season (96 slices), with daily storage. ``tight`` bounds
-    each flow and link by the smallest of its capacity, supply and demand (same optimum,
-    tighter relaxation); ``heuristic`` (``auto``, ``on``, ``off``) hands HiGHS a start from
-    slope scaling and relax-and-fix, given ``heuristic_share`` of the time limit, in
-    ``auto`` for parts with at least ``heuristic_min_binaries`` link switches.
+    of a representative day per season (96 slices), with daily storage. ``solver`` names the
+    solver (``highs``, the one shipped) and ``solver_options`` passes it further options by
+    name (e.g. ``{"mip_heuristic_effort": 0.2}``). ``tight`` bounds each flow and link by
+    the smallest of its capacity, supply and demand (same optimum, tighter relaxation);
+    ``heuristic`` (``auto``, ``on``, ``off``) hands the solver a start from slope scaling
+    and relax-and-fix by region, given ``heuristic_share`` of the time limit, in ``auto``
+    for parts with at least ``heuristic_min_binaries`` link switches.
     """
 
-    objective: str = "cost"
+    objective: Objective = "cost"
     co2_weight: float = 0.0
     min_co2e_t: float | None = None
     carbon_price: float | None = None
@@ -44,24 +57,28 @@ class DesignSettings:
     keep_existing: bool = False
     time_limit_s: float = 120.0
     mip_gap: float = 1e-4
-    time_slices: str = "none"
+    time_slices: TimeSliceMode = "none"
     decompose: bool = True
     batch_columns: int = 4000
     threads: int = 1
     seed: int = 0
+    solver: Literal["highs"] = "highs"
+    solver_options: Mapping[str, bool | int | float | str] = field(default_factory=dict)
     tight: bool = True
-    heuristic: str = "auto"
+    heuristic: Literal["auto", "on", "off"] = "auto"
     heuristic_share: float = 0.6
     heuristic_min_binaries: int = 1000
 
     def __post_init__(self) -> None:
-        if self.objective not in ("cost", "co2", "weighted"):
-            raise ValueError(f"objective must be cost, co2 or weighted, not {self.objective!r}")
-        if self.time_slices not in ("none", "monthly", "days"):
-            raise ValueError(f"time_slices must be none, monthly or days, not {self.time_slices!r}")
+        if self.objective not in OBJECTIVES:
+            raise InputError(f"objective must be {', '.join(OBJECTIVES)}, not {self.objective!r}")
+        if self.time_slices not in TIME_SLICE_MODES:
+            raise InputError(
+                f"time_slices must be {', '.join(TIME_SLICE_MODES)}, not {self.time_slices!r}"
+            )
         if self.heuristic not in ("auto", "on", "off"):
-            raise ValueError(f"heuristic must be auto, on or off, not {self.heuristic!r}")
+            raise InputError(f"heuristic must be auto, on or off, not {self.heuristic!r}")
         if not 0.0 < self.heuristic_share < 1.0:
-            raise ValueError("heuristic_share must lie strictly between 0 and 1")
+            raise InputError("heuristic_share must lie strictly between 0 and 1")
         if not 0.0 <= self.min_contract_share <= 1.0:
-            raise ValueError("min_contract_share must lie between 0 and 1")
+            raise InputError("min_contract_share must lie between 0 and 1")

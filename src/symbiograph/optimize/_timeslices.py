@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from symbiograph.model import Network, months_available
-from symbiograph.optimize._builder import DesignModel, DesignTables, RowBlocks
+from symbiograph.optimize._builder import DesignModel, DesignTables, RowBlocks, add_link_rows
 
 __all__ = [
     "TimeSlices",
@@ -244,29 +244,7 @@ def build_timesliced_model(
         np.repeat(tables.demand_ids, t) + "@" + np.tile(slice_names, nd),
     )
     if n_build:
-        pos = np.flatnonzero(own)
-        r = np.repeat(np.arange(len(pos)), t)
-        block(
-            np.concatenate([r, np.arange(len(pos))]),
-            np.concatenate([flow_col[pos].ravel(), build_col[pos]]),
-            np.concatenate([np.ones(len(pos) * t), -max_flow[pos]]),
-            np.full(len(pos), -np.inf),
-            np.zeros(len(pos)),
-            "link",
-            ids[pos],
-        )
-        with_min = pos[min_flow[pos] > 0]
-        if len(with_min):
-            r = np.repeat(np.arange(len(with_min)), t)
-            block(
-                np.concatenate([r, np.arange(len(with_min))]),
-                np.concatenate([flow_col[with_min].ravel(), build_col[with_min]]),
-                np.concatenate([np.ones(len(with_min) * t), -min_flow[with_min]]),
-                np.zeros(len(with_min)),
-                np.full(len(with_min), np.inf),
-                "contract",
-                ids[with_min],
-            )
+        add_link_rows(rows, flow_col, build_col, max_flow, min_flow, ids, own)
     if nk:
         loss = stores["loss_per_slice"].to_numpy(dtype=float)
         efficiency = stores["efficiency"].to_numpy(dtype=float)
@@ -305,17 +283,4 @@ def build_timesliced_model(
                 "store_capacity",
                 np.repeat(store_ids[ks], t) + "@" + np.tile(slice_names, len(ks)),
             )
-    matrix, row_lower, row_upper, row_group, row_ref = rows.assemble(n_cols)
-    return DesignModel(
-        cost=cost,
-        col_lower=np.zeros(n_cols),
-        col_upper=col_upper,
-        integer=integer,
-        col_group=col_group,
-        col_ref=col_ref,
-        matrix=matrix,
-        row_lower=row_lower,
-        row_upper=row_upper,
-        row_group=row_group,
-        row_ref=row_ref,
-    )
+    return rows.model(cost, np.zeros(n_cols), col_upper, integer, col_group, col_ref)

@@ -27,6 +27,7 @@ the reported network has no needless reuse. Built as a :class:`DesignModel` and 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,9 +35,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from symbiograph.optimize._builder import DesignModel
+from symbiograph.errors import SolverError
+from symbiograph.optimize._builder import DesignModel, RowBlocks
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
 from symbiograph.optimize._solve import SolveResult, solve_model
 
@@ -44,6 +45,7 @@ __all__ = [
     "HOURS_PER_YEAR",
     "WaterRegeneration",
     "WaterSolution",
+    "WaterTotals",
     "design_water_network",
     "t_per_h_to_m3_per_yr",
     "water_operations",
@@ -76,7 +78,9 @@ def t_per_h_to_m3_per_yr(flow_t_per_h: Any, hours_per_year: float = HOURS_PER_YE
 
 
 def water_operations(
-    operations: pd.DataFrame | Iterable[Mapping[str, Any]], default_plant: str = "plant"
+    operations: pd.DataFrame | Iterable[Mapping[str, Any]],
+    default_plant: str = "plant",
+    hours_per_year: float = HOURS_PER_YEAR,
 ) -> pd.DataFrame:
     """A checked operations table: operation_id, plant, load_kg_per_h, cin_max_ppm,
     cout_max_ppm.
@@ -84,7 +88,8 @@ def water_operations(
     ``operations`` is a DataFrame or records with those columns; ``plant`` may be left out
     (all in ``default_plant``), and the load may be given instead as the limiting flow
     ``limiting_flow_t_per_h`` (load = flow x (Cout_max - Cin_max) / 1000, as in published
-    limiting water data). Raises ValueError naming the row and field on a missing id, a
+    limiting water data). In the Network's canonical units, give ``load_kg_per_yr`` or
+    ``limiting_flow_m3_per_yr`` instead (over ``hours_per_year`` of operation). Raises ValueError naming the row and field on a missing id, a
     duplicate id, a missing or negative number, or Cout_max <= Cin_max.
     """
     table = operations.copy() if isinstance(operations, pd.DataFrame) else pd.DataFrame(operations)
@@ -94,10 +99,17 @@ def water_operations(
     for name in ("operation_id", "cin_max_ppm", "cout_max_ppm"):
         if name not in table.columns:
             raise ValueError(f"water operations: missing column {name!r}")
+    hours = float(hours_per_year)
+    if "load_kg_per_h" not in table.columns and "load_kg_per_yr" in table.columns:
+        table["load_kg_per_h"] = pd.to_numeric(table["load_kg_per_yr"], errors="coerce") / hours
+    if "limiting_flow_t_per_h" not in table.columns and "limiting_flow_m3_per_yr" in table:
+        flow_m3 = pd.to_numeric(table["limiting_flow_m3_per_yr"], errors="coerce")
+        table["limiting_flow_t_per_h"] = flow_m3 / hours
     if "load_kg_per_h" not in table.columns:
         if "limiting_flow_t_per_h" not in table.columns:
             raise ValueError(
-                "water operations: give load_kg_per_h or limiting_flow_t_per_h for each operation"
+                "water operations: give load_kg_per_h (or load_kg_per_yr) or "
+                "limiting_flow_t_per_h (or limiting_flow_m3_per_yr) for each operation"
             )
         flow = pd.to_numeric(table["limiting_flow_t_per_h"], errors="coerce")
         table["load_kg_per_h"] = (
@@ -185,7 +197,32 @@ class WaterRegeneration:
 
 
 @dataclass
-class WaterSolution:
+class WaterTotals:
+    """The totals every water result carries: ``totals`` (a Series by name, t/h unless the
+    name says otherwise), the solver ``status`` and ``timings`` (s)."""
+
+    totals: pd.Series
+    status: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def freshwater_t_per_h(self) -> float:
+        """Total freshwater, t/h."""
+        return float(self.totals["freshwater_t_per_h"])
+
+    @property
+    def wastewater_t_per_h(self) -> float:
+        """Total wastewater, t/h."""
+        return float(self.totals["wastewater_t_per_h"])
+
+    @property
+    def freshwater_m3_per_yr(self) -> float:
+        """Total freshwater in the Network's canonical unit, m3/yr (continuous operation)."""
+        return t_per_h_to_m3_per_yr(self.freshwater_t_per_h)
+
+
+@dataclass
+class WaterSolution(WaterTotals):
     """A water network as tables (flows in t/h, concentrations in ppm, loads in kg/h).
 
     ``operations``: per operation its freshwater, reuse and regenerated water received,
@@ -200,23 +237,10 @@ class WaterSolution:
     contaminant load, inlet limit and the regeneration capacity.
     """
 
-    operations: pd.DataFrame
-    reuse: pd.DataFrame
-    regeneration: pd.DataFrame
-    totals: pd.Series
-    duals: pd.DataFrame
-    status: str
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def freshwater_t_per_h(self) -> float:
-        """Total freshwater, t/h."""
-        return float(self.totals["freshwater_t_per_h"])
-
-    @property
-    def wastewater_t_per_h(self) -> float:
-        """Total wastewater, t/h."""
-        return float(self.totals["wastewater_t_per_h"])
+    operations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reuse: pd.DataFrame = field(default_factory=pd.DataFrame)
+    regeneration: pd.DataFrame = field(default_factory=pd.DataFrame)
+    duals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def regenerated_t_per_h(self) -> float:
@@ -303,34 +327,39 @@ def _water_model(
     out_of = np.flatnonzero(cols.origin >= 0)
     d = cols.destination[into]
     c = cols.concentration[into]
-    # rows: water balance [0, n), contaminant balance [n, 2n), inlet limit [2n, 3n)
-    rows = [d, cols.origin[out_of], n + d, 2 * n + d]
-    cols_j = [j[into], j[out_of], j[into], j[into]]
-    vals = [
-        np.ones(len(into)),
-        -np.ones(len(out_of)),
-        (cout[d] - c) / 1000.0,  # kg/h picked up per t/h of this inflow
-        (c - cin[d]) / 1000.0,  # kg/h above the inlet limit per t/h of this inflow
-    ]
-    lower = [np.zeros(n), load, np.full(n, -np.inf)]
-    upper = [np.zeros(n), load, np.zeros(n)]
-    group = ["water_balance", "contaminant_balance", "inlet_concentration"]
-    row_group = [np.full(n, g, dtype=object) for g in group]
-    row_ref = [ids, ids, ids]
+    rows = RowBlocks()
+    rows.add(
+        np.r_[d, cols.origin[out_of]],
+        np.r_[j[into], j[out_of]],
+        np.r_[np.ones(len(into)), -np.ones(len(out_of))],
+        np.zeros(n),
+        np.zeros(n),
+        "water_balance",
+        ids,
+    )
+    # kg/h picked up per t/h of this inflow: inlet mass + load = outlet flow x Cout_max
+    rows.add(d, j[into], (cout[d] - c) / 1000.0, load, load, "contaminant_balance", ids)
+    # kg/h above the inlet limit per t/h of this inflow
+    rows.add(
+        d,
+        j[into],
+        (c - cin[d]) / 1000.0,
+        np.full(n, -np.inf),
+        np.zeros(n),
+        "inlet_concentration",
+        ids,
+    )
     regenerated = np.flatnonzero(cols.group == "regenerated")
     if regeneration is not None and regeneration.capacity_t_per_h is not None:
-        rows.append(np.full(len(regenerated), 3 * n))
-        cols_j.append(regenerated)
-        vals.append(np.ones(len(regenerated)))
-        lower.append(np.array([-np.inf]))
-        upper.append(np.array([float(regeneration.capacity_t_per_h)]))
-        row_group.append(np.array(["regeneration_capacity"], dtype=object))
-        row_ref.append(np.array(["regeneration"], dtype=object))
-    n_rows = sum(len(lo) for lo in lower)
-    matrix = sp.csc_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols_j))),
-        shape=(n_rows, m),
-    )
+        rows.add(
+            np.zeros(len(regenerated), dtype=np.int64),
+            regenerated,
+            np.ones(len(regenerated)),
+            np.array([-np.inf]),
+            np.array([float(regeneration.capacity_t_per_h)]),
+            "regeneration_capacity",
+            np.array(["regeneration"], dtype=object),
+        )
     weight = np.zeros(m)
     weight[cols.group == "freshwater"] = 1.0
     if regeneration is not None:
@@ -342,18 +371,8 @@ def _water_model(
         + " -> "
         + np.where(cols.destination >= 0, ids[np.maximum(cols.destination, 0)], "wastewater")
     )
-    return DesignModel(
-        cost=-weight,
-        col_lower=np.zeros(m),
-        col_upper=np.full(m, np.inf),
-        integer=np.zeros(m, dtype=bool),
-        col_group=cols.group,
-        col_ref=label.astype(object),
-        matrix=matrix,
-        row_lower=np.concatenate(lower),
-        row_upper=np.concatenate(upper),
-        row_group=np.concatenate(row_group),
-        row_ref=np.concatenate(row_ref),
+    return rows.model(
+        -weight, np.zeros(m), np.full(m, np.inf), np.zeros(m, dtype=bool), cols.group, label
     )
 
 
@@ -361,19 +380,11 @@ def _least_piping(model: DesignModel, best: float) -> DesignModel:
     """``model`` held at (within tolerance) its optimum ``best``, minimising piped flow."""
     piped = np.isin(model.col_group, ["reuse", "regenerated"]).astype(float)
     slack = 1e-9 * max(1.0, abs(best))
-    optimum_row = sp.csc_matrix(model.cost.reshape(1, -1))
-    return DesignModel(
+    return dataclasses.replace(
+        model.with_rows(
+            model.cost.reshape(1, -1), [best - slack], [np.inf], "optimum", ["objective"]
+        ),
         cost=-piped,
-        col_lower=model.col_lower,
-        col_upper=model.col_upper,
-        integer=model.integer,
-        col_group=model.col_group,
-        col_ref=model.col_ref,
-        matrix=sp.vstack([model.matrix, optimum_row]).tocsc(),
-        row_lower=np.concatenate([model.row_lower, [best - slack]]),
-        row_upper=np.concatenate([model.row_upper, [np.inf]]),
-        row_group=np.concatenate([model.row_group, np.array(["optimum"], dtype=object)]),
-        row_ref=np.concatenate([model.row_ref, np.array(["objective"], dtype=object)]),
     )
 
 
@@ -384,7 +395,7 @@ def solve_least_piping(
     minimise the piped flow (columns of group reuse/regenerated). Returns the flows (t/h,
     solver noise below 1e-7 set to 0) and both solve results. An infeasible model raises
     InfeasibleDesign with the culprit rows told by ``words`` (row group -> message with
-    ``{ref}``); another stop raises RuntimeError naming ``what``."""
+    ``{ref}``); another stop raises SolverError naming ``what``."""
     first = solve_model(model, time_limit_s=time_limit_s, mip_gap=0.0, duals=False)
     if first.status in ("infeasible", "unbounded"):
         culprits = diagnose_infeasibility(model)
@@ -394,7 +405,7 @@ def solve_least_piping(
         ]
         raise InfeasibleDesign(culprits)
     if first.status != "optimal":
-        raise RuntimeError(f"{what}: solver stopped with status {first.status!r}")
+        raise SolverError(f"{what}: solver stopped with status {first.status!r}")
     second = solve_model(
         _least_piping(model, first.objective), time_limit_s=time_limit_s, mip_gap=0.0, duals=False
     )
@@ -554,10 +565,10 @@ def _tables(
         )
     duals = pd.concat(parts, ignore_index=True)
     return WaterSolution(
+        totals=totals,
+        status="optimal",
         operations=operations,
         reuse=reuse,
         regeneration=regeneration,
-        totals=totals,
         duals=duals,
-        status="optimal",
     )

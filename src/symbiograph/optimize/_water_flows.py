@@ -28,10 +28,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from symbiograph.optimize._builder import DesignModel
-from symbiograph.optimize._water import solve_least_piping
+from symbiograph.optimize._builder import RowBlocks
+from symbiograph.optimize._water import (
+    HOURS_PER_YEAR,
+    WaterTotals,
+    solve_least_piping,
+    t_per_h_to_m3_per_yr,
+)
 
 __all__ = [
     "WaterAllocation",
@@ -49,16 +53,24 @@ _WORDS = {
 
 
 def water_sources_sinks(
-    table: pd.DataFrame | Iterable[Mapping[str, Any]], what: str, default_plant: str = "plant"
+    table: pd.DataFrame | Iterable[Mapping[str, Any]],
+    what: str,
+    default_plant: str = "plant",
+    hours_per_year: float = HOURS_PER_YEAR,
 ) -> pd.DataFrame:
     """A checked table of water sinks or sources (``what`` names it in errors): id, plant,
     flow_t_per_h, ppm (a sink's maximum inlet concentration, a source's concentration).
-    Raises ValueError naming the row and field on a missing or duplicate id or a missing or
-    negative number."""
+    The flow may be given in the Network's canonical unit instead, ``flow_m3_per_yr``
+    (1 m3 of water ~ 1 t, over ``hours_per_year`` of operation). Raises ValueError naming
+    the row and field on a missing or duplicate id or a missing or negative number."""
     out = table.copy() if isinstance(table, pd.DataFrame) else pd.DataFrame(list(table))
     out = out.reset_index(drop=True)
     if out.empty and not len(out.columns):
         out = pd.DataFrame({"id": [], "flow_t_per_h": [], "ppm": []})
+    if "flow_t_per_h" not in out.columns and "flow_m3_per_yr" in out.columns:
+        out["flow_t_per_h"] = pd.to_numeric(out["flow_m3_per_yr"], errors="coerce") / float(
+            hours_per_year
+        )
     if "plant" not in out.columns:
         out["plant"] = default_plant
     for name in ("id", "flow_t_per_h", "ppm"):
@@ -156,31 +168,19 @@ def water_cascade_targets(
 
 
 @dataclass
-class WaterAllocation:
+class WaterAllocation(WaterTotals):
     """A fixed-flow-rate water network as tables (t/h, ppm).
 
     ``sinks``: per sink its freshwater, reused water, flow and inlet concentration.
     ``sources``: per source its reused flow and wastewater. ``transfers``: source-to-sink
     flows (with plants and ``inter_plant``). ``totals``: freshwater_t_per_h,
-    wastewater_t_per_h, reused_t_per_h, inter_plant_t_per_h.
+    wastewater_t_per_h, reused_t_per_h, inter_plant_t_per_h, freshwater_m3_per_yr and
+    wastewater_m3_per_yr.
     """
 
-    sinks: pd.DataFrame
-    sources: pd.DataFrame
-    transfers: pd.DataFrame
-    totals: pd.Series
-    status: str
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def freshwater_t_per_h(self) -> float:
-        """Total freshwater, t/h."""
-        return float(self.totals["freshwater_t_per_h"])
-
-    @property
-    def wastewater_t_per_h(self) -> float:
-        """Total wastewater, t/h."""
-        return float(self.totals["wastewater_t_per_h"])
+    sinks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    transfers: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def design_water_allocation(
@@ -217,46 +217,40 @@ def design_water_allocation(
     waste_cols = nk + nt + np.arange(ns)
     cmax = k["ppm"].to_numpy(dtype=float)
     csrc = s["ppm"].to_numpy(dtype=float)
-    # rows: sink flow [0, nk), sink quality [nk, 2nk), source flow [2nk, 2nk + ns)
-    rows = np.r_[
-        np.arange(nk), dst, nk + np.arange(nk), nk + dst, 2 * nk + src, 2 * nk + np.arange(ns)
-    ]
-    cols = np.r_[fresh_cols, transfer_cols, fresh_cols, transfer_cols, transfer_cols, waste_cols]
-    vals = np.r_[
-        np.ones(nk),
-        np.ones(nt),
-        (freshwater_ppm - cmax) / 1000.0,
-        (csrc[src] - cmax[dst]) / 1000.0,
-        np.ones(nt),
-        np.ones(ns),
-    ]
     m = nk + nt + ns
     flows_k, flows_s = k["flow_t_per_h"].to_numpy(float), s["flow_t_per_h"].to_numpy(float)
+    ids_k, ids_s = k["id"].to_numpy(dtype=object), s["id"].to_numpy(dtype=object)
+    rows = RowBlocks()
+    # a sink gets exactly its flow, from freshwater and the sources' transfers
+    rows.add(
+        np.r_[np.arange(nk), dst], np.r_[fresh_cols, transfer_cols], np.ones(nk + nt),
+        flows_k, flows_k, "sink_flow", ids_k,
+    )  # fmt: skip
+    # the contaminant a sink receives stays under its limit: sum (C - Cmax) x flow <= 0
+    rows.add(
+        np.r_[np.arange(nk), dst],
+        np.r_[fresh_cols, transfer_cols],
+        np.r_[(freshwater_ppm - cmax) / 1000.0, (csrc[src] - cmax[dst]) / 1000.0],
+        np.full(nk, -np.inf),
+        np.zeros(nk),
+        "sink_quality",
+        ids_k,
+    )
+    # a source's water is all placed: reused or sent to wastewater
+    rows.add(
+        np.r_[src, np.arange(ns)], np.r_[transfer_cols, waste_cols], np.ones(nt + ns),
+        flows_s, flows_s, "source_flow", ids_s,
+    )  # fmt: skip
     weight = np.zeros(m)
     weight[fresh_cols] = 1.0
     weight[transfer_cols[crossing]] += float(inter_plant_penalty)
-    ids_k, ids_s = k["id"].to_numpy(dtype=object), s["id"].to_numpy(dtype=object)
     label = np.r_[
         "freshwater -> " + ids_k,
         ids_s[src] + " -> " + ids_k[dst],
         ids_s + " -> wastewater",
     ]
-    model = DesignModel(
-        cost=-weight,
-        col_lower=np.zeros(m),
-        col_upper=np.full(m, np.inf),
-        integer=np.zeros(m, dtype=bool),
-        col_group=group,
-        col_ref=label.astype(object),
-        matrix=sp.csc_matrix((vals, (rows, cols)), shape=(2 * nk + ns, m)),
-        row_lower=np.r_[flows_k, np.full(nk, -np.inf), flows_s],
-        row_upper=np.r_[flows_k, np.zeros(nk), flows_s],
-        row_group=np.r_[
-            np.full(nk, "sink_flow", dtype=object),
-            np.full(nk, "sink_quality", dtype=object),
-            np.full(ns, "source_flow", dtype=object),
-        ],
-        row_ref=np.r_[ids_k, ids_k, ids_s].astype(object),
+    model = rows.model(
+        -weight, np.zeros(m), np.full(m, np.inf), np.zeros(m, dtype=bool), group, label
     )
     built = time.perf_counter()
     x, first, second = solve_least_piping(model, _WORDS, "water allocation", time_limit_s)
@@ -291,13 +285,15 @@ def design_water_allocation(
             "wastewater_t_per_h": float(waste.sum()),
             "reused_t_per_h": float(transfer.sum()),
             "inter_plant_t_per_h": float(transfer[crossing].sum()),
+            "freshwater_m3_per_yr": t_per_h_to_m3_per_yr(float(fresh.sum())),
+            "wastewater_m3_per_yr": t_per_h_to_m3_per_yr(float(waste.sum())),
         }
     )
     return WaterAllocation(
-        sink_table,
-        source_table,
-        transfers,
-        totals,
-        "optimal",
-        {"build_s": built - started, "solve_s": first.solve_s + second.solve_s},
+        totals=totals,
+        status="optimal",
+        timings={"build_s": built - started, "solve_s": first.solve_s + second.solve_s},
+        sinks=sink_table,
+        sources=source_table,
+        transfers=transfers,
     )
