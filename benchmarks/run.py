@@ -10,6 +10,7 @@ BENCHMARKS = [
     "benchmarks.bench_match",
     "benchmarks.bench_design",
     "benchmarks.bench_allocate",
+    "benchmarks.bench_hard",
 ]
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from importlib import resources
 
-from symbiograph.datasets._synthetic import synthetic
+from symbiograph.datasets._synthetic import fixed_charge_region, synthetic
 from symbiograph.model import Network
 
-__all__ = ["available", "kalundborg", "load_dataset", "synthetic"]
+__all__ = ["available", "fixed_charge_region", "kalundborg", "load_dataset", "synthetic"]
 
 _DESCRIPTIONS = {
     "kalundborg": "The Kalundborg Symbiosis (Denmark) as documented in public sources",

@@ -21,7 +21,7 @@ import pandas as pd
 
 from symbiograph.model import CANONICAL_UNITS, Network, attributes, column_dtype, default_parameters
 
-__all__ = ["PROFILE_SOURCE_ID", "sector_profiles", "synthetic"]
+__all__ = ["PROFILE_SOURCE_ID", "fixed_charge_region", "sector_profiles", "synthetic"]
 
 #: Id of the ``sources`` row every synthetic stream points to.
 PROFILE_SOURCE_ID = "sector-profiles"
@@ -529,3 +529,233 @@ def synthetic(
         streams=streams,
         stream_quality=stream_quality,
     )
+
+
+# A fixed-charge design region (shape of the instance, not reference data): water reuse by
+# pipeline or tanker between plants in one connected region.
+_FC_KM_PER_SQRT_FACILITY = 5.0
+_FC_QUANTITY_MEDIAN_M3 = 20_000.0
+_FC_QUANTITY_SIGMA_LOG = 0.8
+_FC_PIPE_CAPACITY_FACTOR = 4.0  # a pipe is sized well above either end's quantity
+_FC_PIPE_EUR_PER_M3_KM = 0.002  # pumping and upkeep
+_FC_TANKER_EUR_PER_M3_KM = 0.12
+_FC_CAPEX_SHARE = (0.5, 0.95)  # a pipe's annual cost / what its most water earns a year
+
+
+def fixed_charge_region(
+    n_supplies: int = 2000,
+    n_demands: int = 2000,
+    n_links: int = 50_000,
+    fixed_share: float = 0.8,
+    seed: int = 0,
+) -> tuple[Network, pd.DataFrame]:
+    """A seeded, connected water-reuse region whose design is a hard fixed-charge MILP.
+
+    ``n_supplies`` treated-effluent supplies and ``n_demands`` process-water demands
+    (m3/yr, lognormal around 20,000) sit at their own plants, uniform in a square 5 km *
+    sqrt(plants) a side. Each demand is offered its nearest supplies until there are
+    ``n_links`` candidates; a share ``fixed_share`` of them (drawn at random) are pipelines
+    with an annualised capital cost (EUR/yr) and a capacity well above either end, the
+    rest tanker links with no fixed cost and a dearer haul. Candidates come in the
+    schema of ``symbiograph.match.find_candidates`` (``CANDIDATE_COLUMNS``), so
+    ``design_network(network, candidates)`` takes them as they are. The candidate graph is
+    one connected part (nearest-neighbour links, plus a bridge for any part left apart), so
+    the design does not split. Same arguments, same tables.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    from symbiograph.match import CANDIDATE_COLUMNS
+
+    if n_supplies < 1 or n_demands < 1:
+        raise ValueError("a fixed-charge region needs at least one supply and one demand")
+    if not n_demands <= n_links <= n_supplies * n_demands:
+        raise ValueError(
+            f"n_links must lie between n_demands ({n_demands}) and "
+            f"n_supplies * n_demands ({n_supplies * n_demands}), not {n_links}"
+        )
+    if not 0.0 <= fixed_share <= 1.0:
+        raise ValueError(f"fixed_share must lie between 0 and 1, not {fixed_share}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, not {seed}")
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), n_supplies, n_demands, 7]))
+    ns, nd = int(n_supplies), int(n_demands)
+    n_fac = ns + nd
+    side = max(_MIN_REGION_KM, _FC_KM_PER_SQRT_FACILITY * math.sqrt(n_fac))
+    xy = rng.uniform(0.0, side, size=(n_fac, 2))
+    s_xy, d_xy = xy[:ns], xy[ns:]
+    quantity = _round_significant(
+        _FC_QUANTITY_MEDIAN_M3 * np.exp(_FC_QUANTITY_SIGMA_LOG * rng.normal(size=n_fac))
+    )
+    disposal = np.round(rng.uniform(0.4, 1.2, ns), 2)  # EUR/m3 effluent treatment avoided
+    virgin = np.round(rng.uniform(1.0, 2.5, nd), 2)  # EUR/m3 fresh water bought today
+
+    # each demand's nearest supplies, k per demand, then the n_links shortest of those
+    k = min(ns, -(-n_links // nd) + 2)
+    dist, near = cKDTree(s_xy).query(d_xy, k=k)
+    dist, near = np.asarray(dist).reshape(nd, k), np.asarray(near).reshape(nd, k)
+    order = np.argsort(dist.ravel(), kind="stable")
+    keep = np.zeros(nd * k, dtype=bool)
+    keep[np.arange(nd) * k] = True  # every demand keeps its nearest supply
+    rest = order[~keep[order]][: n_links - nd]
+    keep[rest] = True
+    demand_pos = np.repeat(np.arange(nd), k)[keep]
+    supply_pos = near.ravel()[keep]
+    # bridge the parts (rare with this many neighbours): link a demand of each other part
+    # to the nearest supply of the part of the first supply
+    while True:
+        graph = coo_matrix(
+            (np.ones(len(supply_pos)), (supply_pos, ns + demand_pos)), shape=(n_fac, n_fac)
+        )
+        _, label = connected_components(graph, directed=False)
+        used = np.zeros(n_fac, dtype=bool)
+        used[supply_pos] = True
+        used[ns + demand_pos] = True
+        home = label[supply_pos[0]]
+        away = np.flatnonzero(used[ns:] & (label[ns:] != home))
+        if not len(away):
+            break
+        j = int(away[0])
+        in_home = np.flatnonzero(used[:ns] & (label[:ns] == home))
+        i = int(in_home[np.argmin(np.hypot(*(s_xy[in_home] - d_xy[j]).T))])
+        supply_pos = np.append(supply_pos, i)
+        demand_pos = np.append(demand_pos, j)
+    pair = np.unique(supply_pos * nd + demand_pos)
+    supply_pos, demand_pos = pair // nd, pair % nd
+    n = len(pair)
+
+    km = np.round(np.hypot(*(s_xy[supply_pos] - d_xy[demand_pos]).T) * 1.2 + 0.5, 2)
+    pipeline = rng.random(n) < fixed_share
+    s_q, d_q = quantity[:ns][supply_pos], quantity[ns:][demand_pos]
+    haul = np.where(pipeline, _FC_PIPE_EUR_PER_M3_KM, _FC_TANKER_EUR_PER_M3_KM) * km
+    value = disposal[supply_pos] + virgin[demand_pos] - haul
+    # a pipe pays only when it carries most of what it could: its annual cost is a share
+    # of what the most water it could carry earns in a year
+    capex_km = rng.uniform(*_FC_CAPEX_SHARE, n) * value.clip(0.1) * np.minimum(s_q, d_q) / km
+    capex_per_yr = np.where(pipeline, np.round(capex_km * km, 0), 0.0)
+    max_flow = np.where(
+        pipeline, _round_significant(_FC_PIPE_CAPACITY_FACTOR * np.maximum(s_q, d_q)), s_q
+    )
+
+    s_fac = _codes("W", np.arange(1, ns + 1), _width(n_fac, 5))
+    d_fac = _codes("W", np.arange(ns + 1, n_fac + 1), _width(n_fac, 5))
+    s_ids = _codes("E", np.arange(1, ns + 1), _width(ns, 5))
+    d_ids = _codes("P", np.arange(1, nd + 1), _width(nd, 5))
+    lat = np.round(55.0 + xy[:, 1] / _KM_PER_DEGREE, 6)
+    lon = np.round(11.0 + xy[:, 0] / (_KM_PER_DEGREE * math.cos(math.radians(55.0))), 6)
+    fac_ids = np.concatenate([s_fac, d_fac])
+    facilities = _table(
+        "facilities",
+        n_fac,
+        {
+            "id": fac_ids,
+            "name": np.concatenate(
+                [np.full(ns, "Effluent plant ", dtype=object), np.full(nd, "Water user ")]
+            ).astype(object)
+            + fac_ids,
+            "organisation": _codes("Company C", np.arange(1, n_fac + 1), _width(n_fac, 5)),
+            "nace_code": np.concatenate(
+                [np.full(ns, "37.00", dtype=object), np.full(nd, "20.14", dtype=object)]
+            ),
+            "lat": lat,
+            "lon": lon,
+            "region": np.full(n_fac, "Fixed-charge region", dtype=object),
+        },
+    )
+    stream_ids = np.concatenate([s_ids, d_ids])
+    streams = _table(
+        "streams",
+        n_fac,
+        {
+            "id": stream_ids,
+            "facility_id": fac_ids,
+            "resource_id": np.full(n_fac, "reuse-water", dtype=object),
+            "direction": np.concatenate(
+                [np.full(ns, "supply", dtype=object), np.full(nd, "demand", dtype=object)]
+            ),
+            "quantity": quantity,
+            "price": np.concatenate([disposal, virgin]),
+            "disposal_route": np.concatenate(
+                [np.full(ns, "wastewater", dtype=object), np.full(nd, "", dtype=object)]
+            ),
+            "availability": np.full(n_fac, "continuous", dtype=object),
+            "source_id": np.full(n_fac, PROFILE_SOURCE_ID, dtype=object),
+        },
+    )
+    resources_table = _table(
+        "resources",
+        1,
+        {
+            "id": np.array(["reuse-water"], dtype=object),
+            "name": np.array(["Treated effluent for reuse"], dtype=object),
+            "kind": np.array(["water"], dtype=object),
+            "unit": np.array([CANONICAL_UNITS["water"]], dtype=object),
+        },
+    )
+    sources = _table(
+        "sources",
+        1,
+        {
+            "id": np.array([PROFILE_SOURCE_ID], dtype=object),
+            "citation": np.array(["symbiograph.datasets.fixed_charge_region()"], dtype=object),
+            "note": np.array(
+                ["A synthetic benchmark instance: every number is drawn at random."],
+                dtype=object,
+            ),
+        },
+    )
+    parameters = default_parameters()
+    parameters.update(name=f"fixed-charge-{ns}x{nd}-{n}-seed{seed}", currency="EUR")
+    network = Network(
+        parameters=parameters,
+        sources=sources,
+        resources=resources_table,
+        facilities=facilities,
+        streams=streams,
+    )
+    unit = np.full(n, CANONICAL_UNITS["water"], dtype=object)
+    net_per_unit = np.round(value, 4)
+    candidates = pd.DataFrame(
+        {
+            "candidate_id": _codes("X", np.arange(1, n + 1), _width(n, 6)),
+            "supply_id": s_ids[supply_pos],
+            "demand_id": d_ids[demand_pos],
+            "supply_facility": s_fac[supply_pos],
+            "demand_facility": d_fac[demand_pos],
+            "supply_organisation": facilities["organisation"].to_numpy()[supply_pos],
+            "demand_organisation": facilities["organisation"].to_numpy()[ns + demand_pos],
+            "supply_resource": np.full(n, "reuse-water", dtype=object),
+            "demand_resource": np.full(n, "reuse-water", dtype=object),
+            "kind": np.full(n, "water", dtype=object),
+            "unit": unit,
+            "link": np.full(n, "same resource", dtype=object),
+            "archetype_id": np.full(n, "", dtype=object),
+            "substitution_ratio": np.ones(n),
+            "delivered_share": np.ones(n),
+            "demand_units_per_unit": np.ones(n),
+            "max_flow": max_flow,
+            "distance_km": np.round(km / 1.2, 2),
+            "route_km": km,
+            "mode": np.where(pipeline, "pipeline", "truck").astype(object),
+            "pretreatment": np.full(n, "", dtype=object),
+            "disposal_price_per_unit": disposal[supply_pos],
+            "landfill_diverted": np.zeros(n, dtype=bool),
+            "avoided_disposal_per_unit": disposal[supply_pos],
+            "avoided_virgin_per_unit": virgin[demand_pos],
+            "transport_cost_per_unit": np.round(haul, 4),
+            "treatment_cost_per_unit": np.zeros(n),
+            "net_benefit_per_unit": net_per_unit,
+            "capex_per_yr": capex_per_yr,
+            "fixed_cost_per_yr": capex_per_yr,
+            "co2e_t_per_unit": np.zeros(n),
+            "annual_net_benefit": net_per_unit * max_flow - capex_per_yr,
+            "annual_co2e_t": np.zeros(n),
+            "score": net_per_unit,
+            "rank_in_supply": np.ones(n, dtype=np.int64),
+            "quality_unverified": np.zeros(n, dtype=bool),
+            "needs_blend": np.zeros(n, dtype=bool),
+            "explanation": np.full(n, "synthetic fixed-charge link", dtype=object),
+        }
+    )
+    return network, candidates[CANDIDATE_COLUMNS]

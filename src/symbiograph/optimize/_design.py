@@ -23,6 +23,7 @@ from symbiograph.model import Network
 from symbiograph.optimize._align import check_candidates, check_corridors, check_stores
 from symbiograph.optimize._builder import DesignModel, DesignTables, build_model
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
+from symbiograph.optimize._heuristics import primal_start
 from symbiograph.optimize._settings import DesignSettings
 from symbiograph.optimize._solve import SolveResult, solve_model
 from symbiograph.optimize._timeslices import (
@@ -622,6 +623,7 @@ def build_design(
                 budget=settings.budget,
                 individual_rationality=settings.individual_rationality,
                 min_co2e_t=settings.min_co2e_t,
+                tight=settings.tight,
             )
         batches.append(DesignBatch(members, tables, s_used, d_used, c_used, sub_stores, model))
     return DesignBuild(
@@ -645,16 +647,29 @@ def solve_design(build: DesignBuild) -> list[SolveResult]:
     settings = build.settings
     cand = build.problem.cand
     results = []
+    heuristic_s = 0.0
     for k, batch in enumerate(build.batches):
+        # a heuristic start for large parts (annual model), within the part's time limit
+        first, limit_s = primal_start(
+            batch.model,
+            settings.heuristic if build.slices is None else "off",
+            settings.time_limit_s,
+            settings.heuristic_share,
+            settings.heuristic_min_binaries,
+            settings.threads,
+            settings.seed,
+        )
+        heuristic_s += first.seconds if first is not None else 0.0
         result = solve_model(
             batch.model,
-            settings.time_limit_s,
+            limit_s,
             settings.mip_gap,
             settings.threads,
             settings.seed,
             solver=settings.solver,
             options=settings.solver_options,
             what=f"the design (part {k + 1} of {len(build.batches)})",
+            start=first.x if first is not None else None,
         )
         if not result.has_solution:
             culprits = diagnose_infeasibility(batch.model)
@@ -665,6 +680,7 @@ def solve_design(build: DesignBuild) -> list[SolveResult]:
             ]
             raise InfeasibleDesign(culprits)
         results.append(result)
+    build.timings["heuristic_s"] = heuristic_s
     return results
 
 

@@ -36,7 +36,11 @@ class DesignSettings:
     demands and storage that shifts a surplus between months; ``days`` solves the 24 hours
     of a representative day per season (96 slices), with daily storage. ``solver`` names the
     solver (``highs``, the one shipped) and ``solver_options`` passes it further options by
-    name (e.g. ``{"mip_heuristic_effort": 0.2}``).
+    name (e.g. ``{"mip_heuristic_effort": 0.2}``). ``tight`` bounds each flow and link by
+    the smallest of its capacity, supply and demand (same optimum, tighter relaxation);
+    ``heuristic`` (``auto``, ``on``, ``off``) hands the solver a start from slope scaling
+    and relax-and-fix by region, given ``heuristic_share`` of the time limit, in ``auto``
+    for parts with at least ``heuristic_min_binaries`` link switches.
     """
 
     objective: Objective = "cost"
@@ -60,6 +64,10 @@ class DesignSettings:
     seed: int = 0
     solver: Literal["highs"] = "highs"
     solver_options: Mapping[str, bool | int | float | str] = field(default_factory=dict)
+    tight: bool = True
+    heuristic: Literal["auto", "on", "off"] = "auto"
+    heuristic_share: float = 0.6
+    heuristic_min_binaries: int = 1000
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -68,5 +76,9 @@ class DesignSettings:
             raise InputError(
                 f"time_slices must be {', '.join(TIME_SLICE_MODES)}, not {self.time_slices!r}"
             )
+        if self.heuristic not in ("auto", "on", "off"):
+            raise InputError(f"heuristic must be auto, on or off, not {self.heuristic!r}")
+        if not 0.0 < self.heuristic_share < 1.0:
+            raise InputError("heuristic_share must lie strictly between 0 and 1")
         if not 0.0 <= self.min_contract_share <= 1.0:
             raise InputError("min_contract_share must lie between 0 and 1")

@@ -204,9 +204,11 @@ class LoadedModel:
         upper: np.ndarray | None = None,
         *,
         start: np.ndarray | None = None,
+        cost: np.ndarray | None = None,
     ) -> SolveResult:
-        """Solve (warm-started from the last run), with new column bounds if given and
-        ``start`` as a first incumbent (column values) if given. Returns the checked
+        """Solve (warm-started from the last run), with new column bounds if given,
+        ``start`` as a first incumbent (column values) and ``cost`` as the objective of
+        this and later runs (read ``x``; ``objective`` may be of the model's cost) if given. Returns the checked
         result; raises SolverError when the solver stops without a solution for another
         reason than infeasibility or unboundedness (a time limit before any incumbent, a
         numerical failure)."""
@@ -218,6 +220,8 @@ class LoadedModel:
             lo = self.model.col_lower if lower is None else lower
             hi = self.model.col_upper if upper is None else upper
             _check(h.changeColsBounds(nc, self._cols, lo, hi), self.what)
+        if cost is not None:
+            _check(h.changeColsCost(nc, self._cols, np.asarray(cost, dtype=float)), self.what)
         if start is not None:
             sol = highspy.HighsSolution()
             sol.col_value = np.asarray(start, dtype=float)
