@@ -628,6 +628,8 @@ def design_network(
     money_terms = per_unit_terms.mul(flows["flow"].to_numpy(), axis=0)
     fixed_paid = np.where(built & (corridor_pos < 0), terms["fixed_cost_per_yr"].to_numpy(), 0.0)
     money_terms["fixed_cost"] = -fixed_paid
+    for term in TERMS:  # the money per term (currency/yr), read by allocate's settlement
+        flows[term] = money_terms[term].to_numpy()
     flows["net_benefit"] = money_terms.sum(axis=1).to_numpy()
     flows["co2e_t"] = cand["co2e_t_per_unit"].to_numpy(dtype=float) * flows["flow"].to_numpy()
     objective = money_terms.sum(axis=0)
