@@ -720,6 +720,16 @@ def _share_and_report(
             f"{allocation.solves} coalition solves -> {paths['report']}"
         )
     )
+    far = allocation.out_of_reach()
+    if len(far):
+        who, row = str(far.index[0]), far.iloc[0]
+        console.print(
+            Text(
+                f"! {who}'s {allocation.method} share is out of reach of prices inside the "
+                f"bargaining ranges by {row['gap']:,.0f} {currency}/yr (nearest reachable "
+                f"{row['reachable']:,.0f}; {len(far)} participant(s) off, see reach.csv)"
+            )
+        )
     return allocation
 
 
