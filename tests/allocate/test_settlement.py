@@ -227,9 +227,9 @@ def test_bad_tables_are_named() -> None:
     now = _at_zero_price(flows)
     with pytest.raises(InputError, match="avoided_virgin"):
         settle(flows.drop(columns="avoided_virgin"), now, pd.Series({"A": 0.0, "B": 0.0}))
-    with pytest.raises(InputError, match="X1.*transport"):
+    with pytest.raises(InputError, match=r"X1.*transport"):
         settle(flows.assign(transport=np.nan), now, pd.Series({"A": 0.0, "B": 0.0}))
-    with pytest.raises(InputError, match="'B'.*no share"):
+    with pytest.raises(InputError, match=r"'B'.*no share"):
         settle(flows, now, pd.Series({"A": 0.0}))
     with pytest.raises(InputError, match="no share"):
         settle(flows, now, pd.Series({"A": 0.0, "B": np.nan}))

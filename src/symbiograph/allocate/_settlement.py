@@ -98,7 +98,7 @@ def price_range(flows: pd.DataFrame) -> pd.DataFrame:
     flow = flows["flow"].to_numpy(dtype=float)
     giver = flows[list(GIVER_TERMS)].to_numpy(dtype=float).sum(axis=1) / flow
     taker = flows[list(TAKER_TERMS)].to_numpy(dtype=float).sum(axis=1) / flow
-    return pd.DataFrame({"price_lo": -giver, "price_hi": taker}, index=flows.index)
+    return pd.DataFrame({"price_lo": 0.0 - giver, "price_hi": taker + 0.0}, index=flows.index)
 
 
 def settle_allocation(
@@ -227,8 +227,13 @@ def _nearest(
     payment = np.where(free, 0.0, (lb + ub) / 2)
     if free.any():
         rest = (need - incidence[:, ~free] @ payment[~free]) / scale
+        method = "bvls" if free.sum() <= 500 else "trf"  # bvls: exact, for small designs
         result = lsq_linear(
-            incidence[:, free], rest, bounds=(lb[free] / scale, ub[free] / scale), method="bvls"
+            incidence[:, free],
+            rest,
+            bounds=(lb[free] / scale, ub[free] / scale),
+            method=method,
+            tol=1e-12,
         )
         if not result.success:
             raise AllocationError(f"settlement: bounded least squares failed ({result.message})")
