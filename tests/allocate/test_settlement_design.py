@@ -70,7 +70,8 @@ def test_the_cli_names_the_share_out_of_reach(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["allocate", str(path), "--out", str(out)])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert "C's shapley share is out of reach" in text and "by 750 EUR/yr" in text
+    assert "C's shapley share (750) is out of reach" in text and "by 750 EUR/yr" in text
+    assert "gives it 0 (short; 3 of 3 participants off" in text
     result = CliRunner().invoke(
         app, ["allocate", str(path), "--out", str(out), "--method", "nucleolus"]
     )
