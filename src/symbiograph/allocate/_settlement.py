@@ -161,7 +161,7 @@ def settle_allocation(
     paid[cols] = payment
     price = np.zeros(len(used))
     price[cols] = paid[cols] / flow[cols]
-    tiny = 1e-9 * np.maximum(1.0, np.abs(price))
+    tiny = 1e-6 * np.maximum(1.0, np.abs(hi - lo))
     bound = np.select(
         [
             ~external,
@@ -292,13 +292,21 @@ def _consistent(
             pair = np.array([e, n + m + k], dtype=np.int32)
             h.addRow(-inf, -base, 2, pair, np.array([coef, -1.0]))  # price <= highest
     columns = np.arange(n + 2 * m, dtype=np.int32)
+
+    def _accepted(solved: highspy.Highs, fallback: np.ndarray) -> np.ndarray:
+        """The payments of ``solved`` if they keep the effect (to 1e-6 of the scale)."""
+        t = np.clip(np.asarray(solved.getSolution().col_value[:n]), 0.0, 1.0)
+        found = lb + t * width
+        off = float(np.abs(incidence @ found - effect).max(initial=0.0))
+        return found if off <= 1e-6 * scale else fallback
+
     spread_cost = np.r_[-np.ones(m), np.ones(m)]  # sum of highest - lowest price
     best = payment
     if m:
         h.changeColsCost(n + 2 * m, columns, np.r_[np.zeros(n), spread_cost])
         if not _run(h):
             return best
-        best = lb + np.clip(np.asarray(h.getSolution().col_value[:n]), 0, 1) * width
+        best = _accepted(h, best)
         spread = float(h.getInfo().objective_function_value)
         h.addRow(-inf, spread + 1e-9, 2 * m, columns[n:], spread_cost)
     h.changeColsCost(n + 2 * m, columns, np.r_[-np.ones(n), np.zeros(2 * m)])
@@ -309,9 +317,7 @@ def _consistent(
     hessian.index_ = np.arange(n, dtype=np.int32)
     hessian.value_ = np.full(n, 2.0)  # sum of (t - 1/2)**2, less a constant
     h.passHessian(hessian)
-    if _run(h):
-        best = lb + np.clip(np.asarray(h.getSolution().col_value[:n]), 0, 1) * width
-    return best
+    return _accepted(h, best) if _run(h) else best
 
 
 def _run(h: highspy.Highs) -> bool:
