@@ -21,7 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "model": {"errors"},
     "taxonomy": {"errors", "model"},
     "io": {"errors", "model", "taxonomy"},
-    "datasets": {"errors", "model", "taxonomy", "io"},
+    "datasets": {"errors", "model", "taxonomy", "io", "match"},
     "match": {"errors", "model", "taxonomy"},
     "optimize": {"errors", "model", "taxonomy", "match"},
     "assess": {"errors", "model", "taxonomy", "match", "optimize"},

@@ -984,6 +984,18 @@ def _share_and_report(
             f"{allocation.solves} coalition solves -> {paths['report']}"
         )
     )
+    far = allocation.out_of_reach()
+    if len(far):
+        who, row = str(far.index[0]), far.iloc[0]
+        side = "short" if row["gap"] > 0 else "more than asked"
+        console.print(
+            Text(
+                f"! {who}'s {allocation.method} share ({row['asked']:,.0f}) is out of reach "
+                f"inside the bargaining ranges by {abs(row['gap']):,.0f} {currency}/yr: the "
+                f"nearest reachable allocation gives it {row['reachable']:,.0f} ({side}; "
+                f"{len(far)} of {len(allocation.reach)} participants off, see reach.csv)"
+            )
+        )
     return allocation
 
 

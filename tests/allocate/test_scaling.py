@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from symbiograph.allocate import (
@@ -70,7 +70,12 @@ def test_scaled_games_have_the_scaled_nucleolus_and_least_core(scale: float) -> 
     assert nucleolus(TALMUD * scale) == pytest.approx(np.array([50, 75, 75]) * scale, rel=1e-9)
 
 
-@settings(max_examples=30, deadline=None, derandomize=True)
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(
     st.integers(2, 5).flatmap(
         lambda n: st.lists(

@@ -140,7 +140,14 @@ def test_the_report_writes_every_table(trio: tuple[Any, Any, Any], tmp_path: Pat
     game = CoalitionGame.from_solution(network, candidates, design)
     allocation = share_gain(game, design, ["sampled-shapley", "nucleolus"], seed=3)
     paths = write_allocation_report(allocation, tmp_path, scenario="trio", currency="EUR")
-    assert set(paths) == {"allocation", "sampled_intervals", "stability", "settlement", "report"}
+    assert set(paths) == {
+        "allocation",
+        "sampled_intervals",
+        "stability",
+        "settlement",
+        "reach",
+        "report",
+    }
     shares = pd.read_csv(paths["allocation"]).set_index("participant")
     assert np.allclose(shares.to_numpy(), allocation.shares.to_numpy())
     intervals = pd.read_csv(paths["sampled_intervals"]).set_index("participant")

@@ -21,7 +21,7 @@ from symbiograph.allocate._games import (
     shapley_exact,
     shapley_sampled,
 )
-from symbiograph.allocate._settlement import settle
+from symbiograph.allocate._settlement import Settlement, price_range, settle, settle_allocation
 from symbiograph.allocate._share import METHODS, Allocation, default_methods, share_gain
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "CachedValue",
     "CoalitionGame",
     "EmptyImputationSet",
+    "Settlement",
     "coalition_members",
     "core_is_empty",
     "default_methods",
@@ -43,8 +44,10 @@ __all__ = [
     "least_core",
     "nucleolus",
     "prenucleolus",
+    "price_range",
     "proportional",
     "settle",
+    "settle_allocation",
     "shapley_exact",
     "shapley_sampled",
     "share_gain",

@@ -8,14 +8,14 @@ report only show what it returns.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from symbiograph.allocate._coalitions import CoalitionGame, defecting_pairs, dual_allocation
 from symbiograph.allocate._games import defecting_coalitions, in_core, nucleolus, proportional
-from symbiograph.allocate._settlement import settle
+from symbiograph.allocate._settlement import Settlement, settle_allocation
 from symbiograph.errors import AllocationError, InputError
 from symbiograph.optimize import DesignSolution
 
@@ -50,9 +50,12 @@ class Allocation:
     core (True/False; None when only single participants and linked pairs were checked and
     none defects), what was checked and the coalitions that would gain most by leaving
     (members, value v(S), allocated x(S), gain; one row with empty coalition when none).
-    ``settlement``: payments per built exchange that deliver the ``method`` shares (see
-    :func:`symbiograph.allocate.settle`). ``total``: v(N), currency/yr. ``solves``: coalition
-    solves spent.
+    ``settlement``: prices and payments per built exchange, each price inside its bargaining
+    range, that deliver the ``method`` shares (see :func:`symbiograph.allocate.settle`).
+    ``reach``: per participant (index ``participant``) the asked share, its result at zero
+    price, the nearest reachable share and the gap (asked - reachable), currency/yr (see
+    :func:`symbiograph.allocate.settle_allocation`); ``reachable``: whether every gap is within
+    the tolerance. ``total``: v(N), currency/yr. ``solves``: coalition solves spent.
     """
 
     shares: pd.DataFrame
@@ -62,6 +65,17 @@ class Allocation:
     total: float
     method: str
     solves: int
+    reach: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reachable: bool = True
+    reach_tol: float = 0.0
+
+    def out_of_reach(self) -> pd.DataFrame:
+        """The participants whose ``method`` share no prices inside the bargaining ranges
+        reach (rows of ``reach`` with |gap| above the tolerance), largest gap first."""
+        if self.reach.empty:
+            return self.reach
+        far = self.reach[self.reach["gap"].abs() > self.reach_tol]
+        return far.loc[far["gap"].abs().sort_values(ascending=False, kind="stable").index]
 
     @property
     def methods(self) -> list[str]:
@@ -211,15 +225,34 @@ def share_gain(
                 )
             shares[m] = proportional(standalone, total)
     table = pd.DataFrame(shares, index=pd.Index(players, name="participant"))
+    settled = _settle(game, solution, table[settle_by], total)
     return Allocation(
         shares=table,
         intervals=intervals,
         stability=_stability(game, table, values),
-        settlement=settle(solution.flows, solution.participants, table[settle_by]),
+        settlement=settled.exchanges,
         total=total,
         method=settle_by,
         solves=game.solves,
+        reach=settled.participants,
+        reachable=settled.reachable,
+        reach_tol=settled.tol,
     )
+
+
+def _settle(
+    game: CoalitionGame, solution: DesignSolution, shares: pd.Series, total: float
+) -> Settlement:
+    """Settle ``shares`` on the design's flows, grouped by the giver's resource (from the
+    game's candidates); a share counts as reached within 1e-6 of the largest share or the
+    design's achieved MIP gap of v(N), whichever is larger."""
+    flows = solution.flows
+    if "resource" not in flows.columns and "supply_resource" in game.problem.cand.columns:
+        cand = game.problem.cand.set_index("candidate_id")["supply_resource"]
+        flows = flows.assign(resource=cand.reindex(flows["candidate_id"]).to_numpy())
+    largest = float(np.abs(shares.to_numpy()).max(initial=0.0))
+    tol = max(1e-6 * max(largest, 1.0), solution.mip_gap * abs(total))
+    return settle_allocation(flows, solution.participants, shares, tol=tol)
 
 
 def _stability(

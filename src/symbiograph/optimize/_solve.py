@@ -38,6 +38,7 @@ __all__ = [
     "SolverOption",
     "solve_dense_lp",
     "solve_model",
+    "solve_rows",
 ]
 
 #: The solvers symbiograph can call.
@@ -392,3 +393,58 @@ def solve_dense_lp(
         [a @ x for a in (a_ub, a_eq) if a is not None and len(a)] or [np.zeros(0)]
     )
     return SolveResult("optimal", x, activity, row_dual, float(res.fun), 0.0, seconds, 0.0)
+
+
+def solve_rows(
+    cost: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    rows: Sequence[tuple[float, float, np.ndarray, np.ndarray]],
+    *,
+    hessian_diagonal: np.ndarray | None = None,
+    solver: Solver = "highs",
+    time_limit_s: float = 60.0,
+    what: str = "the LP",
+) -> SolveResult:
+    """min ``cost @ x`` (+ ``0.5 * sum(hessian_diagonal * x**2)`` when given: a convex QP)
+    over ``col_lower <= x <= col_upper`` and the sparse ``rows`` (lower, upper, column
+    indices, coefficients; +-inf for a free side), for the small models of the settlement.
+    Infeasible or unbounded come back with that status; any other stop raises SolverError."""
+    h = _new_highs(solver, time_limit_s, 0.0, 1, 0, None)
+    n = len(cost)
+    began = time.perf_counter()
+    _check(h.addVars(n, np.asarray(col_lower, float), np.asarray(col_upper, float)), what)
+    _check(h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, float)), what)
+    for lower, upper, index, value in rows:
+        index = np.asarray(index, dtype=np.int32)
+        _check(h.addRow(lower, upper, len(index), index, np.asarray(value, float)), what)
+    if hessian_diagonal is not None:
+        hessian = highspy.HighsHessian()
+        hessian.dim_ = n
+        hessian.format_ = highspy.HessianFormat.kTriangular
+        diagonal = np.asarray(hessian_diagonal, float)
+        nonzero = diagonal != 0.0
+        hessian.start_ = np.r_[0, np.cumsum(nonzero)].astype(np.int32)
+        hessian.index_ = np.flatnonzero(nonzero).astype(np.int32)
+        hessian.value_ = diagonal[nonzero]
+        _check(h.passHessian(hessian), what)
+    h.run()
+    seconds = time.perf_counter() - began
+    status = _STATUS.get(h.getModelStatus())
+    if status not in ("optimal", *NO_SOLUTION):
+        raise SolverError(f"{what}: the solver stopped without a solution ({status})")
+    nan = np.full(len(rows), np.nan)
+    if status != "optimal":
+        return SolveResult(str(status), np.full(n, np.nan), nan, nan, np.nan, np.inf, seconds, 0.0)
+    solution = h.getSolution()
+    return SolveResult(
+        "optimal",
+        np.asarray(solution.col_value, dtype=float),
+        np.asarray(solution.row_value, dtype=float),
+        np.asarray(solution.row_dual, dtype=float),
+        float(h.getInfo().objective_function_value),
+        0.0,
+        seconds,
+        0.0,
+        np.asarray(solution.col_dual, dtype=float),
+    )

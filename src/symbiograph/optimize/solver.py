@@ -16,6 +16,7 @@ from symbiograph.optimize._solve import (
     SolverOption,
     solve_dense_lp,
     solve_model,
+    solve_rows,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "part_tables",
     "solve_dense_lp",
     "solve_model",
+    "solve_rows",
 ]

@@ -108,10 +108,30 @@ def render_allocation_report(
             settlement.assign(
                 flow=settlement["flow"].map("{:,.0f}".format),
                 payment_per_yr=settlement["payment_per_yr"].map("{:,.0f}".format),
-                price_per_unit=settlement["price_per_unit"].map("{:,.2f}".format),
+                **{
+                    c: settlement[c].map("{:,.2f}".format)
+                    for c in ("price_per_unit", "price_lo", "price_hi")
+                    if c in settlement.columns
+                },
             )
         ),
+        reachable=allocation.reachable,
+        out_of_reach=_reach_rows(allocation),
     )
+
+
+def _reach_rows(allocation: Allocation) -> list[dict[str, str]]:
+    """The participants whose share the prices cannot reach: asked share, nearest reachable
+    share and the gap between them (currency/yr), formatted for the page."""
+    return [
+        {
+            "participant": str(name),
+            "asked": _money(row["asked"]),
+            "reachable": _money(row["reachable"]),
+            "gap": _money(row["gap"]),
+        }
+        for name, row in allocation.out_of_reach().iterrows()
+    ]
 
 
 def write_allocation_report(
@@ -119,7 +139,9 @@ def write_allocation_report(
 ) -> dict[str, Path]:
     """Write ``allocation`` (an :class:`symbiograph.allocate.Allocation`) into the folder
     ``out``: allocation.csv (shares, currency/yr, by participant and method),
-    sampled_intervals.csv (when sampled), stability.csv, settlement.csv and report.html
+    sampled_intervals.csv (when sampled), stability.csv, settlement.csv (prices and payments
+    per exchange with their bargaining ranges), reach.csv (per participant the asked share,
+    its result at zero price, the nearest reachable share and the gap) and report.html
     (self-contained, opens offline). Returns their paths by name."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -127,6 +149,7 @@ def write_allocation_report(
         "allocation": out / "allocation.csv",
         "stability": out / "stability.csv",
         "settlement": out / "settlement.csv",
+        "reach": out / "reach.csv",
     }
     allocation.shares.rename_axis("participant").to_csv(paths["allocation"])
     if allocation.intervals is not None:
@@ -134,6 +157,7 @@ def write_allocation_report(
         allocation.intervals.rename_axis("participant").to_csv(paths["sampled_intervals"])
     allocation.stability.to_csv(paths["stability"], index=False)
     allocation.settlement.to_csv(paths["settlement"], index=False)
+    allocation.reach.rename_axis("participant").to_csv(paths["reach"])
     paths["report"] = out / "report.html"
     paths["report"].write_text(
         render_allocation_report(allocation, scenario, currency), encoding="utf-8"
