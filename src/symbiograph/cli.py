@@ -47,6 +47,24 @@ class ExportFormat(StrEnum):
     geojson = "geojson"
 
 
+#: ``--full``: the analyst's own output, confidential streams included (default: shared).
+FullOption = Annotated[
+    bool,
+    typer.Option(
+        "--full",
+        help="Analyst's own output: show confidential streams' quantities, prices and quality "
+        "(default: shared output, where they appear as bands)",
+    ),
+]
+
+
+def _viewer(full: bool) -> Any:
+    """The viewer of an output: the analyst (``--full``) or any participant (shared)."""
+    from symbiograph.access import FULL, SHARED
+
+    return FULL if full else SHARED
+
+
 def _console(stderr: bool = False) -> Console:
     """A console made per call, so the terminal width (COLUMNS) is read when a command runs."""
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
@@ -277,14 +295,25 @@ def export(
     db: Annotated[str, typer.Option(help="Database URL to read --name from")] = DEFAULT_DB,
     name: Annotated[str | None, typer.Option(help="Name of a stored network")] = None,
     dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    full: FullOption = False,
 ) -> None:
-    """Write a stored network (--db, --name) or a shipped dataset (--dataset) to a file."""
+    """Write a stored network (--db, --name) or a shipped dataset (--dataset) to a file.
+
+    Confidential streams are written as bands (quantity_min..quantity_max, no quantity or
+    price) unless --full."""
+    from symbiograph.access import redact_network
     from symbiograph.io import write_network
 
     network = _network_from(None, dataset, db, name)
     console = _console()
     with _step(console, f"wrote {out}"):
-        write_network(network, out, format.value if format is not None else None)
+        write_network(
+            redact_network(network, _viewer(full)),
+            out,
+            format.value if format is not None else None,
+        )
+    if full:
+        console.print("[yellow]full output: confidential values included; do not share[/]")
 
 
 @app.command()
@@ -328,6 +357,7 @@ def report(
     name: Annotated[str | None, typer.Option(help="Name of a stored network")] = None,
     out: Annotated[Path, typer.Option(help="HTML file to write")] = Path("report.html"),
     title: Annotated[str | None, typer.Option(help="Title of the report")] = None,
+    full: FullOption = False,
 ) -> None:
     """Write the one-page offline HTML report (map, Sankey, tables) and its summary.json."""
     from symbiograph.report import write_network_report, write_summary_json
@@ -335,8 +365,8 @@ def report(
     network = _network_from(file, dataset, db, name)
     console = _console()
     with _step(console, f"wrote {out}"):
-        write_network_report(network, out, title=title)
-    summary_path = write_summary_json(network, out.with_name("summary.json"))
+        write_network_report(network, out, title=title, viewer=_viewer(full))
+    summary_path = write_summary_json(network, out.with_name("summary.json"), _viewer(full))
     console.print(f"[green]✓[/] wrote {escape(str(summary_path))}")
 
 
@@ -349,6 +379,7 @@ def demo(
         str | None,
         typer.Option(help="Database URL [default: sqlite:///OUT/symbiograph.db, made afresh]"),
     ] = None,
+    full: FullOption = False,
 ) -> None:
     """Run the Kalundborg example end to end: store, reload, summarise, report, match the
     supplies and demands, design the network and report the design, and share its gain
@@ -385,9 +416,9 @@ def demo(
     _print_summary(console, stored)
     with _step(console, "wrote the report"):
         report_path = write_network_report(
-            stored, out / "report.html", title="Kalundborg Symbiosis"
+            stored, out / "report.html", title="Kalundborg Symbiosis", viewer=_viewer(full)
         )
-        summary_path = write_summary_json(stored, out / "summary.json")
+        summary_path = write_summary_json(stored, out / "summary.json", _viewer(full))
     size_mb = report_path.stat().st_size / 1e6
     console.print(Text(f"report:  {report_path} ({size_mb:.1f} MB, opens offline)"))
     console.print(Text(f"summary: {summary_path}"))
@@ -399,7 +430,9 @@ def demo(
     documented = stored.exchanges
     with _step(console, "matched the facilities' supplies and demands"):
         matched = find_candidates(stored)
-        matched.candidates.to_csv(out / "candidates.csv", index=False)
+        _shared_candidates(stored, matched.candidates, full).to_csv(
+            out / "candidates.csv", index=False
+        )
     found = rediscovery(matched.candidates, documented)
     console.print(
         Text(
@@ -421,6 +454,7 @@ def demo(
             review=review,
             indicators=indicator_table(assessment, solution.flows),
             comparison=compare_with_published(stored, assessment),
+            viewer=_viewer(full),
         )
     kept = int((review["verdict"] == "kept").sum())
     console.print(
@@ -435,7 +469,15 @@ def demo(
     )
     console.print(Text(f"design:  {paths['report']}"))
     stability = _share_gain(
-        stored, matched.candidates, solution, Method.shapley, out / "allocation", 0, 0.01, console
+        stored,
+        matched.candidates,
+        solution,
+        Method.shapley,
+        out / "allocation",
+        0,
+        0.01,
+        console,
+        full=full,
     )
     in_core = stability.drop_duplicates("method").set_index("method")["in_core"]
     console.print(
@@ -465,6 +507,7 @@ def match(
     no_archetypes: Annotated[
         bool, typer.Option("--no-archetypes", help="Only same-resource matches")
     ] = False,
+    full: FullOption = False,
 ) -> None:
     """Find the exchanges worth making: candidate supply -> demand pairs, costed and explained."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -490,10 +533,11 @@ def match(
 
         result = find_candidates(network, settings, progress=advance)
     out.parent.mkdir(parents=True, exist_ok=True)
+    written = _shared_candidates(network, result.candidates, full)
     if out.suffix.lower() == ".parquet":
-        result.candidates.to_parquet(out, index=False)
+        written.to_parquet(out, index=False)
     else:
-        result.candidates.to_csv(out, index=False)
+        written.to_csv(out, index=False)
     candidates = result.candidates
     console.print(
         f"[green]✓[/] {len(candidates):,} candidates from {len(network.supplies):,} supplies and "
@@ -611,6 +655,7 @@ def optimize(
     ] = None,
     time_limit: Annotated[float, typer.Option(help="Seconds per solve")] = 120.0,
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap to stop at")] = 1e-4,
+    full: FullOption = False,
 ) -> None:
     """Design the network: which exchanges to build and how much to send, by MILP (HiGHS)."""
     from symbiograph.assess import assess_design, compare_with_published, indicator_table
@@ -662,6 +707,7 @@ def optimize(
         review=review_documented(network.exchanges, candidates, solution)
         if len(network.exchanges)
         else None,
+        viewer=_viewer(full),
     )
     currency = network.parameters.get("currency", "EUR")
     console.print(
@@ -670,6 +716,13 @@ def optimize(
         f"avoided · status {solution.status}, gap {solution.mip_gap:.2%}"
     )
     console.print(Text(f"report: {paths['report']}"))
+
+
+def _shared_candidates(network: Any, candidates: Any, full: bool) -> Any:
+    """The candidate table as written: confidential figures as bands unless ``full``."""
+    from symbiograph.access import redact_table
+
+    return redact_table(candidates, "candidates", network, _viewer(full))
 
 
 def _method_summary(allocation: Any, stability: Any, total: float) -> list[dict[str, str]]:
@@ -760,6 +813,7 @@ def _share_gain(
     ci_share: float,
     console: Console,
     settings: Any = None,
+    full: bool = False,
 ) -> Any:
     """Allocate the designed network's gain (``allocate``'s work): shares by every method,
     their stability, the settlement of ``method`` and the report, written to ``out``; the
@@ -860,6 +914,18 @@ def _share_gain(
             )
     stability = pd.DataFrame(stability_rows)
     settlement = settle(design.flows, design.participants, allocation[chosen])
+    from symbiograph.access import hidden_rows, hidden_streams, redact_columns
+
+    secret = set(
+        design.flows.loc[
+            hidden_rows(design.flows, hidden_streams(network, _viewer(full))), "candidate_id"
+        ]
+    )
+    settlement = redact_columns(
+        settlement,
+        settlement["candidate_id"].isin(secret).to_numpy(),
+        ["flow", "payment_per_yr", "price_per_unit"],
+    )
     out.mkdir(parents=True, exist_ok=True)
     allocation.rename_axis("participant").to_csv(out / "allocation.csv")
     if intervals is not None:
@@ -919,9 +985,16 @@ def _share_gain(
             ),
             settlement=_records(
                 settlement.assign(
-                    flow=settlement["flow"].map("{:,.0f}".format),
-                    payment_per_yr=settlement["payment_per_yr"].map("{:,.0f}".format),
-                    price_per_unit=settlement["price_per_unit"].map("{:,.2f}".format),
+                    **{
+                        c: settlement[c].map(
+                            lambda v, f=f: v if isinstance(v, str) else f.format(v)
+                        )
+                        for c, f in (
+                            ("flow", "{:,.0f}"),
+                            ("payment_per_yr", "{:,.0f}"),
+                            ("price_per_unit", "{:,.2f}"),
+                        )
+                    }
                 )
             ),
         )

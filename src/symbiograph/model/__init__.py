@@ -5,16 +5,20 @@ from symbiograph.model._network import Network, column_dtype, default_parameters
 from symbiograph.model._rates import exchange_rates
 from symbiograph.model._schema import (
     CANONICAL_UNITS,
+    OUTPUT_TABLES,
     TABLES,
     Attribute,
     attributes,
     format_documentation,
+    out_of_range,
+    output_columns,
     schema_table,
 )
 from symbiograph.model._schema import id_column as key_columns
 
 __all__ = [
     "CANONICAL_UNITS",
+    "OUTPUT_TABLES",
     "TABLES",
     "Attribute",
     "Network",
@@ -26,5 +30,7 @@ __all__ = [
     "format_documentation",
     "key_columns",
     "months_available",
+    "out_of_range",
+    "output_columns",
     "schema_table",
 ]
