@@ -3,6 +3,7 @@ shared infrastructure, under policy levers; solutions as tables."""
 
 from symbiograph.optimize._builder import DesignModel, DesignTables, build_model
 from symbiograph.optimize._design import (
+    FLOW_COLUMNS,
     GIVER_TERMS,
     TAKER_TERMS,
     TERMS,
@@ -45,6 +46,7 @@ from symbiograph.optimize._water_flows import (
 )
 
 __all__ = [
+    "FLOW_COLUMNS",
     "GIVER_TERMS",
     "HOURS_PER_YEAR",
     "TAKER_TERMS",

@@ -16,7 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from symbiograph.model import Network
+from symbiograph.model import Network, output_columns
 from symbiograph.optimize._builder import DesignTables, build_model
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
 from symbiograph.optimize._settings import DesignSettings
@@ -28,6 +28,7 @@ from symbiograph.optimize._timeslices import (
 )
 
 __all__ = [
+    "FLOW_COLUMNS",
     "GIVER_TERMS",
     "TAKER_TERMS",
     "TERMS",
@@ -42,6 +43,8 @@ __all__ = [
     "price_candidates",
 ]
 
+#: The columns of ``DesignSolution.flows``, in order: the schema's ``flows`` output rows.
+FLOW_COLUMNS = output_columns("flows")
 #: The money terms of the objective, per candidate and year.
 TERMS = (
     "avoided_disposal",

@@ -11,6 +11,7 @@ from symbiograph.taxonomy._archetypes import (
 )
 from symbiograph.taxonomy._loaders import (
     emission_factors,
+    employment_ratios,
     ewc_codes,
     is_valid_ewc,
     is_valid_nace,
@@ -27,6 +28,7 @@ __all__ = [
     "archetype_sources",
     "cpa_codes",
     "emission_factors",
+    "employment_ratios",
     "ewc_codes",
     "is_valid_ewc",
     "is_valid_nace",
