@@ -869,11 +869,19 @@ def _share_gain(
             shares["nucleolus"] = nucleolus(values)
     shares["dual"] = dual_allocation(game).to_numpy()
     shares["equal"] = np.full(n, total / n) if n else np.zeros(0)
+    from symbiograph.access import band_middle, hidden_rows, hidden_streams, redact_columns
+
+    # shared output: a confidential flow weighs in at its band's middle, or the proportional
+    # shares would give its volume away
+    hidden = hidden_rows(design.flows, hidden_streams(network, _viewer(full)))
+    weighed = design.flows.assign(
+        flow=np.where(hidden, band_middle(design.flows["flow"]), design.flows["flow"])
+    )
     volume = (
         pd.concat(
             [
-                design.flows.groupby("supply_organisation")["flow"].sum(),
-                design.flows.groupby("demand_organisation")["flow"].sum(),
+                weighed.groupby("supply_organisation")["flow"].sum(),
+                weighed.groupby("demand_organisation")["flow"].sum(),
             ]
         )
         .groupby(level=0)
@@ -914,13 +922,7 @@ def _share_gain(
             )
     stability = pd.DataFrame(stability_rows)
     settlement = settle(design.flows, design.participants, allocation[chosen])
-    from symbiograph.access import hidden_rows, hidden_streams, redact_columns
-
-    secret = set(
-        design.flows.loc[
-            hidden_rows(design.flows, hidden_streams(network, _viewer(full))), "candidate_id"
-        ]
-    )
+    secret = set(design.flows.loc[hidden, "candidate_id"])
     settlement = redact_columns(
         settlement,
         settlement["candidate_id"].isin(secret).to_numpy(),

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import plotly.offline
 import pytest
 import yaml
@@ -85,7 +86,14 @@ def test_shared_output_hides_the_confidential_figures(
 
 
 def test_allocation_hides_the_confidential_figures(outputs: dict[bool, dict[str, Path]]) -> None:
-    assert _leaks(_text(outputs[False]["allocate"])) == {}
+    allocation = outputs[False]["allocate"]
+    assert _leaks(_text(allocation)) == {}
+    # proportional shares weigh the hidden flow at its band's middle, not at its volume
+    shares = pd.read_csv(allocation / "allocation.csv", index_col="participant")["proportional"]
+    implied = shares["P"] / shares["W"] * 4_000
+    assert implied == pytest.approx((10_000 * 20_000) ** 0.5, rel=1e-6)
+    settlement = pd.read_csv(allocation / "settlement.csv").set_index("candidate_id")
+    assert settlement["flow"].astype(str).str.contains(" to ").sum() == 1
 
 
 @pytest.mark.parametrize(
@@ -128,3 +136,9 @@ def test_shared_output_shows_bands_and_says_it_is_shared(
     assert (s1["quantity_min"], s1["quantity_max"]) == (10_000, 20_000)
     assert "quantity" not in s1 or s1["quantity"] is None
     assert "20 to 50 EUR/t" in s1["note"]
+
+
+@pytest.mark.parametrize("command", ["report", "export", "match", "optimize", "demo"])
+def test_every_sharing_command_takes_full(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "--full" in result.output
