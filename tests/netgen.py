@@ -36,7 +36,7 @@ def _frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
         if dtype is np.dtype(object):
             frame[col] = frame[col].astype(object).fillna("").astype(object)
         elif str(dtype) == "bool":
-            frame[col] = frame[col].fillna(False).astype(bool)
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), False).astype(bool)
         else:
             frame[col] = frame[col].astype(dtype)
     return frame

@@ -422,10 +422,8 @@ def demo(
     size_mb = report_path.stat().st_size / 1e6
     console.print(Text(f"report:  {report_path} ({size_mb:.1f} MB, opens offline)"))
     console.print(Text(f"summary: {summary_path}"))
-    from symbiograph.assess import assess_design, compare_with_published, indicator_table
     from symbiograph.match import find_candidates, rediscovery
-    from symbiograph.optimize import design_network, pareto_front, review_documented
-    from symbiograph.report import write_design_report
+    from symbiograph.optimize import DesignSettings
 
     documented = stored.exchanges
     with _step(console, "matched the facilities' supplies and demands"):
@@ -441,21 +439,9 @@ def demo(
             "of their supply"
         )
     )
-    with _step(console, "designed the network (MILP, HiGHS) and traced the money-CO2e front"):
-        solution = design_network(stored, matched.candidates)
-        front = pareto_front(stored, matched.candidates, points=5)
-        review = review_documented(documented, matched.candidates, solution)
-        assessment = assess_design(stored, matched.candidates, solution)
-        paths = write_design_report(
-            stored,
-            solution,
-            out / "design",
-            pareto=front,
-            review=review,
-            indicators=indicator_table(assessment, solution.flows),
-            comparison=compare_with_published(stored, assessment),
-            viewer=_viewer(full),
-        )
+    solution, review, paths = _design_and_report(
+        stored, matched.candidates, DesignSettings(), out / "design", console, pareto=5, full=full
+    )
     kept = int((review["verdict"] == "kept").sum())
     console.print(
         Text(f"  the design keeps {kept} of the {len(review)} documented exchanges (why: report)")
@@ -468,24 +454,16 @@ def demo(
         )
     )
     console.print(Text(f"design:  {paths['report']}"))
-    stability = _share_gain(
-        stored,
-        matched.candidates,
-        solution,
-        Method.shapley,
-        out / "allocation",
-        0,
-        0.01,
-        console,
-        full=full,
+    allocation = _share_and_report(
+        stored, matched.candidates, solution, out / "allocation", console, full=full
     )
-    in_core = stability.drop_duplicates("method").set_index("method")["in_core"]
+    verdict = {True: "yes", False: "no"}
     console.print(
         Text(
             "  in the core: "
             + ", ".join(
-                f"{m} {({'True': 'yes', 'False': 'no'}).get(str(v), 'not checked')}"
-                for m, v in in_core.items()
+                f"{m} {verdict.get(v, 'not checked')}"
+                for m, v in allocation.summary()["in_core"].items()
             )
         )
     )
@@ -627,6 +605,51 @@ class Slices(StrEnum):
     days = "days"
 
 
+def _design_and_report(
+    network: Network,
+    candidates: Any,
+    settings: Any,
+    out: Path,
+    console: Console,
+    pareto: int = 0,
+    objective_name: str = "cost",
+    full: bool = False,
+) -> tuple[Any, Any, dict[str, Path]]:
+    """Design the network, trace ``pareto`` points of the money-CO2e front, assess the
+    design, review the documented exchanges and write the design report into ``out``
+    (``optimize``'s work, used by demo too). Returns (solution, review or None, paths)."""
+    from symbiograph.assess import assess_design, compare_with_published, indicator_table
+    from symbiograph.optimize import design_network, pareto_front, review_documented
+    from symbiograph.report import write_design_report
+
+    with _step(console, f"designed the network from {len(candidates):,} candidates"):
+        solution = design_network(network, candidates, settings)
+    front = None
+    if pareto:
+        with _step(console, f"traced the Pareto front ({pareto} points)"):
+            front = pareto_front(network, candidates, points=pareto, settings=settings)
+    assessment = assess_design(network, candidates, solution)
+    review = (
+        review_documented(network.exchanges, candidates, solution)
+        if len(network.exchanges)
+        else None
+    )
+    paths = write_design_report(
+        network,
+        solution,
+        out,
+        pareto=front,
+        objective_name=objective_name,
+        indicators=indicator_table(assessment, solution.flows),
+        comparison=compare_with_published(network, assessment)
+        if len(network.published_figures)
+        else None,
+        review=review,
+        viewer=_viewer(full),
+    )
+    return solution, review, paths
+
+
 @app.command()
 def optimize(
     file: Annotated[
@@ -658,16 +681,8 @@ def optimize(
     full: FullOption = False,
 ) -> None:
     """Design the network: which exchanges to build and how much to send, by MILP (HiGHS)."""
-    from symbiograph.assess import assess_design, compare_with_published, indicator_table
     from symbiograph.match import MatchSettings, find_candidates
-    from symbiograph.optimize import (
-        DesignSettings,
-        InfeasibleDesign,
-        design_network,
-        pareto_front,
-        review_documented,
-    )
-    from symbiograph.report import write_design_report
+    from symbiograph.optimize import DesignSettings, InfeasibleDesign
 
     network = _network_from(file, dataset)
     if carbon_price is not None:
@@ -685,30 +700,11 @@ def optimize(
         mip_gap=mip_gap,
     )
     try:
-        with _step(console, f"designed the network from {len(candidates):,} candidates"):
-            solution = design_network(network, candidates, settings)
+        solution, _, paths = _design_and_report(
+            network, candidates, settings, out, console, pareto, objective.value, full
+        )
     except InfeasibleDesign as err:
         _fail(str(err), EXIT_INVALID)
-    front = None
-    if pareto:
-        with _step(console, f"traced the Pareto front ({pareto} points)"):
-            front = pareto_front(network, candidates, points=pareto, settings=settings)
-    assessment = assess_design(network, candidates, solution)
-    paths = write_design_report(
-        network,
-        solution,
-        out,
-        pareto=front,
-        objective_name=objective.value,
-        indicators=indicator_table(assessment, solution.flows),
-        comparison=compare_with_published(network, assessment)
-        if len(network.published_figures)
-        else None,
-        review=review_documented(network.exchanges, candidates, solution)
-        if len(network.exchanges)
-        else None,
-        viewer=_viewer(full),
-    )
     currency = network.parameters.get("currency", "EUR")
     console.print(
         f"[green]✓[/] {int(solution.flows['built'].sum())} exchanges built · net benefit "
@@ -725,33 +721,6 @@ def _shared_candidates(network: Any, candidates: Any, full: bool) -> Any:
     return redact_table(candidates, "candidates", network, _viewer(full))
 
 
-def _method_summary(allocation: Any, stability: Any, total: float) -> list[dict[str, str]]:
-    """One row per allocation method: in the core?, does it add up to the total gain, the
-    largest gain of a defecting coalition, the smallest and largest share, and which
-    coalitions were checked."""
-    import pandas as pd
-
-    rows = []
-    for m in allocation.columns:
-        mine = stability[stability["method"] == m]
-        worst = mine["gain"].max()
-        rows.append(
-            {
-                "method": m,
-                "in_core": str(mine["in_core"].iloc[0]) if len(mine) else "",
-                "sum": f"{allocation[m].sum():,.0f}",
-                "efficient": str(
-                    bool(abs(allocation[m].sum() - total) <= 1e-6 * max(abs(total), 1.0))
-                ),
-                "worst_gain": "0" if pd.isna(worst) else f"{worst:,.0f}",
-                "smallest": f"{allocation[m].min():,.0f}",
-                "largest": f"{allocation[m].max():,.0f}",
-                "checked": str(mine["checked"].iloc[0]) if len(mine) else "",
-            }
-        )
-    return rows
-
-
 class Method(StrEnum):
     """Allocation methods of ``allocate``."""
 
@@ -761,6 +730,51 @@ class Method(StrEnum):
     dual = "dual"
     equal = "equal"
     proportional = "proportional"
+    stand_alone = "stand-alone"
+
+
+def _share_and_report(
+    network: Network,
+    candidates: Any,
+    design: Any,
+    out: Path,
+    console: Console,
+    methods: list[str] | None = None,
+    settle_by: str | None = None,
+    seed: int = 0,
+    ci_share: float = 0.01,
+    full: bool = False,
+) -> Any:
+    """Share the design's gain (``symbiograph.allocate.share_gain``) and write its report
+    into ``out``; prints one line and returns the Allocation. Used by allocate and demo."""
+    from symbiograph.allocate import CoalitionGame, share_gain
+    from symbiograph.report import write_allocation_report
+
+    with _step(console, "built the coalition game from the design model's parts"):
+        game = CoalitionGame.from_solution(network, candidates, design)
+    with _step(console, f"shared the gain among {game.n} participants"):
+        allocation = share_gain(
+            game, design, methods, seed=seed, ci_share=ci_share, settle_by=settle_by
+        )
+    currency = str(network.parameters.get("currency", "EUR"))
+    scenario = str(network.parameters.get("name", "scenario"))
+    paths = write_allocation_report(
+        allocation,
+        out,
+        scenario=scenario,
+        currency=currency,
+        network=network,
+        flows=design.flows,
+        viewer=_viewer(full),
+    )
+    console.print(
+        Text(
+            f"✓ shares of {allocation.total:,.0f} {currency}/yr among {game.n} participants by "
+            f"{', '.join(allocation.methods)}; settled by {allocation.method}; "
+            f"{allocation.solves} coalition solves -> {paths['report']}"
+        )
+    )
+    return allocation
 
 
 @app.command()
@@ -769,7 +783,16 @@ def allocate(
         Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
-    method: Annotated[Method, typer.Option(help="Allocation to settle")] = Method.shapley,
+    method: Annotated[
+        Method | None, typer.Option(help="Allocation to settle [default: the first method]")
+    ] = None,
+    methods: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated methods to compute [default: shapley (sampled for parts "
+            "over 20), nucleolus up to 16 participants, dual, equal, proportional, stand-alone]"
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Folder for the tables and report")] = Path(
         "out/allocation"
     ),
@@ -788,225 +811,38 @@ def allocate(
     Exact Shapley values come part by part (any number of participants, as long as no
     independent part of the network has more than 20); the nucleolus and the full core check
     need every coalition's value and run up to 16 participants; beyond that the stability
-    check covers single participants and linked pairs."""
+    check covers single participants and linked pairs. A method that cannot be computed
+    exits with code 7 and says why."""
+    from symbiograph.allocate import METHODS
+    from symbiograph.errors import SymbiographError
     from symbiograph.match import find_candidates
     from symbiograph.optimize import DesignSettings, design_network
 
     if not 0 < ci_share < 1:
         _fail(f"--ci-share must be between 0 and 1, not {ci_share}", EXIT_USAGE)
+    asked = None if methods is None else [m.strip() for m in methods.split(",") if m.strip()]
+    unknown = [m for m in asked or [] if m not in METHODS]
+    if unknown or asked == []:
+        _fail(f"--methods takes a comma-separated list of {', '.join(METHODS)}", EXIT_USAGE)
+    if method is not None and asked is not None and method.value not in asked:
+        asked.insert(0, method.value)
     network = _network_from(file, dataset)
     console = _console()
     settings = DesignSettings(carbon_price=carbon_price, landfill_tax=landfill_tax)
-    with _step(console, "matched and designed the network"):
-        candidates = find_candidates(network).candidates
-        design = design_network(network, candidates, settings)
-    _share_gain(network, candidates, design, method, out, seed, ci_share, console, settings)
-
-
-def _share_gain(
-    network: Any,
-    candidates: Any,
-    design: Any,
-    method: Method,
-    out: Path,
-    seed: int,
-    ci_share: float,
-    console: Console,
-    settings: Any = None,
-    full: bool = False,
-) -> Any:
-    """Allocate the designed network's gain (``allocate``'s work): shares by every method,
-    their stability, the settlement of ``method`` and the report, written to ``out``; the
-    coalition values use ``settings`` (DesignSettings: policy levers) like the design did.
-    Returns the stability table."""
-    import numpy as np
-    import pandas as pd
-    import plotly.graph_objects as go
-    import plotly.offline
-
-    from symbiograph.allocate import (
-        CoalitionGame,
-        defecting_coalitions,
-        defecting_pairs,
-        dual_allocation,
-        in_core,
-        nucleolus,
-        proportional,
-        settle,
-    )
-    from symbiograph.optimize import DesignSettings
-    from symbiograph.report._html import _environment, _figure_div, _records
-
-    with _step(console, "built the coalition game from the design model's parts"):
-        game = CoalitionGame(network, candidates, settings or DesignSettings())
-    n = game.n
-    table = n <= 16  # the 2**n table for the nucleolus and the core
-    largest = max((p.n for p in game.parts), default=0)
-    shares: dict[str, Any] = {}
-    values = None
-    if table:
-        with _step(console, f"valued all {2**n:,} coalitions of {n} participants"):
-            values = game.values()
-        total = float(values[-1])
-    else:
-        total = game.value((1 << n) - 1)
-    intervals = None
-    if largest <= 20:
-        with _step(console, f"Shapley values over {len(game.parts)} independent parts"):
-            shares["shapley"] = game.shapley()
-    if method is Method.sampled_shapley or largest > 20:
-        with _step(console, "sampled Shapley values"):
-            estimate, halfwidth, used = game.shapley_sampled(
-                seed=seed, target_halfwidth=ci_share / 2 * abs(total)
-            )
-        shares["sampled-shapley"] = estimate
-        intervals = pd.DataFrame(
-            {"estimate": estimate, "halfwidth95": halfwidth, "permutations": used},
-            index=pd.Index(game.players, name="participant"),
+    try:
+        with _step(console, "matched and designed the network"):
+            candidates = find_candidates(network).candidates
+            design = design_network(network, candidates, settings)
+        _share_and_report(
+            network,
+            candidates,
+            design,
+            out,
+            console,
+            asked,
+            settle_by=method.value if method is not None else None,
+            seed=seed,
+            ci_share=ci_share,
         )
-    if values is not None:
-        with _step(console, "nucleolus"):
-            shares["nucleolus"] = nucleolus(values)
-    shares["dual"] = dual_allocation(game).to_numpy()
-    shares["equal"] = np.full(n, total / n) if n else np.zeros(0)
-    from symbiograph.access import band_middle, hidden_rows, hidden_streams, redact_columns
-
-    # shared output: a confidential flow weighs in at its band's middle, or the proportional
-    # shares would give its volume away
-    hidden = hidden_rows(design.flows, hidden_streams(network, _viewer(full)))
-    weighed = design.flows.assign(
-        flow=np.where(hidden, band_middle(design.flows["flow"]), design.flows["flow"])
-    )
-    volume = (
-        pd.concat(
-            [
-                weighed.groupby("supply_organisation")["flow"].sum(),
-                weighed.groupby("demand_organisation")["flow"].sum(),
-            ]
-        )
-        .groupby(level=0)
-        .sum()
-        .reindex(game.players)
-        .fillna(0.0)
-    )
-    shares["proportional"] = proportional(volume.to_numpy() + 1e-12, total)
-    standalone = np.array([game.value(1 << i) for i in range(n)])
-    if standalone.sum() > 0:
-        shares["stand-alone"] = proportional(standalone, total)
-    chosen = method.value if method.value in shares else "shapley"
-    if chosen not in shares:
-        chosen = "sampled-shapley"
-    allocation = pd.DataFrame({m: s for m, s in shares.items()}, index=game.players)
-    stability_rows = []
-    for m in allocation.columns:
-        x = allocation[m].to_numpy()
-        if values is not None:
-            inside: Any = in_core(values, x, 1e-6)
-            defect = defecting_coalitions(values, x, top=3, players=game.players)
-            checked = "all coalitions"
-        else:
-            defect = defecting_pairs(game, x)
-            inside = "" if defect.empty else False
-            checked = "single participants and linked pairs"
-        for row in defect.to_dict("records") or [{}]:  # a stable allocation: one empty row
-            stability_rows.append(
-                {
-                    "method": m,
-                    "in_core": inside,
-                    "checked": checked,
-                    "coalition": ", ".join(map(str, row.get("members", []))),
-                    "value": row.get("value", np.nan),
-                    "allocated": row.get("allocated", np.nan),
-                    "gain": row.get("gain", np.nan),
-                }
-            )
-    stability = pd.DataFrame(stability_rows)
-    settlement = settle(design.flows, design.participants, allocation[chosen])
-    secret = set(design.flows.loc[hidden, "candidate_id"])
-    settlement = redact_columns(
-        settlement,
-        settlement["candidate_id"].isin(secret).to_numpy(),
-        ["flow", "payment_per_yr", "price_per_unit"],
-    )
-    out.mkdir(parents=True, exist_ok=True)
-    allocation.rename_axis("participant").to_csv(out / "allocation.csv")
-    if intervals is not None:
-        intervals.to_csv(out / "sampled_intervals.csv")
-    stability.to_csv(out / "stability.csv", index=False)
-    settlement.to_csv(out / "settlement.csv", index=False)
-    currency = str(network.parameters.get("currency", "EUR"))
-    # sampled Shapley carries its 95% intervals as error bars
-    chart = go.Figure(
-        [
-            go.Bar(
-                name=m,
-                x=game.players,
-                y=allocation[m],
-                error_y=(
-                    {"type": "data", "array": intervals["halfwidth95"].to_numpy()}
-                    if m == "sampled-shapley" and intervals is not None
-                    else None
-                ),
-            )
-            for m in allocation.columns
-        ]
-    )
-    chart.update_layout(barmode="group", yaxis_title=f"{currency}/yr", height=480)
-    shown = allocation.map(lambda v: f"{v:,.0f}").rename_axis("participant").reset_index()
-    html = (
-        _environment()
-        .get_template("allocation_report.html.j2")
-        .render(
-            title=f"symbiograph fair shares: {network.parameters.get('name', 'scenario')}",
-            scenario=network.parameters.get("name", "scenario"),
-            players=n,
-            total=f"{total:,.0f}",
-            currency=currency,
-            method=chosen,
-            plotlyjs=plotly.offline.get_plotlyjs(),
-            chart_div=_figure_div(chart, "allocation-chart"),
-            methods=list(allocation.columns),
-            allocation=_records(shown),
-            stability=_records(
-                stability.assign(
-                    **{
-                        c: stability[c].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-                        for c in ("value", "allocated", "gain")
-                    }
-                )
-            )
-            if len(stability)
-            else [],
-            summary=_method_summary(allocation, stability, total),
-            intervals=(
-                f"widest 95% interval {2 * intervals['halfwidth95'].max():,.0f} {currency}/yr "
-                f"({2 * intervals['halfwidth95'].max() / max(abs(total), 1e-9):.2%} of the total) "
-                f"after {int(intervals['permutations'].iloc[0]):,} permutations"
-                if intervals is not None
-                else ""
-            ),
-            settlement=_records(
-                settlement.assign(
-                    **{
-                        c: settlement[c].map(
-                            lambda v, f=f: v if isinstance(v, str) else f.format(v)
-                        )
-                        for c, f in (
-                            ("flow", "{:,.0f}"),
-                            ("payment_per_yr", "{:,.0f}"),
-                            ("price_per_unit", "{:,.2f}"),
-                        )
-                    }
-                )
-            ),
-        )
-    )
-    (out / "report.html").write_text(html, encoding="utf-8")
-    console.print(
-        Text(
-            f"✓ shares of {total:,.0f} {currency}/yr among {n} participants by "
-            f"{', '.join(allocation.columns)}; settled by {chosen}; {game.solves} coalition "
-            f"solves -> {out / 'report.html'}"
-        )
-    )
-    return stability
+    except SymbiographError as err:
+        _fail(str(err), err.exit_code)

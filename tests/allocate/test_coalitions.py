@@ -8,82 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scenarios import gypsum_trio as _network
+from scenarios import plant as _plant
 from symbiograph.allocate import CoalitionGame, dual_allocation, in_core, shapley_exact
 from symbiograph.io import network_document, network_from_document
 from symbiograph.match import MatchSettings, find_candidates
-
-
-def _plant(fid: str, org: str, lon: float) -> dict[str, Any]:
-    return {
-        "id": fid,
-        "name": fid,
-        "organisation": org,
-        "nace_code": "35.11",
-        "lat": 55.0,
-        "lon": lon,
-    }
-
-
-def _network(pairs: int = 1) -> Any:
-    """Giver A (100 t at 20 EUR/t disposal) and takers B (virgin 30) and C (virgin 25), all
-    co-located, no transport cost; with ``pairs=2`` a second, separate pair D -> E."""
-    doc: dict[str, Any] = {
-        "resources": [
-            {"id": "g", "name": "Gypsum", "kind": "material", "unit": "t/yr"},
-            {"id": "h", "name": "Ash", "kind": "material", "unit": "t/yr"},
-        ],
-        "facilities": [_plant("a", "A", 11.0), _plant("b", "B", 11.0), _plant("c", "C", 11.0)],
-        "streams": [
-            {
-                "id": "sa",
-                "facility_id": "a",
-                "resource_id": "g",
-                "direction": "supply",
-                "quantity": 100,
-                "price": 20,
-            },
-            {
-                "id": "db",
-                "facility_id": "b",
-                "resource_id": "g",
-                "direction": "demand",
-                "quantity": 100,
-                "price": 30,
-            },
-            {
-                "id": "dc",
-                "facility_id": "c",
-                "resource_id": "g",
-                "direction": "demand",
-                "quantity": 100,
-                "price": 25,
-            },
-        ],
-        "transport_modes": [
-            {"mode": "truck", "cost_per_tkm": 0.0, "co2e_kg_per_tkm": 0.0, "detour_factor": 1.0}
-        ],
-    }
-    if pairs == 2:
-        doc["facilities"] += [_plant("d", "D", 11.0), _plant("e", "E", 11.0)]
-        doc["streams"] += [
-            {
-                "id": "sd",
-                "facility_id": "d",
-                "resource_id": "h",
-                "direction": "supply",
-                "quantity": 10,
-                "price": 10,
-            },
-            {
-                "id": "de",
-                "facility_id": "e",
-                "resource_id": "h",
-                "direction": "demand",
-                "quantity": 10,
-                "price": 10,
-            },
-        ]
-    return network_from_document(doc)
 
 
 def _game(pairs: int = 1) -> CoalitionGame:
@@ -124,7 +53,7 @@ def test_dual_allocation_is_efficient_for_the_lp_and_in_the_core_without_fixed_c
     dual = dual_allocation(game)
     assert dual.sum() == pytest.approx(5000)
     # B's demand binds: A gets its 20 + 25 (C's willingness sets the price), B keeps 5
-    assert in_core(game.values(), dual.to_numpy(), 1e-6)
+    assert in_core(game.values(), dual.to_numpy(), tol=1e-6)
     assert np.isclose(dual["C"], 0.0)
 
 
@@ -317,7 +246,7 @@ def test_a_link_too_dear_to_build_costs_its_organisations_nothing() -> None:
     dual = dual_allocation(game)
     assert dual["D"] == pytest.approx(0.0, abs=1e-6) and dual["E"] == pytest.approx(0.0, abs=1e-6)
     assert dual.sum() == pytest.approx(5000)
-    assert in_core(game.values(), dual.to_numpy(), 1e-6)
+    assert in_core(game.values(), dual.to_numpy(), tol=1e-6)
 
 
 def test_values_shared_among_processes_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:

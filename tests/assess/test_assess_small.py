@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scenarios import two_plants
 from symbiograph.assess import assess_design, co2e_lines, employment_ratios, job_lines
 from symbiograph.io import network_from_document
 from symbiograph.match import MatchSettings, find_candidates
 from symbiograph.optimize import DesignSettings, design_network
 
-KM_PER_DEG = 6371.0088 * 3.141592653589793 / 180.0
 SHORT_TON_T = 0.90718474
 
 
@@ -21,65 +21,12 @@ def _doc(capex_per_km: float = 100_000.0, **params: Any) -> dict[str, Any]:
     """Power station (P) 10 km south of a board plant (B); 100 kt FGD gypsum offered (landfilled
     today at 20 EUR/t), 80 kt wanted (natural gypsum at 30 EUR/t); ship 0.1 EUR and 0.1 kg
     CO2e per t.km, no detour."""
-    return {
-        "parameters": {"discount_rate": 0.0, "lifetime_years": 20, **params},
-        "resources": [
-            {
-                "id": "gypsum",
-                "name": "Gypsum",
-                "kind": "material",
-                "unit": "t/yr",
-                "ewc_code": "10 01 05",
-            }
-        ],
-        "facilities": [
-            {
-                "id": "power",
-                "name": "Power",
-                "organisation": "P",
-                "nace_code": "35.11",
-                "lat": 55.0,
-                "lon": 11.0,
-            },
-            {
-                "id": "board",
-                "name": "Board",
-                "organisation": "B",
-                "nace_code": "23.62",
-                "lat": 55.0 + 10 / KM_PER_DEG,
-                "lon": 11.0,
-            },
-        ],
-        "streams": [
-            {
-                "id": "s1",
-                "facility_id": "power",
-                "resource_id": "gypsum",
-                "direction": "supply",
-                "quantity": 100_000,
-                "price": 20,
-                "disposal_route": "landfill",
-            },
-            {
-                "id": "d1",
-                "facility_id": "board",
-                "resource_id": "gypsum",
-                "direction": "demand",
-                "quantity": 80_000,
-                "price": 30,
-            },
-        ],
-        "transport_modes": [
-            {
-                "mode": mode,
-                "cost_per_tkm": 0.1,
-                "co2e_kg_per_tkm": 0.1,
-                "detour_factor": 1.0,
-                "pipeline_capex_per_km": capex_per_km,
-            }
-            for mode in ("ship", "truck")
-        ],
-    }
+    return two_plants(
+        {"discount_rate": 0.0, "lifetime_years": 20, **params},
+        ewc_code="10 01 05",
+        modes=("ship", "truck"),
+        capex_per_km=capex_per_km,
+    )
 
 
 def _assess(doc: dict[str, Any], settings: DesignSettings | None = None) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from scenarios import two_plants
 from symbiograph.assess import (
     COMPARE_COLUMNS,
     assess_design,
@@ -18,33 +19,21 @@ from symbiograph.io import network_from_document
 from symbiograph.match import MatchSettings, find_candidates
 from symbiograph.optimize import design_network
 
-KM_PER_DEG = 6371.0088 * 3.141592653589793 / 180.0
-
 
 def _doc() -> dict[str, Any]:
     """80 kt gypsum from P to B (10 km, no transport cost), two published figures."""
+    plants = two_plants(
+        {"discount_rate": 0.0, "lifetime_years": 20, "currency": "EUR"},
+        facility_ids=("p", "b"),
+        facility_names=("P", "B"),
+        cost_per_tkm=0.0,
+        co2e_kg_per_tkm=0.0,
+        capex_per_km=0.0,
+    )
     return {
-        "parameters": {"discount_rate": 0.0, "lifetime_years": 20, "currency": "EUR"},
+        "parameters": plants.pop("parameters"),
         "sources": [{"id": "paper", "citation": "A paper", "year": 2020}],
-        "resources": [
-            {"id": "gypsum", "name": "Gypsum", "kind": "material", "unit": "t/yr"},
-        ],
-        "facilities": [
-            {"id": "p", "name": "P", "organisation": "P", "nace_code": "35.11", "lat": 55.0,
-             "lon": 11.0},
-            {"id": "b", "name": "B", "organisation": "B", "nace_code": "23.62",
-             "lat": 55.0 + 10 / KM_PER_DEG, "lon": 11.0},
-        ],
-        "streams": [
-            {"id": "s1", "facility_id": "p", "resource_id": "gypsum", "direction": "supply",
-             "quantity": 100_000, "price": 20, "disposal_route": "landfill"},
-            {"id": "d1", "facility_id": "b", "resource_id": "gypsum", "direction": "demand",
-             "quantity": 80_000, "price": 30},
-        ],
-        "transport_modes": [
-            {"mode": "truck", "cost_per_tkm": 0.0, "co2e_kg_per_tkm": 0.0,
-             "detour_factor": 1.0, "pipeline_capex_per_km": 0.0}
-        ],
+        **plants,
         "published_figures": [
             {"id": "f1", "indicator": "gypsum_replaced", "value": 100_000, "unit": "t/yr",
              "year": 2010, "source_id": "paper"},

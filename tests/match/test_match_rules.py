@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from scenarios import two_plants
 from symbiograph.io import network_from_document
 from symbiograph.match import MatchSettings, explain_pair, find_candidates
 from symbiograph.match._geo import EARTH_RADIUS_KM
@@ -17,62 +18,13 @@ NO_ARCHETYPES = MatchSettings(use_archetypes=False)
 
 def _two_plants(**changes: Any) -> dict[str, Any]:
     """A power station 10 km south of a plasterboard plant, FGD gypsum between them."""
-    doc: dict[str, Any] = {
-        "parameters": {"carbon_price": 0.0, "discount_rate": 0.05, "lifetime_years": 20},
-        "resources": [
-            {
-                "id": "gypsum",
-                "name": "FGD gypsum",
-                "kind": "material",
-                "unit": "t/yr",
-                "ewc_code": "10 01 05",
-            },
-        ],
-        "facilities": [
-            {
-                "id": "power",
-                "name": "Power",
-                "organisation": "P",
-                "nace_code": "35.11",
-                "lat": 55.0,
-                "lon": 11.0,
-            },
-            {
-                "id": "board",
-                "name": "Board",
-                "organisation": "B",
-                "nace_code": "23.62",
-                "lat": 55.0 + 10.0 / KM_PER_DEG,
-                "lon": 11.0,
-            },
-        ],
-        "streams": [
-            {
-                "id": "s1",
-                "facility_id": "power",
-                "resource_id": "gypsum",
-                "direction": "supply",
-                "quantity": 100_000,
-                "price": 20,
-                "disposal_route": "landfill",
-                "quality": {"purity_pct": 96},
-            },
-            {
-                "id": "d1",
-                "facility_id": "board",
-                "resource_id": "gypsum",
-                "direction": "demand",
-                "quantity": 80_000,
-                "price": 30,
-                "quality": {"purity_pct": [90, None]},
-            },
-        ],
-        "transport_modes": [
-            {"mode": "truck", "cost_per_tkm": 0.1, "co2e_kg_per_tkm": 0.1, "detour_factor": 1.0},
-        ],
-    }
-    doc["parameters"].update(changes)
-    return doc
+    return two_plants(
+        {"carbon_price": 0.0, "discount_rate": 0.05, "lifetime_years": 20, **changes},
+        resource_name="FGD gypsum",
+        ewc_code="10 01 05",
+        supply_quality={"purity_pct": 96},
+        demand_quality={"purity_pct": [90, None]},
+    )
 
 
 def test_two_plants_known_answer() -> None:

@@ -8,66 +8,23 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from scenarios import two_plants
 from symbiograph.io import network_from_document
 from symbiograph.match import MatchSettings, find_candidates
 from symbiograph.optimize import DesignSettings, InfeasibleDesign, design_network
 
-KM_PER_DEG = 6371.0088 * 3.141592653589793 / 180.0
 PLAIN = MatchSettings(use_archetypes=False)
 
 
 def _doc(capex_per_km: float = 0.0, cost_per_tkm: float = 0.1, **params: Any) -> dict[str, Any]:
     """Power station 10 km south of a board plant; 100 kt gypsum offered, 80 kt wanted."""
-    return {
-        "parameters": {"discount_rate": 0.0, "lifetime_years": 20, **params},
-        "resources": [{"id": "g", "name": "Gypsum", "kind": "material", "unit": "t/yr"}],
-        "facilities": [
-            {
-                "id": "power",
-                "name": "Power",
-                "organisation": "P",
-                "nace_code": "35.11",
-                "lat": 55.0,
-                "lon": 11.0,
-            },
-            {
-                "id": "board",
-                "name": "Board",
-                "organisation": "B",
-                "nace_code": "23.62",
-                "lat": 55.0 + 10 / KM_PER_DEG,
-                "lon": 11.0,
-            },
-        ],
-        "streams": [
-            {
-                "id": "s1",
-                "facility_id": "power",
-                "resource_id": "g",
-                "direction": "supply",
-                "quantity": 100_000,
-                "price": 20,
-                "disposal_route": "landfill",
-            },
-            {
-                "id": "d1",
-                "facility_id": "board",
-                "resource_id": "g",
-                "direction": "demand",
-                "quantity": 80_000,
-                "price": 30,
-            },
-        ],
-        "transport_modes": [
-            {
-                "mode": "truck",
-                "cost_per_tkm": cost_per_tkm,
-                "co2e_kg_per_tkm": 0.0,
-                "detour_factor": 1.0,
-                "pipeline_capex_per_km": capex_per_km,
-            }
-        ],
-    }
+    return two_plants(
+        {"discount_rate": 0.0, "lifetime_years": 20, **params},
+        resource_id="g",
+        cost_per_tkm=cost_per_tkm,
+        co2e_kg_per_tkm=0.0,
+        capex_per_km=capex_per_km,
+    )
 
 
 def _solve(

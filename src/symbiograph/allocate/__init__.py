@@ -1,10 +1,12 @@
 """Fair shares of the network's gain: cooperative-game solution concepts over coalition
 values (Shapley, sampled Shapley, nucleolus, core and least core, defecting coalitions,
-baselines), with coalition values from the network design model."""
+baselines), with coalition values from the network design model, and ``share_gain``: a
+design's gain shared by several methods, checked for stability and settled in prices."""
 
 from symbiograph.allocate._coalitions import CoalitionGame, defecting_pairs, dual_allocation
 from symbiograph.allocate._games import (
     CachedValue,
+    EmptyImputationSet,
     coalition_members,
     core_is_empty,
     defecting_coalitions,
@@ -20,12 +22,17 @@ from symbiograph.allocate._games import (
     shapley_sampled,
 )
 from symbiograph.allocate._settlement import settle
+from symbiograph.allocate._share import METHODS, Allocation, default_methods, share_gain
 
 __all__ = [
+    "METHODS",
+    "Allocation",
     "CachedValue",
     "CoalitionGame",
+    "EmptyImputationSet",
     "coalition_members",
     "core_is_empty",
+    "default_methods",
     "defecting_coalitions",
     "defecting_pairs",
     "dual_allocation",
@@ -40,4 +47,5 @@ __all__ = [
     "settle",
     "shapley_exact",
     "shapley_sampled",
+    "share_gain",
 ]

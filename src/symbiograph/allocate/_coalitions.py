@@ -26,11 +26,13 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from symbiograph.allocate._games import shapley_exact, shapley_sampled
+from symbiograph.allocate._games import nucleolus, shapley_exact, shapley_sampled
+from symbiograph.errors import AllocationError
 from symbiograph.model import Network
 from symbiograph.optimize import (
     DesignModel,
     DesignSettings,
+    DesignSolution,
     build_model,
     design_problem,
     independent_parts,
@@ -409,10 +411,52 @@ class CoalitionGame:
                 )
             )
 
+    @classmethod
+    def from_solution(
+        cls,
+        network: Network,
+        candidates: pd.DataFrame,
+        solution: DesignSolution,
+        workers: int = 0,
+    ) -> CoalitionGame:
+        """The game of the design ``solution`` of ``network`` over ``candidates``, under the
+        settings the design was made with (``solution.settings``: policy levers, distance
+        cap, solver limits), so that v(N) is the design's net benefit (currency/yr).
+
+        Raises AllocationError when the design used something the game cannot share
+        coalition by coalition: an objective other than cost, a budget, individual
+        rationality, a CO2e floor or time slices.
+        """
+        settings = solution.settings
+        refused = [
+            what
+            for what, used in (
+                (f"the {settings.objective!r} objective", settings.objective != "cost"),
+                ("a budget", settings.budget is not None),
+                ("individual rationality", settings.individual_rationality),
+                ("a CO2e floor", settings.min_co2e_t is not None),
+                (f"{settings.time_slices} time slices", settings.time_slices != "none"),
+            )
+            if used
+        ]
+        if refused:
+            raise AllocationError(
+                "coalition game: the design used "
+                + ", ".join(refused)
+                + "; coalition values are designs under the cost objective without "
+                "network-wide limits, so they would not share this design's net benefit"
+            )
+        return cls(network, candidates, settings, workers)
+
     @property
     def n(self) -> int:
         """Number of players."""
         return len(self.players)
+
+    @property
+    def grand_coalition(self) -> int:
+        """Bitmask of the coalition of all players."""
+        return (1 << self.n) - 1
 
     @property
     def solves(self) -> int:
@@ -448,9 +492,9 @@ class CoalitionGame:
         parts' tables (only each part's connected coalitions are solved)."""
         n = self.n
         if n > MAX_TABLE_PLAYERS:
-            raise ValueError(
-                f"{n} organisations: the 2**n coalition table is too large; use shapley() or "
-                "shapley_sampled()"
+            raise AllocationError(
+                f"coalition values: {n} organisations make a 2**n table too large "
+                f"(at most {MAX_TABLE_PLAYERS}); use shapley() or shapley_sampled()"
             )
         masks = np.arange(1 << n, dtype=np.int64)
         out = np.zeros(1 << n)
@@ -461,13 +505,21 @@ class CoalitionGame:
             out += part.values(self.workers)[local]
         return out
 
-    def shapley(self) -> np.ndarray:
-        """Exact Shapley value per player (currency/yr): the sum of each part's Shapley value
-        (additivity), so the cost grows with the largest part, not with 2**n."""
+    def _by_participant(self, shares: np.ndarray, name: str) -> pd.Series:
+        return pd.Series(shares, index=pd.Index(self.players, name="participant"), name=name)
+
+    def shapley(self) -> pd.Series:
+        """Exact Shapley value per participant (currency/yr): the sum of each part's Shapley
+        value (additivity), so the cost grows with the largest part, not with 2**n."""
         phi = np.zeros(self.n)
         for part in self.parts:
             phi[part.players] += shapley_exact(part.values(self.workers))
-        return phi
+        return self._by_participant(phi, "shapley")
+
+    def nucleolus(self) -> pd.Series:
+        """Nucleolus per participant (currency/yr), from the whole 2**n table (at most
+        ``MAX_TABLE_PLAYERS`` organisations; AllocationError beyond)."""
+        return self._by_participant(nucleolus(self.values()), "nucleolus")
 
     def shapley_sampled(
         self,
@@ -476,8 +528,8 @@ class CoalitionGame:
         exact_up_to: int = 12,
         max_permutations: int = 100_000,
         batch: int = 200,
-    ) -> tuple[np.ndarray, np.ndarray, int]:
-        """Shapley value per player (currency/yr) with a 95% half-width: parts of at most
+    ) -> tuple[pd.Series, pd.Series, int]:
+        """Shapley value per participant (currency/yr) with a 95% half-width: parts of at most
         ``exact_up_to`` organisations exactly (half-width 0), larger parts by antithetic
         permutation sampling until every player's combined half-width (root sum of squares
         over the parts it belongs to) is at most ``target_halfwidth``. Returns (estimate,
@@ -505,16 +557,23 @@ class CoalitionGame:
             phi[part.players] += estimate
             var[part.players] += halfwidth**2
             used += perms
-        return phi, np.sqrt(var), used
+        return (
+            self._by_participant(phi, "sampled-shapley"),
+            self._by_participant(np.sqrt(var), "halfwidth95"),
+            used,
+        )
 
 
-def defecting_pairs(game: CoalitionGame, allocation: np.ndarray, top: int = 3) -> pd.DataFrame:
+def defecting_pairs(
+    game: CoalitionGame, allocation: np.ndarray | pd.Series, top: int = 3
+) -> pd.DataFrame:
     """Single organisations and pairs linked by a candidate that would do better alone than
     under ``allocation`` (currency/yr per player), best gain first, at most ``top``: the
     stability check for games too large to check every coalition. Columns as
     :func:`defecting_coalitions`: members, value, allocated, gain."""
     pairs = {(min(a, b), max(a, b)) for a, b in zip(game._giver, game._taker, strict=True)}
     groups = [(i,) for i in range(game.n)] + [p for p in sorted(pairs) if p[0] != p[1]]
+    allocation = np.asarray(allocation, dtype=float)
     scale = max(1.0, abs(float(np.sum(allocation))))
     rows = []
     for group in groups:
@@ -539,7 +598,7 @@ def dual_allocation(game: CoalitionGame) -> pd.Series:
     and demands' row duals times their quantities; the value of a link's build switch is
     shared by its giver and taker). Computable in one solve at any size; it lies in the core
     of the LP game, and in the core of the design game when fixed costs do not bind.
-    Returns currency/yr per organisation; the total is the LP optimum.
+    Returns currency/yr per participant; the total is the LP optimum.
     """
     model = build_model(game.problem.tables, objective="cost")
     upper = model.col_upper.copy()
@@ -568,4 +627,4 @@ def dual_allocation(game: CoalitionGame) -> pd.Series:
         pos = pd.Index(model.col_ref[model.columns("flow")]).get_indexer(model.col_ref[builds])
         np.add.at(share, game._giver[pos], build_value / 2)
         np.add.at(share, game._taker[pos], build_value / 2)
-    return pd.Series(share, index=game.players, name="dual_allocation")
+    return game._by_participant(share, "dual")

@@ -22,8 +22,11 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linprog
 from scipy.stats import t as student_t
 
+from symbiograph.errors import AllocationError, InputError
+
 __all__ = [
     "CachedValue",
+    "EmptyImputationSet",
     "coalition_members",
     "core_is_empty",
     "defecting_coalitions",
@@ -60,17 +63,22 @@ _CHUNK = 1 << 16
 # ----------------------------------------------------------------------------- helpers
 
 
+class EmptyImputationSet(AllocationError, ValueError):
+    """No allocation gives every player at least what it gets alone (sum of v({i}) > v(N)),
+    so there is no nucleolus."""
+
+
 def _game(values: ArrayLike, cost: bool = False) -> tuple[FloatArray, int]:
     """Check a characteristic function and return it as a profit game with its size n."""
     v = np.asarray(values, dtype=np.float64).ravel()
     size = v.size
     n = size.bit_length() - 1
     if size < 2 or size != 1 << n:
-        raise ValueError(f"a game needs 2**n values (n >= 1) indexed by bitmask, got {size}")
+        raise InputError(f"a game needs 2**n values (n >= 1) indexed by bitmask, got {size}")
     if not np.all(np.isfinite(v)):
-        raise ValueError("coalition values must be finite numbers (found NaN or inf)")
+        raise InputError("coalition values must be finite numbers (found NaN or inf)")
     if abs(v[0]) > 1e-9 * max(1.0, float(np.max(np.abs(v)))):
-        raise ValueError(f"v(empty coalition) must be 0, got {v[0]}")
+        raise InputError(f"v(empty coalition) must be 0, got {v[0]}")
     v = -v if cost else v.copy()
     v[0] = 0.0
     return v, n
@@ -78,6 +86,15 @@ def _game(values: ArrayLike, cost: bool = False) -> tuple[FloatArray, int]:
 
 def _scale(v: FloatArray) -> float:
     return max(1.0, float(np.max(np.abs(v))))
+
+
+def _unit(v: FloatArray) -> tuple[FloatArray, float]:
+    """The game divided by its largest |v(S)| (so its values lie in [-1, 1]) and that
+    factor: the LPs are solved on the unit game, whose tolerances then mean the same at any
+    scale of money (HiGHS's are absolute)."""
+    size = float(np.max(np.abs(v))) if v.size else 0.0
+    factor = size if size > 0 else 1.0
+    return v / factor, factor
 
 
 def _popcount(masks: IntArray) -> IntArray:
@@ -139,7 +156,7 @@ def game_from_function(value_fn: ValueFunction, n: int) -> FloatArray:
 # ----------------------------------------------------------------------------- Shapley
 
 
-def shapley_exact(values: ArrayLike, cost: bool = False) -> FloatArray:
+def shapley_exact(values: ArrayLike, *, cost: bool = False) -> FloatArray:
     """Shapley value of every player (length n), from the weighted marginal contributions
     ``sum_S |S|!(n-|S|-1)!/n! (v(S+i) - v(S))`` over all coalitions S without i.
 
@@ -198,9 +215,9 @@ def shapley_sampled(
     :class:`MarginalSource`) or a full table of 2**n values.
     """
     if n < 1:
-        raise ValueError("a game needs at least one player")
+        raise InputError("a game needs at least one player")
     if max_permutations < 2:
-        raise ValueError("max_permutations must be at least 2")
+        raise InputError("max_permutations must be at least 2")
     if isinstance(value_fn, MarginalSource):
         marginals = value_fn.marginals
     elif callable(value_fn):
@@ -211,7 +228,7 @@ def shapley_sampled(
     else:
         table, n_table = _game(value_fn)
         if n_table != n:
-            raise ValueError(f"the value table has {n_table} players, n = {n}")
+            raise InputError(f"the value table has {n_table} players, n = {n}")
 
         def marginals(perms: IntArray) -> FloatArray:
             return _marginals_from_table(table, perms)
@@ -251,10 +268,12 @@ def _max_min_lp(
     eq_rows: FloatArray,
     eq_rhs: FloatArray,
     lower: FloatArray | None,
+    method: str = "nucleolus",
 ) -> tuple[FloatArray, float, FloatArray]:
     """max t s.t. x(S) - v(S) >= t for the given rows, equalities, optional x >= lower.
 
-    Returns (x, t, duals of the rows >= 0).
+    Returns (x, t, duals of the rows >= 0). Raises AllocationError naming ``method`` when
+    HiGHS ends without an optimum.
     """
     n = rows.shape[1]
     c = np.zeros(n + 1)
@@ -267,7 +286,10 @@ def _max_min_lp(
     bounds.append((None, None))
     res = linprog(c, A_ub=a_ub, b_ub=-rhs, A_eq=a_eq, b_eq=eq_rhs, bounds=bounds, method="highs")
     if res.status != 0:
-        raise RuntimeError(f"nucleolus LP failed: {res.message}")
+        raise AllocationError(
+            f"{method}: the LP over {rows.shape[0]} coalitions with {eq_rows.shape[0]} fixed "
+            f"ended without an optimum ({res.message})"
+        )
     duals = -np.asarray(res.ineqlin.marginals, dtype=np.float64)
     return np.asarray(res.x[:n], dtype=np.float64), float(res.x[n]), duals
 
@@ -289,19 +311,46 @@ def _lexicographic_center(
     n: int,
     individually_rational: bool,
     constraint_generation: bool | None = None,
+    method: str = "nucleolus",
 ) -> tuple[FloatArray, float]:
     """(Pre)nucleolus of the profit game v by the sequence of max-min LPs.
 
     Returns (allocation, t1) where t1 = the first LP's optimum (-t1 is the least-core epsilon).
-    Coalitions with a positive dual are tight in every optimum and get fixed; coalitions whose
-    membership row is in the span of the fixed ones are dropped; stops at rank n.
+    The LPs run on the unit game (v over its largest |v(S)|) and the results are scaled back,
+    so the answer does not depend on the currency's magnitude.
     """
+    unit, factor = _unit(v)
+    x, t_first = _lexicographic_center_unit(
+        unit, n, individually_rational, constraint_generation, method
+    )
+    return x * factor, t_first * factor
+
+
+#: optimal levels t within this of 0 (on the unit game) are 0: a core that is one point
+LEVEL_SNAP = 1e-10
+
+
+def _lexicographic_center_unit(
+    v: FloatArray,
+    n: int,
+    individually_rational: bool,
+    constraint_generation: bool | None,
+    method: str,
+) -> tuple[FloatArray, float]:
+    """:func:`_lexicographic_center` on a game scaled to |v| <= 1. Coalitions with a
+    positive dual are tight in every optimum and get fixed; coalitions whose membership row
+    is in the span of the fixed ones are dropped; stops at rank n."""
     grand = (1 << n) - 1
     scale = _scale(v)
     tol = 1e-9 * scale
     lower = v[1 << np.arange(n)] if individually_rational else None
     if lower is not None and lower.sum() > v[grand] + tol:
-        raise ValueError("the imputation set is empty: sum of v({i}) exceeds v(N)")
+        raise EmptyImputationSet(
+            f"{method}: the imputation set is empty: the players' stand-alone values sum to "
+            f"more than v(N) (by {lower.sum() - v[grand]:.3g} of the largest |v(S)|)"
+        )
+    if lower is not None and lower.sum() > v[grand]:
+        lower = lower - (lower.sum() - v[grand]) / n  # within tolerance: one point
     if n == 1:
         return np.array([v[grand]]), 0.0
     generate = n > FULL_LP_MAX_PLAYERS if constraint_generation is None else constraint_generation
@@ -345,7 +394,7 @@ def _lexicographic_center(
         eq_rhs = np.array(fixed_rhs)
         while True:
             act = np.array(sorted(active), dtype=np.int64)
-            x, t, duals = _max_min_lp(_bits(act, n), v[act], eq_rows, eq_rhs, lower)
+            x, t, duals = _max_min_lp(_bits(act, n), v[act], eq_rows, eq_rhs, lower, method)
             if not generate:
                 break
             added = _violated(v, x, t, status, n, tol, basis)
@@ -354,6 +403,8 @@ def _lexicographic_center(
             active.update(added.tolist())
             active.update((grand ^ added).tolist())
             active = {m for m in active if status[m] == 0}
+        if abs(t) <= LEVEL_SNAP:
+            t = 0.0  # these coalitions get exactly v(S): no round-off outside the core
         if t_first is None:
             t_first = t
         newly = act[duals > 1e-9]
@@ -448,66 +499,77 @@ def _tight_in_every_optimum(
 
 
 def nucleolus(
-    values: ArrayLike, cost: bool = False, constraint_generation: bool | None = None
+    values: ArrayLike, *, cost: bool = False, constraint_generation: bool | None = None
 ) -> FloatArray:
     """Nucleolus (Schmeidler 1969): the imputation that lexicographically maximises the
-    sorted vector of coalition surpluses x(S) - v(S). Returns one share per player.
+    sorted vector of coalition surpluses x(S) - v(S). Returns one share per player, in the
+    game's units (currency/yr for the design game).
 
-    Solved as a sequence of LPs (HiGHS); above 15 players coalitions are generated on
-    demand (``constraint_generation`` forces either way). Raises ValueError when the
-    imputation set is empty. With ``cost=True`` returns cost shares of a cost game.
+    Solved as a sequence of LPs (HiGHS) on the game scaled to |v| <= 1; above 15 players
+    coalitions are generated on demand (``constraint_generation`` forces either way). Raises
+    :class:`EmptyImputationSet` (an AllocationError and a ValueError) when the imputation
+    set is empty, AllocationError when an LP ends without an optimum. With ``cost=True``
+    returns cost shares of a cost game.
     """
     v, n = _game(values, cost)
-    x, _ = _lexicographic_center(v, n, True, constraint_generation)
+    x, _ = _lexicographic_center(v, n, True, constraint_generation, "nucleolus")
     return -x if cost else x
 
 
 def prenucleolus(
-    values: ArrayLike, cost: bool = False, constraint_generation: bool | None = None
+    values: ArrayLike, *, cost: bool = False, constraint_generation: bool | None = None
 ) -> FloatArray:
     """Prenucleolus: as ``nucleolus`` but over all efficient allocations (no x_i >= v({i}))."""
     v, n = _game(values, cost)
-    x, _ = _lexicographic_center(v, n, False, constraint_generation)
+    x, _ = _lexicographic_center(v, n, False, constraint_generation, "prenucleolus")
     return -x if cost else x
 
 
 def least_core(
-    values: ArrayLike, cost: bool = False, constraint_generation: bool | None = None
+    values: ArrayLike, *, cost: bool = False, constraint_generation: bool | None = None
 ) -> tuple[FloatArray, float]:
     """Least core: the smallest epsilon with x(S) >= v(S) - epsilon for every coalition S
-    (x(N) = v(N)). Returns (allocation, epsilon); the allocation is the prenucleolus, the
-    centre of the least core. epsilon <= 0 means the core is non-empty.
+    (x(N) = v(N)). Returns (allocation, epsilon) in the game's units; the allocation is the
+    prenucleolus, the centre of the least core. epsilon <= 0 means the core is non-empty.
     """
     v, n = _game(values, cost)
-    x, t_first = _lexicographic_center(v, n, False, constraint_generation)
-    return (-x if cost else x), -t_first
+    x, t_first = _lexicographic_center(v, n, False, constraint_generation, "least core")
+    return (-x if cost else x), 0.0 - t_first
 
 
 def _least_core_epsilon(v: FloatArray, n: int) -> float:
+    """The least-core epsilon of the profit game v (one LP on the unit game), in v's units."""
     grand = (1 << n) - 1
     if n == 1:
         return 0.0
+    unit, factor = _unit(v)
     masks = np.arange(1, grand, dtype=np.int64)
     eq_rows = np.ones((1, n))
-    _, t, _ = _max_min_lp(_bits(masks, n), v[masks], eq_rows, np.array([v[grand]]), None)
-    return -t
+    _, t, _ = _max_min_lp(
+        _bits(masks, n), unit[masks], eq_rows, np.array([unit[grand]]), None, "core test"
+    )
+    if abs(t) <= LEVEL_SNAP:
+        t = 0.0
+    return -t * factor
 
 
-def core_is_empty(values: ArrayLike, cost: bool = False, tol: float = 1e-9) -> bool:
-    """True when no allocation of v(N) gives every coalition at least v(S) (one LP)."""
+def core_is_empty(values: ArrayLike, *, cost: bool = False, tol: float = 1e-9) -> bool:
+    """True when no allocation of v(N) gives every coalition at least v(S) - ``tol`` times
+    the game's scale (the same slack :func:`in_core` allows), by one LP on the unit game."""
     v, n = _game(values, cost)
     return _least_core_epsilon(v, n) > tol * _scale(v)
 
 
 def in_core(
-    values: ArrayLike, allocation: ArrayLike, tol: float = 1e-9, cost: bool = False
+    values: ArrayLike, allocation: ArrayLike, *, cost: bool = False, tol: float = 1e-9
 ) -> bool:
     """True when ``allocation`` shares exactly v(N) and every coalition S gets x(S) >= v(S)
-    (for a cost game: pays x(S) <= c(S)), within ``tol`` times the game's scale."""
+    (for a cost game: pays x(S) <= c(S)), within ``tol`` times the game's scale
+    (max(1, largest |v(S)|))."""
     v, n = _game(values, cost)
     x = np.asarray(allocation, dtype=np.float64).ravel()
     if x.size != n:
-        raise ValueError(f"allocation has {x.size} shares for {n} players")
+        raise InputError(f"allocation has {x.size} shares for {n} players")
     x = -x if cost else x
     slack = tol * _scale(v)
     sums = _subset_sums(x)
@@ -517,6 +579,7 @@ def in_core(
 def defecting_coalitions(
     values: ArrayLike,
     allocation: ArrayLike,
+    *,
     top: int = 10,
     players: Sequence[str] | None = None,
     cost: bool = False,
@@ -525,15 +588,16 @@ def defecting_coalitions(
     """Coalitions that would do better alone than under ``allocation``, best gain first.
 
     Columns: coalition (mask), members (names), size, value (v(S), or c(S) for a cost game),
-    allocated (x(S)), gain (v(S) - x(S), or x(S) - c(S) for a cost game; > 0). At most ``top``.
+    allocated (x(S)), gain (v(S) - x(S), or x(S) - c(S) for a cost game; > ``tol`` times the
+    game's scale). At most ``top``.
     """
     v, n = _game(values, cost)
     x = np.asarray(allocation, dtype=np.float64).ravel()
     if x.size != n:
-        raise ValueError(f"allocation has {x.size} shares for {n} players")
+        raise InputError(f"allocation has {x.size} shares for {n} players")
     names = list(players) if players is not None else [f"player_{i}" for i in range(n)]
     if len(names) != n:
-        raise ValueError(f"{len(names)} player names for {n} players")
+        raise InputError(f"{len(names)} player names for {n} players")
     sums = _subset_sums(-x if cost else x)
     gain = v - sums
     gain[0] = gain[-1] = 0.0
@@ -553,7 +617,7 @@ def defecting_coalitions(
     return pd.DataFrame(rows)
 
 
-def is_convex(values: ArrayLike, cost: bool = False, tol: float = 1e-9) -> bool:
+def is_convex(values: ArrayLike, *, cost: bool = False, tol: float = 1e-9) -> bool:
     """True when the game is supermodular: v(S+i) - v(S) <= v(S+i+j) - v(S+j) for all S, i, j.
     With ``cost=True`` checks that the costs are submodular (the savings game is convex)."""
     v, n = _game(values, cost)
@@ -568,7 +632,7 @@ def is_convex(values: ArrayLike, cost: bool = False, tol: float = 1e-9) -> bool:
     return True
 
 
-def equal_split(values: ArrayLike, cost: bool = False) -> FloatArray:
+def equal_split(values: ArrayLike, *, cost: bool = False) -> FloatArray:
     """v(N)/n for every player (baseline)."""
     v, n = _game(values)
     return np.full(n, v[-1] / n)
@@ -578,5 +642,5 @@ def proportional(weights: ArrayLike, total: float) -> FloatArray:
     """``total`` shared in proportion to non-negative ``weights`` (e.g. stand-alone costs)."""
     w = np.asarray(weights, dtype=np.float64).ravel()
     if w.size == 0 or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise ValueError("weights must be finite, non-negative and not all zero")
+        raise InputError("weights must be finite, non-negative and not all zero")
     return float(total) * w / w.sum()

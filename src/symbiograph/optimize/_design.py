@@ -76,7 +76,8 @@ class DesignSolution:
     ``status`` (optimal, time_limit, ...), ``mip_gap`` (largest over the parts) and
     ``timings`` (s) for build, solve, duals and post-processing. ``infrastructure``: shared
     corridors and treatment sites with whether they are built, their annual cost, capacity
-    and the flow they carry; ``storage`` and ``flows_by_slice`` in time-sliced mode.
+    and the flow they carry; ``storage`` and ``flows_by_slice`` in time-sliced mode;
+    ``settings``: the DesignSettings the design was made with.
     """
 
     flows: pd.DataFrame
@@ -91,6 +92,7 @@ class DesignSolution:
     flows_by_slice: pd.DataFrame = field(default_factory=pd.DataFrame)
     storage: pd.DataFrame = field(default_factory=pd.DataFrame)
     infrastructure: pd.DataFrame = field(default_factory=pd.DataFrame)
+    settings: DesignSettings = field(default_factory=DesignSettings)
 
     @property
     def net_benefit(self) -> float:
@@ -703,6 +705,7 @@ def design_network(
         flows_by_slice=pd.concat(slice_flows, ignore_index=True) if slice_flows else pd.DataFrame(),
         storage=storage,
         infrastructure=_infrastructure(corridor_table, corridor_built, corridor_pos, flow),
+        settings=settings,
     )
 
 
