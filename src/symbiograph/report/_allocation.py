@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
@@ -55,8 +56,8 @@ def shared_allocation(
 ) -> Allocation:
     """``allocation`` as ``viewer`` may see it: settlement rows of an exchange with a
     confidential end show bands for flow, payment and price, and the proportional shares
-    (which weigh participants by volume) of the organisations on such an exchange show
-    bands, in the shares and in the stability check. Unchanged without ``network`` and
+    (which weigh participants by volume) show bands when such an exchange carries flow, in
+    the shares and in the stability check. Unchanged without ``network`` and
     ``flows`` (the design's flows) or when nothing is hidden."""
     if network is None or flows is None:
         return allocation
@@ -75,7 +76,9 @@ def shared_allocation(
     )
     shares, stability = allocation.shares, allocation.stability
     if orgs and "proportional" in shares.columns:
-        shares = redact_columns(shares, shares.index.isin(orgs), ["proportional"])
+        # every participant's: one exact proportional share, v(N) and the open volumes
+        # would give the hidden volume back
+        shares = redact_columns(shares, np.ones(len(shares), dtype=bool), ["proportional"])
         rows = (stability["method"] == "proportional").to_numpy()
         stability = redact_columns(stability, rows, ["allocated", "gain"])
     return replace(allocation, shares=shares, stability=stability, settlement=settlement)
