@@ -16,7 +16,7 @@ QUALITY = 83.71  # purity_pct
 
 def _forms(value: float) -> list[str]:
     """``value`` as people and programs write it."""
-    forms = {f"{value:g}", f"{value:.2f}", f"{value:,.2f}", f"{value:.6g}"}
+    forms = {f"{value:g}", f"{value:.1f}", f"{value:.2f}", f"{value:,.2f}", f"{value:.6g}"}
     if value >= 1000:
         whole = f"{value:,.0f}"
         forms |= {
@@ -39,7 +39,7 @@ def _found(text: str, value: float) -> list[str]:
     """The forms of ``value`` that occur in ``text`` as a whole number (not inside another)."""
     hits = []
     for form in _forms(value):
-        pattern = r"(?<!\d)(?<!\d\.)" + re.escape(form) + r"(?!\d)"
+        pattern = r"(?<!\d)(?<!\d\.)" + re.escape(form) + r"(?!\d)(?![.,]\d)"
         if re.search(pattern, text):
             hits.append(form)
     return hits

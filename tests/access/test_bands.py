@@ -135,8 +135,14 @@ def _inside(value: float) -> bool:
 @settings(max_examples=25, deadline=None)
 @given(
     quantity=st.integers(min_value=10_000, max_value=10**9).map(lambda n: n + 0.5).filter(_inside),
-    price=st.integers(min_value=1_001, max_value=99_999).map(lambda n: n / 100).filter(_inside),
-    purity=st.integers(min_value=1_001, max_value=9_899).map(lambda n: n / 100).filter(_inside),
+    price=st.integers(min_value=1_001, max_value=99_999)
+    .filter(lambda n: n % 100 != 0)
+    .map(lambda n: n / 100)
+    .filter(_inside),
+    purity=st.integers(min_value=1_001, max_value=9_899)
+    .filter(lambda n: n % 100 != 0)
+    .map(lambda n: n / 100)
+    .filter(_inside),
 )
 def test_random_confidential_values_never_reach_shared_tables(
     quantity: float, price: float, purity: float
