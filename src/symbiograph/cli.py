@@ -120,6 +120,24 @@ class ExportFormat(StrEnum):
     geojson = "geojson"
 
 
+#: ``--full``: the analyst's own output, confidential streams included (default: shared).
+FullOption = Annotated[
+    bool,
+    typer.Option(
+        "--full",
+        help="Analyst's own output: show confidential streams' quantities, prices and quality "
+        "(default: shared output, where they appear as bands)",
+    ),
+]
+
+
+def _viewer(full: bool) -> Any:
+    """The viewer of an output: the analyst (``--full``) or any participant (shared)."""
+    from symbiograph.access import FULL, SHARED
+
+    return FULL if full else SHARED
+
+
 def _console(stderr: bool = False) -> Console:
     """A console made per call, so the terminal width (COLUMNS) is read when a command runs."""
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
@@ -552,14 +570,25 @@ def export(
     db: Annotated[str, typer.Option(help="Database URL to read --name from")] = DEFAULT_DB,
     name: Annotated[str | None, typer.Option(help="Name of a stored network")] = None,
     dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    full: FullOption = False,
 ) -> None:
-    """Write a stored network (--db, --name) or a shipped dataset (--dataset) to a file."""
+    """Write a stored network (--db, --name) or a shipped dataset (--dataset) to a file.
+
+    Confidential streams are written as bands (quantity_min..quantity_max, no quantity or
+    price) unless --full."""
+    from symbiograph.access import redact_network
     from symbiograph.io import write_network
 
     network = _network_from(None, dataset, db, name)
     console = _console()
     with _step(console, f"wrote {out}"):
-        write_network(network, out, format.value if format is not None else None)
+        write_network(
+            redact_network(network, _viewer(full)),
+            out,
+            format.value if format is not None else None,
+        )
+    if full:
+        console.print("[yellow]full output: confidential values included; do not share[/]")
 
 
 @app.command()
@@ -605,6 +634,7 @@ def report(
     name: Annotated[str | None, typer.Option(help="Name of a stored network")] = None,
     out: Annotated[Path, typer.Option(help="HTML file to write")] = Path("report.html"),
     title: Annotated[str | None, typer.Option(help="Title of the report")] = None,
+    full: FullOption = False,
 ) -> None:
     """Write the one-page offline HTML report (map, Sankey, tables) and its summary.json."""
     from symbiograph.report import write_network_report, write_summary_json
@@ -612,8 +642,8 @@ def report(
     network = _network_from(file, dataset, db, name)
     console = _console()
     with _step(console, f"wrote {out}"):
-        write_network_report(network, out, title=title)
-    summary_path = write_summary_json(network, out.with_name("summary.json"))
+        write_network_report(network, out, title=title, viewer=_viewer(full))
+    summary_path = write_summary_json(network, out.with_name("summary.json"), _viewer(full))
     console.print(f"[green]✓[/] wrote {escape(str(summary_path))}")
 
 
@@ -626,6 +656,7 @@ def demo(
         str | None,
         typer.Option(help="Database URL [default: sqlite:///OUT/symbiograph.db, made afresh]"),
     ] = None,
+    full: FullOption = False,
 ) -> None:
     """Run the Kalundborg example end to end: store, reload, summarise, report, match the
     supplies and demands, design the network and report the design, and share its gain
@@ -662,9 +693,9 @@ def demo(
     _print_summary(console, stored)
     with _step(console, "wrote the report"):
         report_path = write_network_report(
-            stored, out / "report.html", title="Kalundborg Symbiosis"
+            stored, out / "report.html", title="Kalundborg Symbiosis", viewer=_viewer(full)
         )
-        summary_path = write_summary_json(stored, out / "summary.json")
+        summary_path = write_summary_json(stored, out / "summary.json", _viewer(full))
     size_mb = report_path.stat().st_size / 1e6
     console.print(Text(f"report:  {report_path} ({size_mb:.1f} MB, opens offline)"))
     console.print(Text(f"summary: {summary_path}"))
@@ -674,7 +705,9 @@ def demo(
     documented = stored.exchanges
     with _step(console, "matched the facilities' supplies and demands"):
         matched = find_candidates(stored)
-        matched.candidates.to_csv(out / "candidates.csv", index=False)
+        _shared_candidates(stored, matched.candidates, full).to_csv(
+            out / "candidates.csv", index=False
+        )
     found = rediscovery(matched.candidates, documented)
     console.print(
         Text(
@@ -684,7 +717,7 @@ def demo(
         )
     )
     solution, review, paths = _design_and_report(
-        stored, matched.candidates, DesignSettings(), out / "design", console, pareto=5
+        stored, matched.candidates, DesignSettings(), out / "design", console, pareto=5, full=full
     )
     kept = int((review["verdict"] == "kept").sum())
     console.print(
@@ -699,7 +732,7 @@ def demo(
     )
     console.print(Text(f"design:  {paths['report']}"))
     allocation = _share_and_report(
-        stored, matched.candidates, solution, out / "allocation", console
+        stored, matched.candidates, solution, out / "allocation", console, full=full
     )
     verdict = {True: "yes", False: "no"}
     console.print(
@@ -731,6 +764,7 @@ def match(
     no_archetypes: Annotated[
         bool, typer.Option("--no-archetypes", help="Only same-resource matches")
     ] = False,
+    full: FullOption = False,
 ) -> None:
     """Find the exchanges worth making: candidate supply -> demand pairs, costed and explained."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -756,10 +790,11 @@ def match(
 
         result = find_candidates(network, settings, progress=advance)
     out.parent.mkdir(parents=True, exist_ok=True)
+    written = _shared_candidates(network, result.candidates, full)
     if out.suffix.lower() == ".parquet":
-        result.candidates.to_parquet(out, index=False)
+        written.to_parquet(out, index=False)
     else:
-        result.candidates.to_csv(out, index=False)
+        written.to_csv(out, index=False)
     candidates = result.candidates
     console.print(
         f"[green]✓[/] {len(candidates):,} candidates from {len(network.supplies):,} supplies and "
@@ -843,6 +878,7 @@ def _design_and_report(
     console: Console,
     pareto: int = 0,
     objective_name: str = "cost",
+    full: bool = False,
 ) -> tuple[Any, Any, dict[str, Path]]:
     """Design the network, trace ``pareto`` points of the money-CO2e front, assess the
     design, review the documented exchanges and write the design report into ``out``
@@ -874,6 +910,7 @@ def _design_and_report(
         if len(network.published_figures)
         else None,
         review=review,
+        viewer=_viewer(full),
     )
     return solution, review, paths
 
@@ -908,6 +945,7 @@ def optimize(
     ] = None,
     time_limit: Annotated[float, typer.Option(help="Seconds per solve")] = 120.0,
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap to stop at")] = 1e-4,
+    full: FullOption = False,
 ) -> None:
     """Design the network: which exchanges to build and how much to send, by MILP (HiGHS)."""
     from symbiograph.match import MatchSettings, find_candidates
@@ -929,7 +967,7 @@ def optimize(
         mip_gap=mip_gap,
     )
     solution, _, paths = _design_and_report(  # misaligned 1, no solution 5, infeasible 6
-        network, candidates, settings, out, console, pareto, objective
+        network, candidates, settings, out, console, pareto, objective, full
     )
     currency = network.parameters.get("currency", "EUR")
     console.print(
@@ -938,6 +976,13 @@ def optimize(
         f"avoided · status {solution.status}, gap {solution.mip_gap:.2%}"
     )
     console.print(Text(f"report: {paths['report']}"))
+
+
+def _shared_candidates(network: Any, candidates: Any, full: bool) -> Any:
+    """The candidate table as written: confidential figures as bands unless ``full``."""
+    from symbiograph.access import redact_table
+
+    return redact_table(candidates, "candidates", network, _viewer(full))
 
 
 class Method(StrEnum):
@@ -962,6 +1007,7 @@ def _share_and_report(
     settle_by: str | None = None,
     seed: int = 0,
     ci_share: float = 0.01,
+    full: bool = False,
 ) -> Any:
     """Share the design's gain (``symbiograph.allocate.share_gain``) and write its report
     into ``out``; prints one line and returns the Allocation. Used by allocate and demo."""
@@ -976,7 +1022,15 @@ def _share_and_report(
         )
     currency = str(network.parameters.get("currency", "EUR"))
     scenario = str(network.parameters.get("name", "scenario"))
-    paths = write_allocation_report(allocation, out, scenario=scenario, currency=currency)
+    paths = write_allocation_report(
+        allocation,
+        out,
+        scenario=scenario,
+        currency=currency,
+        network=network,
+        flows=design.flows,
+        viewer=_viewer(full),
+    )
     console.print(
         Text(
             f"✓ shares of {allocation.total:,.0f} {currency}/yr among {game.n} participants by "

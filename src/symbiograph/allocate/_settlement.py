@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import lsq_linear
 
-from symbiograph.errors import AllocationError, InputError
+from symbiograph.errors import AllocationError, InputError, SolverError
 from symbiograph.optimize import GIVER_TERMS, TAKER_TERMS
 from symbiograph.optimize.solver import SolveResult, solve_rows
 
@@ -302,23 +302,29 @@ def _consistent(
     spread_cost = np.r_[-np.ones(m), np.ones(m)]  # sum of highest - lowest price
     best = payment
     if m:
-        spread_lp = solve_rows(
-            np.r_[np.zeros(n), spread_cost],
-            col_lower,
-            col_upper,
-            rows,
-            what="settlement: consistent prices",
-        )
+        try:
+            spread_lp = solve_rows(
+                np.r_[np.zeros(n), spread_cost],
+                col_lower,
+                col_upper,
+                rows,
+                what="settlement: consistent prices",
+            )
+        except SolverError:  # payment already reaches the shares; keep it
+            return best
         if not spread_lp.optimal:
             return best
         best = _accepted(spread_lp, best)
         rows.append((-inf, spread_lp.objective + 1e-9, np.arange(n, n + 2 * m), spread_cost))
-    middle = solve_rows(  # sum of (t - 1/2)**2, less a constant
-        np.r_[-np.ones(n), np.zeros(2 * m)],
-        col_lower,
-        col_upper,
-        rows,
-        hessian_diagonal=np.r_[np.full(n, 2.0), np.zeros(2 * m)],
-        what="settlement: prices near the middle of their ranges",
-    )
+    try:
+        middle = solve_rows(  # sum of (t - 1/2)**2, less a constant
+            np.r_[-np.ones(n), np.zeros(2 * m)],
+            col_lower,
+            col_upper,
+            rows,
+            hessian_diagonal=np.r_[np.full(n, 2.0), np.zeros(2 * m)],
+            what="settlement: prices near the middle of their ranges",
+        )
+    except SolverError:  # as above: the consistent payments stand
+        return best
     return _accepted(middle, best)

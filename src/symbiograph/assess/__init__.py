@@ -5,6 +5,7 @@ Pure functions over the tables of the stages before (network, candidates, soluti
 """
 
 from symbiograph.assess._assessment import (
+    EXCHANGE_COLUMNS,
     GIVER_TERMS,
     MONEY_TERMS,
     TAKER_TERMS,
@@ -34,6 +35,7 @@ __all__ = [
     "CO2E_COLUMNS",
     "COMPARE_COLUMNS",
     "DEFAULT_REUSE_ACTIVITY",
+    "EXCHANGE_COLUMNS",
     "GIVER_TERMS",
     "MONEY_TERMS",
     "PUBLISHED_INDICATORS",

@@ -15,7 +15,7 @@ from symbiograph.assess._co2e import co2e_lines, transport_factors
 from symbiograph.assess._jobs import DEFAULT_REUSE_ACTIVITY, employment_ratios, job_lines
 from symbiograph.errors import InputError
 from symbiograph.match import annuity_factor
-from symbiograph.model import Network
+from symbiograph.model import Network, output_columns
 from symbiograph.optimize import (
     GIVER_TERMS,
     TAKER_TERMS,
@@ -23,7 +23,18 @@ from symbiograph.optimize import (
     DesignSolution,
 )
 
-__all__ = ["GIVER_TERMS", "MONEY_TERMS", "TAKER_TERMS", "Assessment", "assess_design"]
+__all__ = [
+    "EXCHANGE_COLUMNS",
+    "GIVER_TERMS",
+    "MONEY_TERMS",
+    "TAKER_TERMS",
+    "Assessment",
+    "assess_design",
+]
+
+#: The columns of ``Assessment.exchanges``, in order: the schema's ``exchange_assessment``
+#: output rows.
+EXCHANGE_COLUMNS = output_columns("exchange_assessment")
 
 #: Money terms of the objective (currency/yr), in the order of ``DesignSolution.objective``,
 #: and who keeps which at zero transfer price: one definition, in the design stage.

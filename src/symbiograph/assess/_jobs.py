@@ -6,18 +6,15 @@ its public source and year); they are direct jobs only, indicative screening val
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
-from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
+from symbiograph.taxonomy import employment_ratios
+
 __all__ = ["DEFAULT_REUSE_ACTIVITY", "DISPLACED_ACTIVITY", "employment_ratios", "job_lines"]
 
-#: Tonnes per published amount unit.
-_TONNES_PER = {"t": 1.0, "short ton": 0.90718474}
 
 #: Activity that handles an exchanged by-product unless told otherwise.
 DEFAULT_REUSE_ACTIVITY = "recycling_eu"
@@ -41,45 +38,6 @@ JOB_COLUMNS = [
 ]
 
 
-@cache
-def _ratios() -> pd.DataFrame:
-    text = (
-        resources.files("symbiograph.taxonomy")
-        .joinpath("employment_ratios.csv")
-        .read_text(encoding="utf-8")
-    )
-    titles: dict[str, str] = {}
-    for line in text.splitlines():
-        # "#   key | title ..." lines name the sources
-        if line.startswith("#") and "|" in line:
-            key, _, title = line.lstrip("#").partition("|")
-            if key.strip().isidentifier():
-                titles[key.strip()] = title.strip()
-    frame = pd.read_csv(
-        io.StringIO(text), comment="#", dtype={"activity": str, "source": str, "note": str}
-    )
-    unknown = sorted(set(frame["amount_unit"]) - set(_TONNES_PER))
-    if unknown:
-        raise ValueError(f"employment_ratios.csv: unknown amount_unit {unknown}")
-    tonnes = frame["per_amount"].astype(float) * frame["amount_unit"].map(_TONNES_PER)
-    frame["jobs_per_t"] = frame["jobs"].astype(float) / tonnes
-    frame["jobs_per_10kt"] = frame["jobs_per_t"] * 10_000
-    frame["source_title"] = frame["source"].map(titles).fillna("")
-    if frame["activity"].duplicated().any():
-        raise ValueError("employment_ratios.csv: duplicate activity")
-    return frame
-
-
-def employment_ratios() -> pd.DataFrame:
-    """Published employment ratios, one row per activity.
-
-    Columns: activity, jobs, per_amount, amount_unit (t or short ton), scope, source (key),
-    source_title, year, note, and the derived jobs_per_t (jobs per t/yr) and jobs_per_10kt
-    (jobs per 10,000 t/yr). Returns a fresh copy.
-    """
-    return _ratios().copy()
-
-
 def job_lines(
     exchanges: pd.DataFrame,
     disposal_route: pd.Series,
@@ -96,7 +54,7 @@ def job_lines(
     that handles it (else ``reuse_activity``). Jobs are FTE: ratio (jobs per t/yr) x t/yr;
     displaced jobs are negative lines.
     """
-    table = (ratios if ratios is not None else _ratios()).set_index("activity")
+    table = (ratios if ratios is not None else employment_ratios()).set_index("activity")
     activities = dict(activities or {})
     wanted = {reuse_activity, *activities.values(), *DISPLACED_ACTIVITY.values()}
     missing = sorted(wanted - set(table.index))

@@ -31,6 +31,7 @@ from symbiograph.model import (
     empty_table,
     exchange_rates,
     key_columns,
+    out_of_range,
 )
 
 __all__ = ["RawScenario", "build_network"]
@@ -642,6 +643,10 @@ def build_network(raw: RawScenario) -> Network:
     for name in ("sources", "resources", "facilities", "transport_modes", "timeseries"):
         tables[name] = _coerce_table(name, raw_of(name), origin_of(name), out)
         _check_keys(name, tables[name], origin_of(name), out)
+        if name in ("transport_modes", "timeseries"):  # the schema's min and max
+            for pos, column, reason in out_of_range(name, tables[name]):
+                where = origin_of(name)
+                out.add(Problem(where.file, reason, where.sheet, where.row(pos), column))
 
     resources = tables["resources"]
     res_origin = origin_of("resources")

@@ -22,52 +22,14 @@ from symbiograph.match._rules import (
     quality_check,
 )
 from symbiograph.match._settings import MatchSettings
-from symbiograph.model import Network
+from symbiograph.model import Network, output_columns
 
 __all__ = ["CANDIDATE_COLUMNS", "MatchResult", "Progress", "explain_pair", "find_candidates"]
 
 Progress = Callable[[int, int], None]
 
-CANDIDATE_COLUMNS = [
-    "candidate_id",
-    "supply_id",
-    "demand_id",
-    "supply_facility",
-    "demand_facility",
-    "supply_organisation",
-    "demand_organisation",
-    "supply_resource",
-    "demand_resource",
-    "kind",
-    "unit",
-    "link",
-    "archetype_id",
-    "substitution_ratio",
-    "delivered_share",
-    "demand_units_per_unit",
-    "max_flow",
-    "distance_km",
-    "route_km",
-    "mode",
-    "pretreatment",
-    "disposal_price_per_unit",
-    "landfill_diverted",
-    "avoided_disposal_per_unit",
-    "avoided_virgin_per_unit",
-    "transport_cost_per_unit",
-    "treatment_cost_per_unit",
-    "net_benefit_per_unit",
-    "capex_per_yr",
-    "fixed_cost_per_yr",
-    "co2e_t_per_unit",
-    "annual_net_benefit",
-    "annual_co2e_t",
-    "score",
-    "rank_in_supply",
-    "quality_unverified",
-    "needs_blend",
-    "explanation",
-]
+#: The columns of the candidate table, in order: the schema's ``candidates`` output rows.
+CANDIDATE_COLUMNS = output_columns("candidates")
 
 
 @dataclass

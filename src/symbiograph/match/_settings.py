@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from symbiograph.taxonomy import transport_mode_defaults
+
 __all__ = ["DEFAULT_MAX_KM", "DEFAULT_MAX_KM_BY_KIND", "DEFAULT_MODE", "MatchSettings"]
 
-#: Default maximum economic distance by transport mode, km (steam and water pipelines a few
-#: km; bulk solids by truck about 50 km; rail and ship further).
+#: Default maximum economic distance by transport mode, km: the ``max_km`` column of the
+#: shipped transport mode table (``taxonomy.transport_mode_defaults()``, with its source).
 DEFAULT_MAX_KM: dict[str, float] = {
-    "pipeline": 5.0,
-    "truck": 50.0,
-    "conveyor": 2.0,
-    "rail": 300.0,
-    "ship": 500.0,
-    "grid": 20.0,
-    "none": 0.5,
+    str(mode): float(km)
+    for mode, km in transport_mode_defaults().set_index("mode")["max_km"].items()
 }
 
 #: Reach by resource kind where no archetype names one, km: raw and process water mains are

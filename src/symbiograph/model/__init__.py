@@ -14,10 +14,13 @@ from symbiograph.model._network import Network, column_dtype, default_parameters
 from symbiograph.model._rates import exchange_rates
 from symbiograph.model._schema import (
     CANONICAL_UNITS,
+    OUTPUT_TABLES,
     TABLES,
     Attribute,
     attributes,
     format_documentation,
+    out_of_range,
+    output_columns,
     schema_table,
 )
 from symbiograph.model._schema import id_column as key_columns
@@ -29,6 +32,7 @@ __all__ = [
     "MAX_XLSX_BYTES",
     "MAX_XLSX_UNZIPPED_BYTES",
     "MAX_YAML_BYTES",
+    "OUTPUT_TABLES",
     "TABLES",
     "YAML_MAX_ALIAS_NODES",
     "YAML_MAX_DEPTH",
@@ -42,5 +46,7 @@ __all__ = [
     "format_documentation",
     "key_columns",
     "months_available",
+    "out_of_range",
+    "output_columns",
     "schema_table",
 ]

@@ -16,11 +16,14 @@ import pandas as pd
 
 __all__ = [
     "CANONICAL_UNITS",
+    "OUTPUT_TABLES",
     "TABLES",
     "Attribute",
     "attributes",
     "format_documentation",
     "id_column",
+    "out_of_range",
+    "output_columns",
     "schema_table",
 ]
 
@@ -36,6 +39,10 @@ TABLES: tuple[str, ...] = (
     "timeseries",
     "published_figures",
 )
+
+#: The result tables the stages return (match: candidates; optimize: flows; assess: one row
+#: per exchange), whose columns are described here like the inputs (role ``output``).
+OUTPUT_TABLES: tuple[str, ...] = ("candidates", "flows", "exchange_assessment")
 
 #: Canonical unit of quantities by resource kind (a utility takes any of the three).
 CANONICAL_UNITS: dict[str, str] = {
@@ -75,6 +82,10 @@ class Attribute:
     required: bool
     choices: tuple[str, ...]
     description: str
+    role: str = "input"
+    min: float | None = None
+    max: float | None = None
+    redact: str = ""
 
     @property
     def is_numeric(self) -> bool:
@@ -98,6 +109,10 @@ def _load() -> tuple[Attribute, ...]:
                 required=row["required"].strip().lower() == "true",
                 choices=tuple(c for c in row["choices"].split("|") if c),
                 description=row["description"],
+                role=row["role"],
+                min=float(row["min"]) if row["min"] else None,
+                max=float(row["max"]) if row["max"] else None,
+                redact=row["redact"],
             )
         )
     return tuple(out)
@@ -108,6 +123,30 @@ def attributes(table: str) -> tuple[Attribute, ...]:
     found = tuple(a for a in _load() if a.table == table)
     if not found:
         raise KeyError(f"unknown table {table!r}")
+    return found
+
+
+def output_columns(table: str) -> list[str]:
+    """The columns of the result table ``table`` (one of :data:`OUTPUT_TABLES`), in order."""
+    if table not in OUTPUT_TABLES:
+        raise KeyError(f"{table!r} is not a result table (choose from {', '.join(OUTPUT_TABLES)})")
+    return [a.name for a in attributes(table)]
+
+
+def out_of_range(table: str, frame: pd.DataFrame) -> list[tuple[int, str, str]]:
+    """Values of ``frame`` outside their field's schema ``min``/``max``: (row position, field,
+    reason) for every numeric column of ``table`` that ``frame`` has; NaN is not checked here
+    (missing values are the required-field check's business)."""
+    found: list[tuple[int, str, str]] = []
+    for a in attributes(table):
+        if a.name not in frame.columns or (a.min is None and a.max is None):
+            continue
+        values = pd.to_numeric(frame[a.name], errors="coerce").to_numpy(dtype=float)
+        low = values < a.min if a.min is not None else values != values
+        high = values > a.max if a.max is not None else values != values
+        for pos in (low | high).nonzero()[0]:
+            bound = f"at least {a.min:g}" if low[pos] else f"at most {a.max:g}"
+            found.append((int(pos), a.name, f"{a.name} must be {bound}, not {values[pos]:g}"))
     return found
 
 
@@ -146,15 +185,42 @@ def format_documentation() -> str:
             "",
             f"## {table}",
             "",
-            "| field | type | unit | default | required | choices | description |",
+            "| field | type | unit | default | required | choices | range | description |",
         ]
-        lines.append("|---|---|---|---|---|---|---|")
+        lines.append("|---|---|---|---|---|---|---|---|")
         for a in attributes(table):
             lines.append(
                 f"| {a.name} | {a.type} | {a.unit} | {a.default} | {'yes' if a.required else ''} "
-                f"| {' '.join(a.choices)} | {a.description} |"
+                f"| {' '.join(a.choices)} | {_range_text(a)} | {a.description} |"
             )
-    return "\n".join(lines + _reading_rules()) + "\n"
+    lines += _reading_rules()
+    lines += [
+        "",
+        "# Result tables",
+        "",
+        "The tables the stages write (`match`: candidates.csv; `optimize`: flows.csv; the",
+        "assessment: one row per exchange), column by column and in this order. `unit`",
+        "`resource` is the canonical unit of the row's resource (the `unit` column).",
+        "",
+        "A column marked `confidential` is, or is computed from, a stream's quantity, price or",
+        "quality. In shared output (every report and export unless `--full`) the cells of a",
+        "row that involves a confidential stream show a band such as `10,000 to 20,000`",
+        "instead of the value (see `symbiograph.access`).",
+    ]
+    for table in OUTPUT_TABLES:
+        lines += [
+            "",
+            f"## {table}",
+            "",
+            "| column | type | unit | range | confidential | description |",
+            "|---|---|---|---|---|---|",
+        ]
+        for a in attributes(table):
+            lines.append(
+                f"| {a.name} | {a.type} | {a.unit} | {_range_text(a)} | {a.redact} "
+                f"| {a.description} |"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def _size(limit: int) -> str:
@@ -221,3 +287,14 @@ def _reading_rules() -> list[str]:
         f"| YAML nodes repeated by aliases (`*name`) | {limit.YAML_MAX_ALIAS_NODES:,} |",
         f"| YAML nesting of lists and mappings | {limit.YAML_MAX_DEPTH} levels |",
     ]
+
+
+def _range_text(a: Attribute) -> str:
+    """``min..max`` of a bounded field for the documentation (``>= 0``, ``0..1``)."""
+    if a.min is not None and a.max is not None:
+        return f"{a.min:g}..{a.max:g}"
+    if a.min is not None:
+        return f">= {a.min:g}"
+    if a.max is not None:
+        return f"<= {a.max:g}"
+    return ""

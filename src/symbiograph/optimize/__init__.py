@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from symbiograph.optimize._builder import DesignModel, DesignTables, build_model
     from symbiograph.optimize._design import (
         FIXED_TERMS,
+        FLOW_COLUMNS,
         GIVER_TERMS,
         SHARED_TERMS,
         TAKER_TERMS,
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIXED_TERMS",
+    "FLOW_COLUMNS",
     "GIVER_TERMS",
     "HOURS_PER_YEAR",
     "OBJECTIVES",
@@ -128,6 +130,7 @@ __all__ = [
 #: The private module each public name lives in.
 _HOME = {
     "FIXED_TERMS": "_design",
+    "FLOW_COLUMNS": "_design",
     "GIVER_TERMS": "_design",
     "HOURS_PER_YEAR": "_water",
     "OBJECTIVES": "_settings",

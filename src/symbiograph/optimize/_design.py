@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from symbiograph.errors import InputError
-from symbiograph.model import Network
+from symbiograph.model import Network, output_columns
 from symbiograph.optimize._align import check_candidates, check_corridors, check_stores
 from symbiograph.optimize._builder import DesignModel, DesignTables, build_model
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
@@ -35,6 +35,7 @@ from symbiograph.optimize._timeslices import (
 
 __all__ = [
     "FIXED_TERMS",
+    "FLOW_COLUMNS",
     "GIVER_TERMS",
     "SHARED_TERMS",
     "TAKER_TERMS",
@@ -58,6 +59,8 @@ __all__ = [
     "term_shares",
 ]
 
+#: The columns of ``DesignSolution.flows``, in order: the schema's ``flows`` output rows.
+FLOW_COLUMNS = output_columns("flows")
 #: The money terms earned per unit of flow (currency per unit sent; currency/yr once
 #: multiplied by the flow), in the order of ``DesignSolution.objective``.
 VARIABLE_TERMS = (

@@ -432,7 +432,8 @@ def solve_rows(
     seconds = time.perf_counter() - began
     status = _STATUS.get(h.getModelStatus())
     if status not in ("optimal", *NO_SOLUTION):
-        raise SolverError(f"{what}: the solver stopped without a solution ({status})")
+        said = status or h.modelStatusToString(h.getModelStatus())
+        raise SolverError(f"{what}: the solver stopped without a solution ({said})")
     nan = np.full(len(rows), np.nan)
     if status != "optimal":
         return SolveResult(str(status), np.full(n, np.nan), nan, nan, np.nan, np.inf, seconds, 0.0)

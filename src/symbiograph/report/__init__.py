@@ -5,8 +5,17 @@ quantities per resource kind in t/yr, MWh/yr, m3/yr); ``write_network_report`` w
 self-contained HTML page with a map and a Sankey of the exchanges.
 """
 
-from symbiograph.report._allocation import render_allocation_report, write_allocation_report
-from symbiograph.report._design import design_network_view, pareto_figure, write_design_report
+from symbiograph.report._allocation import (
+    render_allocation_report,
+    shared_allocation,
+    write_allocation_report,
+)
+from symbiograph.report._design import (
+    design_network_view,
+    pareto_figure,
+    shared_design_tables,
+    write_design_report,
+)
 from symbiograph.report._figures import KIND_COLOURS, exchange_map, exchange_sankey
 from symbiograph.report._html import (
     render_network_report,
@@ -33,6 +42,8 @@ __all__ = [
     "quantity_label",
     "render_allocation_report",
     "render_network_report",
+    "shared_allocation",
+    "shared_design_tables",
     "summary_tables",
     "write_allocation_report",
     "write_design_report",

@@ -4,23 +4,88 @@ stability, settlement)."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
+from symbiograph.access import (
+    SHARED,
+    Viewer,
+    band_label,
+    hidden_rows,
+    hidden_streams,
+    redact_columns,
+)
+from symbiograph.model import Network
 from symbiograph.report._html import _environment, _figure_div, _records
+from symbiograph.report._summary import _disclosure
 
 if TYPE_CHECKING:
     from symbiograph.allocate import Allocation
 
-__all__ = ["render_allocation_report", "write_allocation_report"]
+__all__ = ["render_allocation_report", "shared_allocation", "write_allocation_report"]
 
 
 def _money(value: Any) -> str:
+    if isinstance(value, str):  # a band
+        return value
     return "" if pd.isna(value) else f"{value:,.0f}"
+
+
+def _number(value: Any) -> float:
+    """A share as drawn: the value, or a band's middle (``"10,000 to 20,000"``)."""
+    if not isinstance(value, str):
+        return float(value)
+    parts = [float(p.replace(",", "")) for p in value.split(" to ")]
+    if len(parts) != 2 or parts[0] * parts[1] <= 0:
+        return 0.0
+    return math.copysign(math.sqrt(parts[0] * parts[1]), parts[0])
+
+
+def shared_allocation(
+    allocation: Allocation,
+    network: Network | None,
+    flows: pd.DataFrame | None,
+    viewer: Viewer = SHARED,
+) -> Allocation:
+    """``allocation`` as ``viewer`` may see it: settlement rows of an exchange with a
+    confidential end show bands for flow, payment and price, and the proportional shares
+    (which weigh participants by volume) show bands when such an exchange carries flow, in
+    the shares and in the stability check. Unchanged without ``network`` and
+    ``flows`` (the design's flows) or when nothing is hidden."""
+    if network is None or flows is None:
+        return allocation
+    hidden = hidden_rows(flows, hidden_streams(network, viewer))
+    if not hidden.any():
+        return allocation
+    secret = set(flows.loc[hidden, "candidate_id"])
+    settlement = redact_columns(
+        allocation.settlement,
+        allocation.settlement["candidate_id"].isin(secret).to_numpy(),
+        [
+            c
+            for c in ("flow", "payment_per_yr", "price_per_unit", "price_lo", "price_hi")
+            if c in allocation.settlement.columns
+        ],
+    )
+    active = hidden & (flows["flow"].to_numpy(dtype=float) != 0)
+    orgs = set(flows.loc[active, "supply_organisation"]) | set(
+        flows.loc[active, "demand_organisation"]
+    )
+    shares, stability = allocation.shares, allocation.stability
+    if orgs and "proportional" in shares.columns:
+        # every participant's: one exact proportional share, v(N) and the open volumes
+        # would give the hidden volume back
+        shares = redact_columns(shares, np.ones(len(shares), dtype=bool), ["proportional"])
+        rows = (stability["method"] == "proportional").to_numpy()
+        stability = redact_columns(stability, rows, ["allocated", "gain"])
+    return replace(allocation, shares=shares, stability=stability, settlement=settlement)
 
 
 def _allocation_chart(allocation: Allocation, currency: str) -> go.Figure:
@@ -32,7 +97,7 @@ def _allocation_chart(allocation: Allocation, currency: str) -> go.Figure:
             go.Bar(
                 name=m,
                 x=list(shares.index),
-                y=shares[m],
+                y=[_number(v) for v in shares[m]],
                 error_y=(
                     {"type": "data", "array": intervals["halfwidth95"].to_numpy()}
                     if m == "sampled-shapley" and intervals is not None
@@ -46,9 +111,15 @@ def _allocation_chart(allocation: Allocation, currency: str) -> go.Figure:
     return chart
 
 
-def _summary_rows(allocation: Allocation) -> list[dict[str, str]]:
-    """The methods side by side (:meth:`Allocation.summary`), formatted for the page."""
+def _summary_rows(allocation: Allocation, banded: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """The methods side by side (:meth:`Allocation.summary`), formatted for the page; the
+    smallest and largest share of a ``banded`` method as bands."""
     summary = allocation.summary().reset_index()
+    for col in ("smallest", "largest"):
+        summary[col] = [
+            band_label(v) if m in banded else v
+            for m, v in zip(summary["method"], summary[col], strict=True)
+        ]
     return [
         {
             "method": str(row["method"]),
@@ -65,9 +136,20 @@ def _summary_rows(allocation: Allocation) -> list[dict[str, str]]:
 
 
 def render_allocation_report(
-    allocation: Allocation, scenario: str = "scenario", currency: str = "EUR"
+    allocation: Allocation,
+    scenario: str = "scenario",
+    currency: str = "EUR",
+    *,
+    network: Network | None = None,
+    flows: pd.DataFrame | None = None,
+    viewer: Viewer = SHARED,
 ) -> str:
     """The HTML text of the fair-shares report (see :func:`write_allocation_report`)."""
+    full = allocation
+    allocation = shared_allocation(allocation, network, flows, viewer)
+    banded = tuple(
+        m for m in allocation.shares.columns if allocation.shares[m].dtype != full.shares[m].dtype
+    )
     shares = allocation.shares
     stability = allocation.stability
     settlement = allocation.settlement
@@ -102,14 +184,15 @@ def render_allocation_report(
         )
         if len(stability)
         else [],
-        summary=_summary_rows(allocation),
+        summary=_summary_rows(full, banded),
+        disclosure=_disclosure(network, viewer) if network is not None else "",
         intervals=note,
         settlement=_records(
             settlement.assign(
-                flow=settlement["flow"].map("{:,.0f}".format),
-                payment_per_yr=settlement["payment_per_yr"].map("{:,.0f}".format),
+                flow=settlement["flow"].map(_money),
+                payment_per_yr=settlement["payment_per_yr"].map(_money),
                 **{
-                    c: settlement[c].map("{:,.2f}".format)
+                    c: settlement[c].map(lambda v: v if isinstance(v, str) else f"{v:,.2f}")
                     for c in ("price_per_unit", "price_lo", "price_hi")
                     if c in settlement.columns
                 },
@@ -135,14 +218,25 @@ def _reach_rows(allocation: Allocation) -> list[dict[str, str]]:
 
 
 def write_allocation_report(
-    allocation: Allocation, out: str | Path, scenario: str = "scenario", currency: str = "EUR"
+    allocation: Allocation,
+    out: str | Path,
+    scenario: str = "scenario",
+    currency: str = "EUR",
+    *,
+    network: Network | None = None,
+    flows: pd.DataFrame | None = None,
+    viewer: Viewer = SHARED,
 ) -> dict[str, Path]:
     """Write ``allocation`` (an :class:`symbiograph.allocate.Allocation`) into the folder
     ``out``: allocation.csv (shares, currency/yr, by participant and method),
     sampled_intervals.csv (when sampled), stability.csv, settlement.csv (prices and payments
     per exchange with their bargaining ranges), reach.csv (per participant the asked share,
     its result at zero price, the nearest reachable share and the gap) and report.html
-    (self-contained, opens offline). Returns their paths by name."""
+    (self-contained, opens offline). Returns their paths by name.
+
+    Given the ``network`` and the design's ``flows``, what is written is what ``viewer``
+    may see (default: a participant; see :func:`shared_allocation`)."""
+    shown = shared_allocation(allocation, network, flows, viewer)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -151,15 +245,18 @@ def write_allocation_report(
         "settlement": out / "settlement.csv",
         "reach": out / "reach.csv",
     }
-    allocation.shares.rename_axis("participant").to_csv(paths["allocation"])
+    shown.shares.rename_axis("participant").to_csv(paths["allocation"])
     if allocation.intervals is not None:
         paths["sampled_intervals"] = out / "sampled_intervals.csv"
         allocation.intervals.rename_axis("participant").to_csv(paths["sampled_intervals"])
-    allocation.stability.to_csv(paths["stability"], index=False)
-    allocation.settlement.to_csv(paths["settlement"], index=False)
+    shown.stability.to_csv(paths["stability"], index=False)
+    shown.settlement.to_csv(paths["settlement"], index=False)
     allocation.reach.rename_axis("participant").to_csv(paths["reach"])
     paths["report"] = out / "report.html"
     paths["report"].write_text(
-        render_allocation_report(allocation, scenario, currency), encoding="utf-8"
+        render_allocation_report(
+            allocation, scenario, currency, network=network, flows=flows, viewer=viewer
+        ),
+        encoding="utf-8",
     )
     return paths

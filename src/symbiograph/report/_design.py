@@ -8,15 +8,27 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
+from symbiograph.access import (
+    SHARED,
+    Viewer,
+    band_label,
+    band_middle,
+    hidden_rows,
+    hidden_streams,
+    redact_columns,
+    redact_table,
+)
 from symbiograph.model import Network
 from symbiograph.report._figures import exchange_map, exchange_sankey
 from symbiograph.report._html import _environment, _figure_div, _records
+from symbiograph.report._summary import _disclosure
 
-__all__ = ["design_network_view", "pareto_figure", "write_design_report"]
+__all__ = ["design_network_view", "pareto_figure", "shared_design_tables", "write_design_report"]
 
 
 def design_network_view(network: Network, flows: pd.DataFrame) -> Network:
@@ -67,8 +79,91 @@ def pareto_figure(front: pd.DataFrame, currency: str) -> go.Figure:
     return fig
 
 
+#: Units of the indicators that count things (exchanges, participants) or are shares: shown
+#: exactly even when a confidential exchange adds to them.
+_COUNT_UNITS = ("", "share", "exchanges", "organisations", "resource types")
+
+
 def _money(value: float) -> str:
     return f"{value:,.0f}"
+
+
+def _shown(value: float, hidden: bool, fmt: str = "{:,.0f}") -> str:
+    """A figure for display: formatted, or its band when a hidden figure adds to it."""
+    return band_label(value) if hidden else fmt.format(value)
+
+
+def shared_design_tables(
+    network: Network, tables: dict[str, pd.DataFrame], viewer: Viewer = SHARED
+) -> dict[str, pd.DataFrame]:
+    """The design's tables (by the names :func:`write_design_report` writes) as ``viewer``
+    may see them: rows of exchanges with a confidential end show bands in their confidential
+    columns (schema ``flows``), and every total a hidden flow adds to (objective terms, the
+    accounts of the organisations on such an exchange, the indicators with a unit, the
+    published comparison, the Pareto front, corridor flows) is its band. Unchanged when
+    nothing is hidden from ``viewer``."""
+    hidden = hidden_streams(network, viewer)
+    flows = tables["flows"]
+    rows = hidden_rows(flows, hidden)
+    active = rows & (flows["flow"].to_numpy(dtype=float) != 0)
+    if not rows.any():
+        return dict(tables)
+    tainted = bool(active.any())
+    every = np.ones
+    out = dict(tables)
+    out["flows"] = redact_table(flows, "flows", network, viewer)
+    if tainted:
+        out["objective"] = redact_columns(
+            tables["objective"], every(len(tables["objective"]), bool), ["value"]
+        )
+        orgs = set(flows.loc[active, "supply_organisation"]) | set(
+            flows.loc[active, "demand_organisation"]
+        )
+        part = tables["participants"]
+        out["participants"] = redact_columns(
+            part,
+            part["organisation"].isin(orgs).to_numpy(),
+            ["as_giver", "as_taker", "net_benefit"],
+        )
+    duals = tables["duals"]
+    out["duals"] = redact_columns(
+        duals, hidden_rows(duals, hidden, ("stream_id",)), ["shadow_price"]
+    )
+    secret_candidates = set(flows.loc[rows, "candidate_id"])
+    if "flows_by_slice" in tables:
+        by_slice = tables["flows_by_slice"]
+        out["flows_by_slice"] = redact_columns(
+            by_slice, by_slice["candidate_id"].isin(secret_candidates).to_numpy(), ["flow"]
+        )
+    if "storage" in tables:
+        store = tables["storage"]
+        out["storage"] = redact_columns(
+            store,
+            hidden_rows(store, hidden, ("demand_id",)),
+            ["charge", "discharge", "level", "price", "value"],
+        )
+    if "infrastructure" in tables and tainted:
+        infra = tables["infrastructure"]
+        out["infrastructure"] = redact_columns(infra, every(len(infra), bool), ["flow"])
+    if "pareto" in tables:  # other designs: any of them may use a hidden stream
+        front = tables["pareto"]
+        out["pareto"] = redact_columns(
+            front, every(len(front), bool), ["epsilon_t", "co2e_avoided_t", "net_benefit"]
+        )
+    if "indicators" in tables and tainted:
+        ind = tables["indicators"]
+        out["indicators"] = redact_columns(
+            ind, ~ind["unit"].isin(_COUNT_UNITS).to_numpy(), ["value"]
+        )
+    if "documented_review" in tables:
+        review = tables["documented_review"]
+        out["documented_review"] = redact_columns(
+            review, hidden_rows(review, hidden), ["quantity", "design_flow", "reason"]
+        )
+    if "published_comparison" in tables and tainted:
+        comp = tables["published_comparison"]
+        out["published_comparison"] = redact_columns(comp, every(len(comp), bool), ["ours", "gap"])
+    return out
 
 
 def write_design_report(
@@ -81,9 +176,14 @@ def write_design_report(
     objective_name: str = "cost",
     review: pd.DataFrame | None = None,
     comparison: pd.DataFrame | None = None,
+    viewer: Viewer = SHARED,
 ) -> dict[str, Path]:
     """Write flows.csv, objective.csv, participants.csv, duals.csv, (pareto.csv),
-    summary.json and report.html into ``out``; returns their paths by name."""
+    summary.json and report.html into ``out``; returns their paths by name.
+
+    Everything written is what ``viewer`` may see (default: a participant): figures of, or
+    computed from, a confidential stream are bands (see :func:`shared_design_tables`);
+    ``viewer=symbiograph.access.FULL`` writes the analyst's full output, and says so."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     currency = str(network.parameters.get("currency", "EUR"))
@@ -110,21 +210,29 @@ def write_design_report(
         tables["documented_review"] = review
     if comparison is not None:
         tables["published_comparison"] = comparison
-    for name, frame in tables.items():
+    shared = shared_design_tables(network, tables, viewer)
+    for name, frame in shared.items():
         paths[name] = out / f"{name}.csv"
         frame.to_csv(paths[name], index=False)
+    hidden = hidden_rows(flows, hidden_streams(network, viewer))
+    tainted = bool((hidden & (flows["flow"].to_numpy(dtype=float) != 0)).any())
     built = flows[flows["built"]]
+
+    def total(value: float) -> float | str:
+        return band_label(value) if tainted else value
+
     summary = {
         "scenario": network.parameters.get("name"),
         "currency": currency,
         "status": solution.status,
         "mip_gap": solution.mip_gap,
-        "net_benefit_per_yr": solution.net_benefit,
-        "co2e_avoided_t_per_yr": solution.co2e_avoided_t,
+        "net_benefit_per_yr": total(solution.net_benefit),
+        "co2e_avoided_t_per_yr": total(solution.co2e_avoided_t),
         "exchanges_built": len(built),
-        "objective_by_term": {k: float(v) for k, v in solution.objective.items()},
+        "objective_by_term": {k: total(float(v)) for k, v in solution.objective.items()},
         "timings_s": solution.timings,
         "parameters": {k: v for k, v in solution.parameters.items()},
+        "disclosure": _disclosure(network, viewer),
     }
     paths["summary"] = out / "summary.json"
     paths["summary"].write_text(
@@ -132,23 +240,38 @@ def write_design_report(
     )
     view = design_network_view(network, flows)
     headline = [
-        {"item": f"net benefit, {currency}/yr", "value": _money(solution.net_benefit)},
-        {"item": "t CO2e avoided per year", "value": _money(solution.co2e_avoided_t)},
+        {"item": f"net benefit, {currency}/yr", "value": _shown(solution.net_benefit, tainted)},
+        {"item": "t CO2e avoided per year", "value": _shown(solution.co2e_avoided_t, tainted)},
         {"item": "exchanges built", "value": f"{len(built)}"},
         {"item": "candidates considered", "value": f"{len(flows)}"},
     ]
-    shown = flows[flows["flow"] > 0].assign(
-        route_km=lambda d: d["route_km"].map("{:.1f}".format),
-        flow=lambda d: d["flow"].map("{:,.0f}".format),
-        net_benefit=lambda d: d["net_benefit"].map(_money),
-        co2e_t=lambda d: d["co2e_t"].map("{:,.1f}".format),
+
+    def fmt(frame: pd.DataFrame, column: str, pattern: str = "{:,.0f}") -> list[str]:
+        """``column`` of a shared table for display: numbers formatted, bands kept."""
+        return [v if isinstance(v, str) else pattern.format(v) for v in frame[column]]
+
+    chosen = (flows["flow"] > 0).to_numpy()
+    shown = shared["flows"][chosen]
+    shown = shown.assign(
+        route_km=fmt(shown, "route_km", "{:.1f}"),
+        flow=fmt(shown, "flow"),
+        net_benefit=fmt(shown, "net_benefit"),
+        co2e_t=fmt(shown, "co2e_t", "{:,.1f}"),
     )
-    participants = solution.participants.assign(
-        as_giver=lambda d: d["as_giver"].map(_money),
-        as_taker=lambda d: d["as_taker"].map(_money),
-        net_benefit=lambda d: d["net_benefit"].map(_money),
+    participants = shared["participants"]
+    participants = participants.assign(
+        as_giver=fmt(participants, "as_giver"),
+        as_taker=fmt(participants, "as_taker"),
+        net_benefit=fmt(participants, "net_benefit"),
     )
-    duals = solution.duals.assign(shadow_price=lambda d: d["shadow_price"].map("{:,.2f}".format))
+    duals = shared["duals"].assign(shadow_price=fmt(shared["duals"], "shadow_price", "{:,.2f}"))
+    objective_shown = shared["objective"]
+    drawn_front = pareto
+    if pareto is not None and "pareto" in shared and shared["pareto"] is not pareto:
+        drawn_front = pareto.assign(
+            co2e_avoided_t=band_middle(pareto["co2e_avoided_t"]),
+            net_benefit=band_middle(pareto["net_benefit"]),
+        )
     template = _environment().get_template("design_report.html.j2")
     html = template.render(
         title=title or f"symbiograph design: {network.parameters.get('name', 'scenario')}",
@@ -160,19 +283,24 @@ def write_design_report(
         headline=headline,
         plotlyjs=plotly.offline.get_plotlyjs(),
         sankey_div=_figure_div(
-            exchange_sankey(view, status=("planned",), title="Chosen exchanges"), "design-sankey"
+            exchange_sankey(view, status=("planned",), title="Chosen exchanges", viewer=viewer),
+            "design-sankey",
         ),
-        map_div=_figure_div(exchange_map(view, title="Chosen exchanges"), "design-map"),
-        pareto_div=_figure_div(pareto_figure(pareto, currency), "design-pareto")
-        if pareto is not None
+        map_div=_figure_div(
+            exchange_map(view, title="Chosen exchanges", viewer=viewer), "design-map"
+        ),
+        pareto_div=_figure_div(pareto_figure(drawn_front, currency), "design-pareto")
+        if drawn_front is not None
         else "",
-        objective_terms=_records(objective.assign(value=objective["value"].map(_money))),
+        objective_terms=_records(objective_shown.assign(value=fmt(objective_shown, "value"))),
         participants=_records(participants),
-        indicators=_records(indicators.assign(value=indicators["value"].map("{:,.4g}".format)))
+        indicators=_records(
+            shared["indicators"].assign(value=fmt(shared["indicators"], "value", "{:,.4g}"))
+        )
         if indicators is not None
         else [],
         comparison=_records(
-            comparison[
+            shared["published_comparison"][
                 [
                     "indicator",
                     "ours",
@@ -186,18 +314,23 @@ def write_design_report(
                     "explanation",
                 ]
             ].assign(
-                ours=comparison["ours"].map("{:,.4g}".format),
+                ours=fmt(shared["published_comparison"], "ours", "{:,.4g}"),
                 published=comparison["published"].map("{:,.4g}".format),
-                gap=comparison["gap"].map("{:.2f}".format),
+                gap=fmt(shared["published_comparison"], "gap", "{:.2f}"),
             )
         )
         if comparison is not None
         else [],
         flows=_records(shown),
-        review=_records(review.assign(design_flow=review["design_flow"].map("{:,.0f}".format)))
+        review=_records(
+            shared["documented_review"].assign(
+                design_flow=fmt(shared["documented_review"], "design_flow")
+            )
+        )
         if review is not None
         else [],
         duals=_records(duals),
+        disclosure=summary["disclosure"],
     )
     paths["report"] = out / "report.html"
     paths["report"].write_text(html, encoding="utf-8")

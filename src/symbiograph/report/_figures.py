@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from symbiograph.access import SHARED, Viewer, band_middle
 from symbiograph.model import Network
-from symbiograph.report._summary import KINDS, exchange_flows, facility_table, quantity_label
+from symbiograph.report._summary import KINDS, exchange_flows, facility_table, quantity_text
 
 __all__ = ["KIND_COLOURS", "exchange_map", "exchange_sankey"]
 
@@ -52,6 +53,21 @@ def _empty(title: str, message: str) -> go.Figure:
     return fig
 
 
+def _drawable(flows: pd.DataFrame) -> pd.DataFrame:
+    """Flows with a ``label`` (quantity with unit, a band when confidential) and, on the
+    confidential rows, the band's middle as the quantity to draw (widths say no more than
+    the band)."""
+    confidential = flows["confidential"].to_numpy(dtype=bool)
+    quantity = flows["quantity"].to_numpy(dtype=float)
+    return flows.assign(
+        label=[
+            quantity_text(q, u, c)
+            for q, u, c in zip(quantity, flows["unit"], confidential, strict=True)
+        ],
+        quantity=np.where(confidential, band_middle(quantity), quantity),
+    )
+
+
 def _line_widths(flows: pd.DataFrame) -> np.ndarray:
     """Line width 1..9 px by quantity, square-root scaled within each unit; 1 px if unknown."""
     widths = np.ones(len(flows))
@@ -68,21 +84,23 @@ def _line_widths(flows: pd.DataFrame) -> np.ndarray:
     return np.asarray(1 + np.round((widths - 1) / step) * step)
 
 
-def exchange_map(network: Network, title: str = "Facilities and exchanges") -> go.Figure:
+def exchange_map(
+    network: Network, title: str = "Facilities and exchanges", viewer: Viewer = SHARED
+) -> go.Figure:
     """A map of facilities (points, labelled) and exchanges (lines between facilities).
 
     Axes are longitude and latitude (WGS84 degrees) with equal ground distance per pixel
     at the network's mean latitude. Lines are coloured by resource kind, dashed by status
     (solid existing, dashed planned, dotted candidate, dash-dot ended) and as wide as the
     square root of their quantity relative to the largest exchange in the same unit.
-    Nothing is fetched: no tiles, no topojson.
+    Nothing is fetched: no tiles, no topojson. Streams confidential to ``viewer`` show bands.
     """
-    facilities = facility_table(network)
+    facilities = facility_table(network, viewer)
     facilities = facilities[np.isfinite(facilities["lat"]) & np.isfinite(facilities["lon"])]
     if facilities.empty:
         return _empty(title, "no facilities with coordinates")
     where = facilities.drop_duplicates("id").set_index("id")[["lon", "lat"]]
-    flows = exchange_flows(network)
+    flows = _drawable(exchange_flows(network, viewer=viewer))
     flows = flows[flows["supplier_id"].isin(where.index) & flows["receiver_id"].isin(where.index)]
     flows = flows.reset_index(drop=True)
     fig = go.Figure()
@@ -126,14 +144,12 @@ def exchange_map(network: Network, title: str = "Facilities and exchanges") -> g
                     shown.add((kind, status))
         # hover points at the middle of each line: what flows, how much, from whom to whom
         hover = [
-            f"{s} → {r}<br>{res}: {quantity_label(q, u)}<br>{status}"
-            + (f", {mode}" if mode else "")
-            for s, r, res, q, u, status, mode in zip(
+            f"{s} → {r}<br>{res}: {label}<br>{status}" + (f", {mode}" if mode else "")
+            for s, r, res, label, status, mode in zip(
                 flows["supplier"],
                 flows["receiver"],
                 flows["resource"],
-                flows["quantity"],
-                flows["unit"],
+                flows["label"],
                 flows["status"],
                 flows["mode"],
                 strict=True,
@@ -226,8 +242,10 @@ def _sankey_links(flows: pd.DataFrame, nodes: dict[str, int]) -> dict[str, list[
             for k, ok in zip(flows["kind"], known, strict=True)
         ],
         "label": [
-            f"{res}: {quantity_label(q, u)}" if ok else f"{res}: quantity not documented ({u})"
-            for res, q, u, ok in zip(flows["resource"], quantity, flows["unit"], known, strict=True)
+            f"{res}: {label}" if ok else f"{res}: quantity not documented ({u})"
+            for res, label, u, ok in zip(
+                flows["resource"], flows["label"], flows["unit"], known, strict=True
+            )
         ],
     }
 
@@ -236,6 +254,7 @@ def exchange_sankey(
     network: Network,
     status: tuple[str, ...] = ("existing",),
     title: str = "Existing exchanges",
+    viewer: Viewer = SHARED,
 ) -> go.Figure:
     """A Sankey diagram of exchanges from supplying to receiving facility.
 
@@ -243,9 +262,10 @@ def exchange_sankey(
     its canonical unit (t/yr, MWh/yr, m3/yr). Link widths compare only within one unit, so
     a menu shows one resource kind at a time or all together. An exchange of ``status``
     whose quantity is not documented is drawn pale at a nominal width (NOMINAL_SHARE of
-    the largest link) and labelled so; the title counts them.
+    the largest link) and labelled so; the title counts them. An exchange confidential to
+    ``viewer`` is labelled with its band and drawn at the band's middle.
     """
-    flows = exchange_flows(network)
+    flows = _drawable(exchange_flows(network, viewer=viewer))
     flows = flows[flows["status"].isin(status)]
     flows = flows[flows["supplier_id"].notna() & flows["receiver_id"].notna()]
     flows = flows[~(flows["quantity"] <= 0)].reset_index(drop=True)

@@ -17,9 +17,10 @@ import plotly.io as pio
 import plotly.offline
 from plotly.graph_objects import Figure
 
+from symbiograph.access import SHARED, Viewer
 from symbiograph.model import Network
 from symbiograph.report._figures import KIND_COLOURS, exchange_map, exchange_sankey
-from symbiograph.report._summary import network_summary, quantity_label, summary_tables
+from symbiograph.report._summary import network_summary, quantity_text, summary_tables
 
 __all__ = ["render_network_report", "write_network_report", "write_summary_json"]
 
@@ -56,25 +57,30 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(clean.columns, row, strict=True)) for row in clean.itertuples(index=False)]
 
 
-def render_network_report(network: Network, title: str | None = None) -> str:
+def _labels(frame: pd.DataFrame, column: str, hidden: str) -> list[str]:
+    """``column`` with its unit as text, a band where ``hidden`` is True."""
+    return [
+        quantity_text(q, u, h)
+        for q, u, h in zip(frame[column], frame["unit"], frame[hidden], strict=True)
+    ]
+
+
+def render_network_report(
+    network: Network, title: str | None = None, viewer: Viewer = SHARED
+) -> str:
     """The HTML text of the one-page report (see :func:`write_network_report`)."""
-    summary = network_summary(network)
-    tables = summary_tables(network)
+    summary = network_summary(network, viewer)
+    tables = summary_tables(network, viewer)
     quantities = tables["quantities"].assign(
-        supplied=lambda d: [
-            quantity_label(q, u) for q, u in zip(d["supplied"], d["unit"], strict=True)
-        ],
-        demanded=lambda d: [
-            quantity_label(q, u) for q, u in zip(d["demanded"], d["unit"], strict=True)
-        ],
-        exchanged=lambda d: [
-            quantity_label(q, u) for q, u in zip(d["exchanged"], d["unit"], strict=True)
-        ],
+        supplied=lambda d: _labels(d, "supplied", "supplied_confidential"),
+        demanded=lambda d: _labels(d, "demanded", "demanded_confidential"),
+        exchanged=lambda d: _labels(d, "exchanged", "exchanged_confidential"),
     )
-    exchanges = tables["exchanges"].assign(
-        quantity=lambda d: [
-            quantity_label(q, u) for q, u in zip(d["quantity"], d["unit"], strict=True)
-        ]
+    quantities = quantities.drop(columns=[c for c in quantities if c.endswith("_confidential")])
+    exchanges = (
+        tables["exchanges"]
+        .assign(quantity=lambda d: _labels(d, "quantity", "confidential"))
+        .drop(columns="confidential")
     )
     scenario = str(summary["scenario"] or "scenario")
     template = _environment().get_template("network_report.html.j2")
@@ -92,30 +98,35 @@ def render_network_report(network: Network, title: str | None = None) -> str:
         sources=_records(tables["sources"]),
         kind_colours=KIND_COLOURS,
         plotlyjs=plotly.offline.get_plotlyjs(),
-        map_div=_figure_div(exchange_map(network), "symbiograph-map"),
-        sankey_div=_figure_div(exchange_sankey(network), "symbiograph-sankey"),
+        map_div=_figure_div(exchange_map(network, viewer=viewer), "symbiograph-map"),
+        sankey_div=_figure_div(exchange_sankey(network, viewer=viewer), "symbiograph-sankey"),
         summary_json=json.dumps(summary, ensure_ascii=False, indent=1),
+        disclosure=summary["disclosure"],
     )
 
 
-def write_network_report(network: Network, path: str | Path, title: str | None = None) -> Path:
+def write_network_report(
+    network: Network, path: str | Path, title: str | None = None, viewer: Viewer = SHARED
+) -> Path:
     """Write a one-page, self-contained HTML report of ``network`` to ``path``.
 
     The page shows the scenario parameters, the summary (counts; supplied, demanded and
     exchanged quantities per year in t/yr, MWh/yr, m3/yr), a map of facilities and
     exchanges, a Sankey of existing exchanges, the facility, exchange and source tables and
-    the summary as JSON. It opens offline (plotly.js inline, ~5 MB). Returns the path.
+    the summary as JSON. It opens offline (plotly.js inline, ~5 MB). Streams confidential
+    to ``viewer`` (default: a participant) appear as bands (``symbiograph.access``); the page
+    says which. Returns the path.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_network_report(network, title), encoding="utf-8")
+    path.write_text(render_network_report(network, title, viewer), encoding="utf-8")
     return path
 
 
-def write_summary_json(network: Network, path: str | Path) -> Path:
-    """Write :func:`network_summary` of ``network`` as indented JSON to ``path``."""
+def write_summary_json(network: Network, path: str | Path, viewer: Viewer = SHARED) -> Path:
+    """Write :func:`network_summary` of ``network`` for ``viewer`` as indented JSON."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(network_summary(network), ensure_ascii=False, indent=2)
+    text = json.dumps(network_summary(network, viewer), ensure_ascii=False, indent=2)
     path.write_text(text + "\n", encoding="utf-8")
     return path

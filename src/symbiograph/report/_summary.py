@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from symbiograph.access import SHARED, Viewer, band_label, hidden_rows, hidden_streams
 from symbiograph.model import Network, attributes
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "network_summary",
     "plain",
     "quantity_label",
+    "quantity_text",
     "summary_tables",
 ]
 
@@ -62,6 +64,14 @@ def quantity_label(quantity: float, unit: str) -> str:
     return f"{quantity:,.0f} {unit}"
 
 
+def quantity_text(quantity: float, unit: str, confidential: bool) -> str:
+    """:func:`quantity_label`, or the quantity's band (``"10,000 to 20,000 t/yr"``) when it is
+    confidential to the viewer (see ``symbiograph.access``)."""
+    if confidential and quantity is not None and math.isfinite(quantity):
+        return band_label(quantity, unit)
+    return quantity_label(quantity, unit)
+
+
 def _streams(network: Network) -> pd.DataFrame:
     """Streams with their resource's name, kind and unit."""
     resources = network.resources.drop_duplicates("id").set_index("id")
@@ -71,12 +81,15 @@ def _streams(network: Network) -> pd.DataFrame:
     return streams
 
 
-def exchange_flows(network: Network, status: str | None = None) -> pd.DataFrame:
+def exchange_flows(
+    network: Network, status: str | None = None, viewer: Viewer = SHARED
+) -> pd.DataFrame:
     """Exchanges with their supplying and receiving facility and their resource.
 
     Columns: id, status, supplier_id, supplier, receiver_id, receiver, resource, kind,
-    quantity (canonical unit of the supply's resource), unit, mode, source_id. Filtered to
-    ``status`` when given.
+    quantity (canonical unit of the supply's resource), unit, mode, source_id, confidential
+    (True if an end is a confidential stream ``viewer`` may not see: show the quantity as a
+    band, never as given here). Filtered to ``status`` when given.
     """
     streams = _streams(network).drop_duplicates("id").set_index("id")
     names = network.facilities.drop_duplicates("id").set_index("id")["name"]
@@ -99,6 +112,7 @@ def exchange_flows(network: Network, status: str | None = None) -> pd.DataFrame:
             "unit": ex["supply_id"].map(streams["resource_unit"]).to_numpy(dtype=object),
             "mode": ex["mode"].to_numpy(dtype=object),
             "source_id": ex["source_id"].to_numpy(dtype=object),
+            "confidential": hidden_rows(ex, hidden_streams(network, viewer)),
         }
     )
     return flows
@@ -113,10 +127,12 @@ def _kind_keys(frame: pd.DataFrame, kind: str, unit: str) -> pd.Series:
     return label.astype(object)
 
 
-def _quantities(network: Network) -> pd.DataFrame:
-    """Supplied, demanded and exchanged (existing exchanges) quantity per kind and unit."""
+def _quantities(network: Network, viewer: Viewer = SHARED) -> pd.DataFrame:
+    """Supplied, demanded and exchanged (existing exchanges) quantity per kind and unit, and
+    whether a figure hidden from ``viewer`` adds to each (``*_confidential``)."""
     streams = _streams(network)
-    flows = exchange_flows(network, "existing")
+    streams["confidential"] = streams["id"].isin(hidden_streams(network, viewer)).to_numpy()
+    flows = exchange_flows(network, "existing", viewer)
     rows = pd.concat(
         [
             streams[["resource_kind", "resource_unit"]].set_axis(["kind", "unit"], axis=1),
@@ -130,8 +146,8 @@ def _quantities(network: Network) -> pd.DataFrame:
     rows = rows.sort_values(["_order", "unit"]).drop(columns="_order").reset_index(drop=True)
     rows["key"] = _kind_keys(rows, "kind", "unit").to_numpy()
 
-    def total(frame: pd.DataFrame, kind: str, unit: str) -> pd.Series:
-        sums = frame.groupby([kind, unit])["quantity"].sum(min_count=0)
+    def total(frame: pd.DataFrame, kind: str, unit: str, column: str = "quantity") -> pd.Series:
+        sums = frame.groupby([kind, unit])[column].sum(min_count=0)
         return pd.Series(
             [float(sums.get((k, u), 0.0)) for k, u in zip(rows["kind"], rows["unit"], strict=True)],
             dtype=float,
@@ -142,36 +158,62 @@ def _quantities(network: Network) -> pd.DataFrame:
     rows["supplied"] = total(supplies, "resource_kind", "resource_unit")
     rows["demanded"] = total(demands, "resource_kind", "resource_unit")
     rows["exchanged"] = total(flows, "kind", "unit")
+    # a total a hidden figure adds to is shown as a band (else subtraction gives it away)
+    hidden = {
+        "supplied": (supplies, "resource_kind", "resource_unit"),
+        "demanded": (demands, "resource_kind", "resource_unit"),
+        "exchanged": (flows, "kind", "unit"),
+    }
+    for name, (frame, kind, unit) in hidden.items():
+        tainted = frame.assign(
+            _t=frame["confidential"].to_numpy(dtype=bool)
+            & (frame["quantity"].fillna(0.0).to_numpy() != 0)
+        )
+        rows[f"{name}_confidential"] = total(tainted, kind, unit, "_t").to_numpy() > 0
     missing = flows[flows["quantity"].isna()].groupby(["kind", "unit"]).size()
     rows["exchanges_without_quantity"] = [
         int(missing.get((k, u), 0)) for k, u in zip(rows["kind"], rows["unit"], strict=True)
     ]
     return rows[
-        ["key", "kind", "unit", "supplied", "demanded", "exchanged", "exchanges_without_quantity"]
+        [
+            "key",
+            "kind",
+            "unit",
+            "supplied",
+            "demanded",
+            "exchanged",
+            "exchanges_without_quantity",
+            "supplied_confidential",
+            "demanded_confidential",
+            "exchanged_confidential",
+        ]
     ]
 
 
 def _list_streams(frame: pd.DataFrame) -> str:
     parts = [
-        f"{name or rid} {quantity_label(q, unit)}"
-        for name, rid, q, unit in zip(
+        f"{name or rid} {quantity_text(q, unit, hidden)}"
+        for name, rid, q, unit, hidden in zip(
             frame["resource_name"],
             frame["resource_id"],
             frame["quantity"],
             frame["resource_unit"],
+            frame["confidential"],
             strict=True,
         )
     ]
     return "; ".join(parts)
 
 
-def facility_table(network: Network) -> pd.DataFrame:
+def facility_table(network: Network, viewer: Viewer = SHARED) -> pd.DataFrame:
     """One row per facility: id, name, organisation, nace_code, lat, lon, supplies, demands.
 
     ``supplies`` and ``demands`` list the facility's streams as text, e.g.
-    ``"Fly ash 30,000 t/yr; Surplus heat 250,000 MWh/yr"``.
+    ``"Fly ash 30,000 t/yr; Surplus heat 250,000 MWh/yr"`` (a stream confidential to
+    ``viewer`` with its band: ``"Fly ash 20,000 to 50,000 t/yr"``).
     """
     streams = _streams(network)
+    streams["confidential"] = streams["id"].isin(hidden_streams(network, viewer)).to_numpy()
     text: dict[str, dict[str, str]] = {d: {} for d in DIRECTIONS}
     for (facility, direction), group in streams.groupby(["facility_id", "direction"], sort=True):
         text.setdefault(str(direction), {})[str(facility)] = _list_streams(group)
@@ -200,7 +242,7 @@ def _count_by(values: pd.Series, keys: tuple[str, ...]) -> dict[str, int]:
     return out
 
 
-def network_summary(network: Network) -> dict[str, Any]:
+def network_summary(network: Network, viewer: Viewer = SHARED) -> dict[str, Any]:
     """The headline figures of a network as a JSON-serialisable dict.
 
     Keys: ``scenario`` (name), ``parameters``, ``counts`` (facilities, organisations,
@@ -211,11 +253,18 @@ def network_summary(network: Network) -> dict[str, Any]:
     ``demanded`` (sum of stream quantities) and ``exchanged`` (sum over *existing*
     exchanges), all per year in canonical units (t/yr, MWh/yr, m3/yr), plus
     ``exchanges_without_quantity`` (existing exchanges whose quantity is not documented).
+    A total to which a stream confidential to ``viewer`` adds is its band as text
+    (``"10,000 to 20,000"``, see ``symbiograph.access``); ``disclosure`` says which.
     """
     streams = _streams(network)
     facilities = network.facilities
     organisations = facilities["organisation"][facilities["organisation"] != ""]
-    quantities = _quantities(network)
+    quantities = _quantities(network, viewer)
+    for name in ("supplied", "demanded", "exchanged"):
+        quantities[name] = [
+            band_label(v) if hidden else v
+            for v, hidden in zip(quantities[name], quantities[f"{name}_confidential"], strict=True)
+        ]
     by_kind: dict[str, dict[str, int]] = {}
     kinds = [k for k in KINDS if k in set(streams["resource_kind"])] + sorted(
         set(streams["resource_kind"]) - set(KINDS)
@@ -250,26 +299,36 @@ def network_summary(network: Network) -> dict[str, Any]:
         "exchanges_without_quantity": dict(
             zip(keys, quantities["exchanges_without_quantity"], strict=True)
         ),
+        "disclosure": _disclosure(network, viewer),
     }
     result: dict[str, Any] = plain(summary)
     return result
 
 
-def summary_tables(network: Network) -> dict[str, pd.DataFrame]:
+def _disclosure(network: Network, viewer: Viewer) -> str:
+    """What an output shows of the confidential streams, in words."""
+    if viewer.full:
+        return "full: confidential values included, for the analyst only; do not share"
+    hidden = len(hidden_streams(network, viewer))
+    return f"shared: {hidden} confidential stream(s) shown as bands, never as values"
+
+
+def summary_tables(network: Network, viewer: Viewer = SHARED) -> dict[str, pd.DataFrame]:
     """The summary as tables for display.
 
     ``counts`` (item, count), ``streams_by_kind`` (kind, supply, demand, total),
     ``exchanges_by_status`` (status, count), ``quantities`` (kind, unit, supplied, demanded,
     exchanged per year in canonical units), ``facilities`` (see :func:`facility_table`),
     ``exchanges`` (every exchange, see :func:`exchange_flows`), ``sources`` and
-    ``parameters`` (name, value).
+    ``parameters`` (name, value). Rows confidential to ``viewer`` are flagged
+    (``confidential`` in exchanges, ``*_confidential`` in quantities) for display as bands.
     """
-    summary = network_summary(network)
+    summary = network_summary(network, viewer)
     streams_by_kind = pd.DataFrame(
         [{"kind": kind, **counts} for kind, counts in summary["streams_by_kind"].items()],
         columns=["kind", *DIRECTIONS, "total"],
     )
-    quantities = _quantities(network)
+    quantities = _quantities(network, viewer)
     return {
         "parameters": pd.DataFrame(
             {
@@ -288,7 +347,7 @@ def summary_tables(network: Network) -> dict[str, pd.DataFrame]:
             }
         ),
         "quantities": quantities.drop(columns="key"),
-        "facilities": facility_table(network),
-        "exchanges": exchange_flows(network),
+        "facilities": facility_table(network, viewer),
+        "exchanges": exchange_flows(network, viewer=viewer),
         "sources": network.sources[["id", "citation", "year", "url", "note"]].copy(),
     }

@@ -11,6 +11,7 @@ from symbiograph.taxonomy._archetypes import (
 )
 from symbiograph.taxonomy._loaders import (
     emission_factors,
+    employment_ratios,
     ewc_codes,
     hazardous_ewc_entries,
     is_hazardous_ewc,
@@ -29,6 +30,7 @@ __all__ = [
     "archetype_sources",
     "cpa_codes",
     "emission_factors",
+    "employment_ratios",
     "ewc_codes",
     "hazardous_ewc_entries",
     "is_hazardous_ewc",

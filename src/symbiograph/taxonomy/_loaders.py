@@ -1,4 +1,5 @@
-"""Loaders for the shipped reference tables (EWC, NACE, emission factors, transport modes).
+"""Loaders for the shipped reference tables (EWC, NACE, emission factors, transport modes,
+employment ratios).
 
 Every table is a CSV file in this package with ``#`` comment lines naming its public source.
 Files are read once (cached) and each call returns a fresh copy, so callers may modify it.
@@ -16,6 +17,7 @@ import pandas as pd
 
 __all__ = [
     "emission_factors",
+    "employment_ratios",
     "ewc_codes",
     "hazardous_ewc_entries",
     "is_hazardous_ewc",
@@ -117,7 +119,8 @@ def transport_mode_defaults() -> pd.DataFrame:
 
     Columns: ``mode``, ``cost_per_tkm`` (EUR per t.km), ``co2e_kg_per_tkm`` (kg CO2e per t.km),
     ``detour_factor`` (route length / straight-line distance), ``pipeline_capex_per_km``
-    (EUR per km of dedicated link), ``source`` and ``year``.
+    (EUR per km of dedicated link), ``max_km`` (usual economic reach, route km), ``source``,
+    ``year`` and ``max_km_source`` (where the reach comes from).
     """
     return _table(
         "transport_modes.csv",
@@ -126,9 +129,52 @@ def transport_mode_defaults() -> pd.DataFrame:
         co2e_kg_per_tkm="float64",
         detour_factor="float64",
         pipeline_capex_per_km="float64",
+        max_km="float64",
         source="string",
         year="int64",
+        max_km_source="string",
     )
+
+
+#: Tonnes per published amount unit.
+_TONNES_PER = {"t": 1.0, "short ton": 0.90718474}
+
+
+@cache
+def _ratios() -> pd.DataFrame:
+    text = (
+        resources.files(__package__).joinpath("employment_ratios.csv").read_text(encoding="utf-8")
+    )
+    titles: dict[str, str] = {}
+    for line in text.splitlines():
+        # "#   key | title ..." lines name the sources
+        if line.startswith("#") and "|" in line:
+            key, _, title = line.lstrip("#").partition("|")
+            if key.strip().isidentifier():
+                titles[key.strip()] = title.strip()
+    frame = pd.read_csv(
+        io.StringIO(text), comment="#", dtype={"activity": str, "source": str, "note": str}
+    )
+    unknown = sorted(set(frame["amount_unit"]) - set(_TONNES_PER))
+    if unknown:
+        raise ValueError(f"employment_ratios.csv: unknown amount_unit {unknown}")
+    tonnes = frame["per_amount"].astype(float) * frame["amount_unit"].map(_TONNES_PER)
+    frame["jobs_per_t"] = frame["jobs"].astype(float) / tonnes
+    frame["jobs_per_10kt"] = frame["jobs_per_t"] * 10_000
+    frame["source_title"] = frame["source"].map(titles).fillna("")
+    if frame["activity"].duplicated().any():
+        raise ValueError("employment_ratios.csv: duplicate activity")
+    return frame
+
+
+def employment_ratios() -> pd.DataFrame:
+    """Published employment ratios, one row per activity.
+
+    Columns: activity, jobs, per_amount, amount_unit (t or short ton), scope, source (key),
+    source_title, year, note, and the derived jobs_per_t (jobs per t/yr) and jobs_per_10kt
+    (jobs per 10,000 t/yr). Returns a fresh copy.
+    """
+    return _ratios().copy()
 
 
 def quality_attributes() -> pd.DataFrame:
