@@ -40,13 +40,18 @@ def find_candidates_all_pairs(
     st = ctx.streams
     res_ids = pd.Index(pd.unique(st["resource_id"]))
     n_res = len(res_ids)
-    link_of = np.full((n_res, n_res), -1, dtype=np.int64)
+    # a resource pair may be linked by several archetypes: one link matrix per level
+    link_of: list[np.ndarray] = []
     limits = np.zeros(len(ctx.links))
     detours = np.ones(len(ctx.links))
     for k, link in ctx.links.iterrows():
         a, b = res_ids.get_indexer([link["supply_resource"], link["demand_resource"]])
         if a >= 0 and b >= 0:
-            link_of[a, b] = int(k)
+            level = next((m for m in link_of if m[a, b] < 0), None)
+            if level is None:
+                level = np.full((n_res, n_res), -1, dtype=np.int64)
+                link_of.append(level)
+            level[a, b] = int(k)
         limits[int(k)], detours[int(k)] = _limit(ctx, settings, link)
     res_pos = res_ids.get_indexer(st["resource_id"])
     lat, lon = st["lat"].to_numpy(), st["lon"].to_numpy()
@@ -54,18 +59,25 @@ def find_candidates_all_pairs(
     parts = []
     for start in range(0, len(ctx.supply_pos), block):
         sp = ctx.supply_pos[start : start + block]
-        links = link_of[res_pos[sp][:, None], res_pos[dp][None, :]]
         km = great_circle_km(lat[sp][:, None], lon[sp][:, None], lat[dp][None, :], lon[dp][None, :])
-        safe = np.maximum(links, 0)
-        ok = (links >= 0) & (km * detours[safe] <= limits[safe] + 1e-9)
-        i, j = np.nonzero(ok)
-        if len(i):
-            k = links[i, j]
-            parts.append(
-                pd.DataFrame(
-                    {"s": sp[i], "d": dp[j], "link": k, "limit_km": limits[k], "detour": detours[k]}
+        for level in link_of:
+            links = level[res_pos[sp][:, None], res_pos[dp][None, :]]
+            safe = np.maximum(links, 0)
+            ok = (links >= 0) & (km * detours[safe] <= limits[safe] + 1e-9)
+            i, j = np.nonzero(ok)
+            if len(i):
+                k = links[i, j]
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "s": sp[i],
+                            "d": dp[j],
+                            "link": k,
+                            "limit_km": limits[k],
+                            "detour": detours[k],
+                        }
+                    )
                 )
-            )
     pairs = (
         pd.concat(parts, ignore_index=True)
         if parts

@@ -377,16 +377,20 @@ def _evaluate(
         reasons.loc[same, "same_facility"] = "same_facility"
     haz = _take(st, "hazardous", s) & ~_take(st, "accepts_hazardous", d)
     reasons.loc[haz, "hazardous_receiver"] = "hazardous_not_accepted"
-    sector_ok = np.ones(n, dtype=bool)
     nace_codes, nace_of = np.unique(st["nace"].to_numpy(dtype=str), return_inverse=True)
-    for k, prefixes in enumerate(ctx.links["receiver_nace"]):
-        if not prefixes:
-            continue
-        rows = np.flatnonzero(link_no == k)
-        if rows.size:
-            allowed = _prefix_mask(nace_codes, tuple(prefixes))
-            sector_ok[rows] = allowed[nace_of[d[rows]]]
-    reasons.loc[~sector_ok, "receiver_sector"] = "receiver_sector"
+    for rule, column, side in (
+        ("giver_sector", "giver_nace", s),
+        ("receiver_sector", "receiver_nace", d),
+    ):
+        sector_ok = np.ones(n, dtype=bool)
+        for k, prefixes in enumerate(ctx.links[column]):
+            if not prefixes:
+                continue
+            rows = np.flatnonzero(link_no == k)
+            if rows.size:
+                allowed = _prefix_mask(nace_codes, tuple(prefixes))
+                sector_ok[rows] = allowed[nace_of[side[rows]]]
+        reasons.loc[~sector_ok, rule] = rule
     overlap = (_take(st, "months", s) & _take(st, "months", d)) != 0
     reasons.loc[~overlap, "time_overlap"] = "no_time_overlap"
     # quality, only for pairs that passed the cheap rules
@@ -551,15 +555,72 @@ def find_candidates(
     return result
 
 
+def _pair_keys(table: pd.DataFrame) -> np.ndarray:
+    """One integer per stream pair (supply position, demand position)."""
+    s = table["_s"].to_numpy(dtype=np.int64)
+    d = table["_d"].to_numpy(dtype=np.int64)
+    width = int(d.max()) + 1 if len(d) else 1
+    return s * width + d
+
+
+def _first_of_each(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Positions (in ``order``) of the first row of each run of equal ``keys[order]``."""
+    if not len(order):
+        return order
+    ordered = keys[order]
+    return order[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
+def best_per_pair(table: pd.DataFrame) -> pd.DataFrame:
+    """The best passing link of each stream pair, when several archetypes link it.
+
+    Best = the highest ``score`` (annual net benefit plus the carbon value of the CO2e
+    avoided); on a tie, the link whose quality is verified (no unknown value) before one that
+    is not, then the archetype id in alphabetical order. The choice does not depend on the
+    order of the archetype table, so it is deterministic.
+    """
+    if len(table) < 2:
+        return table
+    keys = _pair_keys(table)
+    archetype_rank = pd.factorize(table["archetype_id"].astype(str).to_numpy(), sort=True)[0]
+    order = np.lexsort(
+        (
+            archetype_rank,
+            table["quality_unverified"].to_numpy(dtype=bool),
+            -table["score"].to_numpy(dtype=float),
+            keys,
+        )
+    )
+    return table.iloc[np.sort(_first_of_each(keys, order))]
+
+
+def _rejections(table: pd.DataFrame, first: np.ndarray, stage: np.ndarray) -> pd.Series:
+    """Stream pairs in reach that no link passes, counted by why.
+
+    A pair linked by several archetypes counts once, with the reason of the link that came
+    closest to passing (whose first failing rule comes latest in ``RULES``).
+    """
+    ok = first == ""
+    keys = _pair_keys(table)
+    refused = ~ok & ~np.isin(keys, keys[ok])
+    rows = np.flatnonzero(refused)
+    order = rows[np.lexsort((rows, -stage[rows], keys[rows]))]
+    chosen = _first_of_each(keys, order)
+    return pd.Series(first[chosen], dtype=object).value_counts().rename("pairs")
+
+
 def _finish(table: pd.DataFrame, reasons: pd.DataFrame, settings: MatchSettings) -> MatchResult:
-    """Drop rejected pairs (counting why), rank, keep the top N, explain."""
+    """Drop rejected pairs (counting why), keep the best link per stream pair, rank, keep the
+    top N, explain."""
     first = np.array([""] * len(reasons), dtype=object)
-    for rule in reversed(RULES):
+    stage = np.full(len(reasons), len(RULES), dtype=np.int64)
+    for number, rule in reversed(list(enumerate(RULES))):
         col = reasons[rule].to_numpy(dtype=object)
         first = np.where(col != "", col, first)
+        stage = np.where(col != "", number, stage)
     ok = first == ""
-    rejected = pd.Series(first[~ok], dtype=object).value_counts().rename("pairs")
-    kept = table.loc[ok]
+    rejected = _rejections(table, first, stage)
+    kept = best_per_pair(table.loc[ok])
     order = np.lexsort((kept["_d"].to_numpy(), -kept["score"].to_numpy(), kept["_s"].to_numpy()))
     kept = kept.iloc[order].reset_index(drop=True)
     supply_codes = kept["_s"].to_numpy()
@@ -650,6 +711,10 @@ def explain_pair(
             + " a permit"
             if st.at[s, "hazardous"]
             else "not hazardous"
+        ),
+        "giver_sector": (
+            f"giver NACE {st.at[s, 'nace']}; archetype allows "
+            f"{', '.join(link['giver_nace']) or 'any'}"
         ),
         "receiver_sector": (
             f"receiver NACE {st.at[d, 'nace']}; archetype allows {', '.join(split_list(';'.join(link['receiver_nace']))) or 'any'}"

@@ -27,6 +27,7 @@ RULES = (
     "distance",
     "same_facility",
     "hazardous_receiver",
+    "giver_sector",
     "receiver_sector",
     "time_overlap",
     "quality",
