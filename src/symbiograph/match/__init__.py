@@ -10,6 +10,7 @@ from symbiograph.match._candidates import (
 from symbiograph.match._economics import annuity_factor
 from symbiograph.match._evaluate import Rediscovery, rediscovery
 from symbiograph.match._geo import great_circle_km
+from symbiograph.match._knowledge import knowledge_base
 from symbiograph.match._links import resource_links
 from symbiograph.match._settings import DEFAULT_MAX_KM, MatchSettings
 
@@ -24,6 +25,7 @@ __all__ = [
     "find_candidates",
     "find_candidates_all_pairs",
     "great_circle_km",
+    "knowledge_base",
     "rediscovery",
     "resource_links",
 ]

@@ -14,12 +14,12 @@ import pandas as pd
 from symbiograph.match._candidates import (
     MatchResult,
     _context,
-    _default_archetypes,
     _evaluate,
     _finish,
     _limit,
 )
 from symbiograph.match._geo import great_circle_km
+from symbiograph.match._knowledge import knowledge_base
 from symbiograph.match._settings import MatchSettings
 from symbiograph.model import Network
 
@@ -34,8 +34,7 @@ def find_candidates_all_pairs(
 ) -> MatchResult:
     """Candidates by checking all supply x demand pairs (blocks of ``block`` supplies)."""
     settings = settings or MatchSettings()
-    if archetypes is None:
-        archetypes = _default_archetypes()
+    archetypes = knowledge_base(network, archetypes)
     ctx = _context(network, settings, archetypes)
     st = ctx.streams
     res_ids = pd.Index(pd.unique(st["resource_id"]))

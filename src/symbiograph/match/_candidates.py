@@ -13,6 +13,7 @@ from scipy.spatial import cKDTree
 
 from symbiograph.match._economics import mode_table, price_pairs
 from symbiograph.match._geo import chord_for_km, great_circle_km, unit_vectors
+from symbiograph.match._knowledge import knowledge_base
 from symbiograph.match._links import resource_links, split_list
 from symbiograph.match._rules import (
     HAZARDOUS_RECEIVER_NACE,
@@ -126,14 +127,6 @@ def _prefix_mask(codes: np.ndarray, prefixes: tuple[str, ...]) -> np.ndarray:
     unique, inverse = np.unique(np.asarray(codes, dtype=str), return_inverse=True)
     hit = np.array([u.startswith(prefixes) for u in unique], dtype=bool)
     return hit[inverse] if len(unique) else np.zeros(len(codes), dtype=bool)
-
-
-def _default_archetypes() -> pd.DataFrame | None:
-    try:
-        from symbiograph.taxonomy import synergy_archetypes
-    except ImportError:  # knowledge base not shipped
-        return None
-    return synergy_archetypes()
 
 
 def _context(
@@ -531,10 +524,16 @@ def find_candidates(
     permits. Money is in the scenario currency per canonical unit (t, MWh, m3) and per year;
     CO2e in t. ``score`` is the annual net benefit plus the carbon price times the annual
     CO2e avoided; ``rank_in_supply`` ranks the candidates of each supply (1 = best).
+
+    The archetypes are ``archetypes`` (default: the shipped knowledge base) with the
+    scenario's own ``archetypes`` table applied (``knowledge_base``). Every archetype that
+    links a pair of resources is judged on its own rules; of those that pass, the one with
+    the highest score is kept per stream pair (ties: verified quality first, then the
+    archetype id in alphabetical order). A missing quality value does not reject a pair: it
+    is marked ``quality_unverified``.
     """
     settings = settings or MatchSettings()
-    if archetypes is None:
-        archetypes = _default_archetypes()
+    archetypes = knowledge_base(network, archetypes)
     t0 = time.perf_counter()
     ctx = _context(network, settings, archetypes)
     t1 = time.perf_counter()
@@ -652,8 +651,7 @@ def explain_pair(
     not a candidate; all rules are evaluated so a user sees every obstacle at once.
     """
     settings = settings or MatchSettings()
-    if archetypes is None:
-        archetypes = _default_archetypes()
+    archetypes = knowledge_base(network, archetypes)
     ctx = _context(network, settings, archetypes)
     ids = pd.Index(ctx.streams["id"])
     for sid, want in ((supply_id, "supply"), (demand_id, "demand")):

@@ -35,6 +35,7 @@ TABLES: tuple[str, ...] = (
     "transport_modes",
     "timeseries",
     "published_figures",
+    "archetypes",
 )
 
 #: Canonical unit of quantities by resource kind (a utility takes any of the three).
@@ -55,6 +56,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "transport_modes": ("mode",),
     "timeseries": ("id", "step"),
     "published_figures": ("id",),
+    "archetypes": ("id",),
 }
 
 
