@@ -14,7 +14,7 @@ from scipy.spatial import cKDTree
 from symbiograph.match._economics import mode_table, price_pairs
 from symbiograph.match._geo import chord_for_km, great_circle_km, unit_vectors
 from symbiograph.match._knowledge import knowledge_base
-from symbiograph.match._links import resource_links, split_list
+from symbiograph.match._links import resource_links
 from symbiograph.match._rules import (
     HAZARDOUS_RECEIVER_NACE,
     RULES,
@@ -321,9 +321,16 @@ def _spatial_pairs(
 
 
 def _evaluate(
-    ctx: _Context, pairs: pd.DataFrame, settings: MatchSettings, parameters: dict[str, Any]
+    ctx: _Context,
+    pairs: pd.DataFrame,
+    settings: MatchSettings,
+    parameters: dict[str, Any],
+    every_rule: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply every rule to ``pairs`` (columns s, d, link, limit_km, detour).
+
+    Quality is checked only for the pairs that pass the cheap rules, unless ``every_rule``
+    (``explain``, which shows every obstacle at once).
 
     Returns (the pair table with money, CO2e and reasons, the per-rule reasons table).
     """
@@ -387,7 +394,7 @@ def _evaluate(
     overlap = (_take(st, "months", s) & _take(st, "months", d)) != 0
     reasons.loc[~overlap, "time_overlap"] = "no_time_overlap"
     # quality, only for pairs that passed the cheap rules
-    alive = (reasons == "").all(axis=1).to_numpy()
+    alive = (reasons == "").all(axis=1).to_numpy() | every_rule
     link_no = pairs["link"].to_numpy(dtype=np.int64)
     checked = pd.DataFrame(
         {
@@ -638,6 +645,11 @@ def _finish(table: pd.DataFrame, reasons: pd.DataFrame, settings: MatchSettings)
     return MatchResult(candidates=kept[CANDIDATE_COLUMNS], rejected=rejected, links=pd.DataFrame())
 
 
+#: Order of verdicts and outcomes in ``explain_pair`` (failing first).
+_VERDICTS = {"fail": 0, "unknown": 1, "pass": 2}
+_OUTCOMES = {"fails": 0, "passes": 1, "kept": 2}
+
+
 def explain_pair(
     network: Network,
     supply_id: str,
@@ -645,10 +657,17 @@ def explain_pair(
     settings: MatchSettings | None = None,
     archetypes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Why ``supply_id`` is or is not matched to ``demand_id``: one row per rule.
+    """Why ``supply_id`` is or is not matched to ``demand_id``: every archetype, every rule.
 
-    Columns: rule, passed (bool), detail. The first failing rule is the reason the pair is
-    not a candidate; all rules are evaluated so a user sees every obstacle at once.
+    One row per link considered (each archetype that links the two resources, or the plain
+    same-resource trade) and rule. Columns: ``archetype_id`` ('' when no archetype is
+    involved), ``outcome`` of that link ('kept': the best one that passes, which is the
+    candidate; 'passes': passes, but a better one is kept; 'fails'), ``rule``, ``verdict``
+    ('fail', 'unknown' or 'pass'), ``passed`` (verdict is 'pass') and ``detail``. Links that
+    fail come first and the kept one last; within a link, failing rules first, then unknown,
+    then passing ones. Every rule is evaluated so a user sees every obstacle at once. A
+    quality value the supply does not report is 'unknown': never a pass, but it does not
+    reject the pair either (the candidate is marked ``quality_unverified``).
     """
     settings = settings or MatchSettings()
     archetypes = knowledge_base(network, archetypes)
@@ -662,45 +681,102 @@ def explain_pair(
             raise ValueError(f"stream {sid!r} is a {direction}, not a {want}")
     s, d = int(ids.get_loc(supply_id)), int(ids.get_loc(demand_id))
     st = ctx.streams
-    rows: list[tuple[str, bool, str]] = []
     match = ctx.links[
         (ctx.links["supply_resource"] == st.at[s, "resource_id"])
         & (ctx.links["demand_resource"] == st.at[d, "resource_id"])
     ]
-    if len(match):
-        link_pos = int(match.index[0])
-        link = ctx.links.loc[link_pos]
-        detail = (
-            f"same resource {st.at[s, 'resource_id']!r}"
-            if link["link"] == "same resource"
-            else f"archetype {link['archetype_id']} ({link['archetype_name']}): "
-            f"{st.at[s, 'resource_id']} replaces {st.at[d, 'resource_id']} at ratio "
-            f"{link['substitution_ratio']:g}"
-        )
-        rows.append(("resource_link", True, detail))
+    linked = bool(len(match))
+    if linked:
+        positions = [int(k) for k in match.index]
     else:
-        rows.append(
-            (
-                "resource_link",
-                False,
-                f"{st.at[s, 'resource_id']!r} ({st.at[s, 'kind']}) cannot replace "
-                f"{st.at[d, 'resource_id']!r} ({st.at[d, 'kind']}): not the same resource and no "
-                "archetype links their codes",
-            )
-        )
         plain = resource_links(
             network.resources[network.resources["id"] == st.at[s, "resource_id"]], None
         ).iloc[0]
         ctx.links = pd.concat([ctx.links, plain.to_frame().T], ignore_index=True)
-        link_pos = len(ctx.links) - 1
-        link = ctx.links.loc[link_pos]
-    limit, detour = _limit(ctx, settings, link)
+        positions = [len(ctx.links) - 1]
+    reach = [_limit(ctx, settings, ctx.links.loc[k]) for k in positions]
     pairs = pd.DataFrame(
-        {"s": [s], "d": [d], "link": [link_pos], "limit_km": [limit], "detour": [detour]}
+        {
+            "s": [s] * len(positions),
+            "d": [d] * len(positions),
+            "link": positions,
+            "limit_km": [limit for limit, _ in reach],
+            "detour": [detour for _, detour in reach],
+        }
     )
-    table, reasons = _evaluate(ctx, pairs, settings, network.parameters)
-    route = float(table.at[0, "route_km"])
-    details = {
+    table, reasons = _evaluate(ctx, pairs, settings, network.parameters, every_rule=True)
+    passing = (reasons == "").all(axis=1).to_numpy() & linked
+    kept_rows = set(best_per_pair(table[passing])["pair"].tolist()) if passing.any() else set()
+    blocks: list[tuple[int, int, list[tuple[str, str, str, str, str]]]] = []
+    for i, link_pos in enumerate(positions):
+        link = ctx.links.loc[link_pos]
+        outcome = "kept" if i in kept_rows else ("passes" if passing[i] else "fails")
+        archetype = str(link["archetype_id"] or "")
+        rows: list[tuple[str, str, str, str, str]] = []
+        if linked:
+            detail = (
+                f"same resource {st.at[s, 'resource_id']!r}"
+                if link["link"] == "same resource"
+                else f"archetype {link['archetype_id']} ({link['archetype_name']}): "
+                f"{st.at[s, 'resource_id']} replaces {st.at[d, 'resource_id']} at ratio "
+                f"{link['substitution_ratio']:g}"
+            )
+            rows.append((archetype, outcome, "resource_link", "pass", detail))
+        else:
+            archetype = ""
+            rows.append(
+                (
+                    archetype,
+                    outcome,
+                    "resource_link",
+                    "fail",
+                    f"{st.at[s, 'resource_id']!r} ({st.at[s, 'kind']}) cannot replace "
+                    f"{st.at[d, 'resource_id']!r} ({st.at[d, 'kind']}): not the same resource "
+                    "and no archetype links their codes",
+                )
+            )
+        route = float(table.at[i, "route_km"])
+        details = _rule_details(ctx, settings, s, d, link, link_pos, route, reach[i][0])
+        for rule in RULES[1:]:
+            reason = str(reasons.at[i, rule])
+            text = details[rule]
+            if rule == "time_overlap" and reason:
+                text = "the supply and the demand are available in different months"
+            verdict = "fail" if reason else "pass"
+            if rule == "quality" and not reason and bool(table.at[i, "quality_unverified"]):
+                verdict = "unknown"
+            rows.append(
+                (archetype, outcome, rule, verdict, f"{reason}: {text}" if reason else text)
+            )
+        if passing[i]:
+            line = _explanations(table.iloc[[i]].reset_index(drop=True)).iloc[0]
+            if outcome == "kept" and int(passing.sum()) > 1:
+                line = f"kept: the best score of {int(passing.sum())} passing archetypes; {line}"
+            rows.append((archetype, outcome, "economics", "pass", line))
+        rows.sort(key=lambda row: _VERDICTS[row[3]])  # stable: RULES order within a verdict
+        blocks.append((_OUTCOMES[outcome], i, rows))
+    blocks.sort(key=lambda block: (block[0], block[1]))
+    out = pd.DataFrame(
+        [row for _, _, rows in blocks for row in rows],
+        columns=["archetype_id", "outcome", "rule", "verdict", "detail"],
+    )
+    out.insert(4, "passed", out["verdict"] == "pass")
+    return out
+
+
+def _rule_details(
+    ctx: _Context,
+    settings: MatchSettings,
+    s: int,
+    d: int,
+    link: pd.Series,
+    link_pos: int,
+    route: float,
+    limit: float,
+) -> dict[str, str]:
+    """What each rule compared for one pair and link, in words."""
+    st = ctx.streams
+    return {
         "distance": f"{route:.1f} km route by {link['mode']} (limit {limit:g} km)",
         "same_facility": f"{st.at[s, 'facility_id']} -> {st.at[d, 'facility_id']}",
         "hazardous_receiver": (
@@ -715,25 +791,12 @@ def explain_pair(
             f"{', '.join(link['giver_nace']) or 'any'}"
         ),
         "receiver_sector": (
-            f"receiver NACE {st.at[d, 'nace']}; archetype allows {', '.join(split_list(';'.join(link['receiver_nace']))) or 'any'}"
+            f"receiver NACE {st.at[d, 'nace']}; archetype allows "
+            f"{', '.join(link['receiver_nace']) or 'any'}"
         ),
         "time_overlap": "availability months overlap",
         "quality": _quality_detail(ctx, s, d, link_pos, route, settings),
     }
-    for rule in RULES[1:]:
-        reason = str(reasons.at[0, rule])
-        text = details[rule]
-        if rule == "time_overlap" and reason:
-            text = "the supply and the demand are available in different months"
-        rows.append((rule, reason == "", f"{reason}: {text}" if reason else text))
-    out = pd.DataFrame(rows, columns=["rule", "passed", "detail"])
-    if out["passed"].all():
-        out.loc[len(out)] = (
-            "economics",
-            True,
-            _explanations(table.assign(link=link["link"])).iloc[0],
-        )
-    return out
 
 
 def _quality_detail(
@@ -750,12 +813,24 @@ def _quality_detail(
         name = names[row.attribute]
         if name == "temperature_C" and is_energy and np.isfinite(value):
             value = value - settings.heat_loss_C_per_km * route_km
-        parts.append(f"{name}={value:g} needs [{row.min:g}, {row.max:g}]")
+        needs = f"needs [{row.min:g}, {row.max:g}]"
+        parts.append(
+            f"{name} unknown ({needs})" if np.isnan(value) else f"{name}={value:g} {needs}"
+        )
     req = ctx.requirements[ctx.requirements["link"] == link_no]
     for row in req.itertuples(index=False):
         value = float(sq.get(row.attribute, np.nan))
+        name = names[row.attribute]
+        if np.isnan(row.min):
+            limit = f"<= {row.max:g}"
+        elif np.isnan(row.max):
+            limit = f">= {row.min:g}"
+        else:
+            limit = f"in [{row.min:g}, {row.max:g}]"
         parts.append(
-            f"archetype needs {names[row.attribute]} in [{row.min:g}, {row.max:g}] (has {value:g})"
+            f"archetype: {name} unknown (needs {limit})"
+            if np.isnan(value)
+            else f"archetype: {name}={value:g} needs {limit}"
         )
     link = ctx.links.iloc[link_no]
     if link["pretreatment_fixes"]:
