@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_committed_doc_equals_the_generated_one() -> None:
     committed = (ROOT / "docs" / "knowledge-base.md").read_text(encoding="utf-8")
     assert committed == knowledge_base_documentation(), (
-        "regenerate: python -c \"from symbiograph.match import knowledge_base_documentation as d; "
+        'regenerate: python -c "from symbiograph.match import knowledge_base_documentation as d; '
         "open('docs/knowledge-base.md', 'w').write(d())\""
     )
 
