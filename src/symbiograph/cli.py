@@ -853,21 +853,34 @@ def explain(
         _fail(str(err.args[0]), EXIT_NOT_FOUND)
     except ValueError as err:
         _fail(str(err), EXIT_USAGE)
-    failed = rules[~rules["passed"]]
     table = Table(title=f"{supply_id} -> {demand_id}")
+    table.add_column("archetype")
     table.add_column("rule")
     table.add_column("verdict")
     table.add_column("detail")
+    shown = {"pass": "[green]pass[/]", "unknown": "[yellow]unknown[/]", "fail": "[bold red]FAIL[/]"}
     for row in rules.itertuples(index=False):
-        verdict = "[green]pass[/]" if row.passed else "[bold red]FAIL[/]"
-        table.add_row(Text(str(row.rule)), verdict, Text(str(row.detail)))
+        archetype = f"{row.archetype_id or 'same resource'} ({row.outcome})"
+        table.add_row(
+            Text(archetype), Text(str(row.rule)), shown[row.verdict], Text(str(row.detail))
+        )
     console = _console()
     console.print(table)
-    if len(failed):
-        first = failed.iloc[0]
-        console.print(Text(f"not a candidate: rule '{first['rule']}' fails ({first['detail']})"))
+    kept = rules[rules["outcome"] == "kept"]
+    if not len(kept):
+        first = rules[rules["verdict"] == "fail"].iloc[0]
+        of = f" of archetype {first['archetype_id']}" if first["archetype_id"] else ""
+        console.print(
+            Text(f"not a candidate: rule '{first['rule']}'{of} fails ({first['detail']})")
+        )
         raise typer.Exit(1)
-    console.print("[green]✓[/] a candidate")
+    link = kept.loc[kept["rule"] == "resource_link", "detail"].iloc[0]
+    by = "the same resource" if link.startswith("same resource") else "archetype "
+    by += "" if by.startswith("the") else str(kept["archetype_id"].iloc[0])
+    note = (
+        " (quality unverified: some values unknown)" if (kept["verdict"] == "unknown").any() else ""
+    )
+    console.print(f"[green]✓[/] a candidate by {by}{note}")
 
 
 def _design_and_report(

@@ -529,3 +529,70 @@ def test_validation_names_the_bad_row(column: str, value: object, message: str) 
     with pytest.raises(ValueError, match=re.escape(message)) as info:
         _archetypes._validate(bad, factors)
     assert repr(frame.loc[frame.index[0], "id"]) in str(info.value)
+
+
+def _scenario(**row: object) -> pd.DataFrame:
+    from symbiograph.model import attributes
+
+    columns = [a.name for a in attributes("archetypes")]
+    base = {c: "" for c in columns} | {
+        "substitution_ratio": float("nan"),
+        "pretreatment_cost_per_unit": float("nan"),
+        "pretreatment_co2e_kg_per_unit": float("nan"),
+        "max_distance_km": float("nan"),
+        "year": pd.NA,
+    }
+    return pd.DataFrame([base | row], columns=columns)
+
+
+def test_override_clears_with_a_dash_and_widen_merges_limits() -> None:
+    from symbiograph.taxonomy import apply_scenario_archetypes
+
+    shipped = synergy_archetypes()
+    cleared, problems = apply_scenario_archetypes(
+        shipped,
+        _scenario(id="fly_ash_to_concrete", action="override", receiver_nace="-", source="s1"),
+        {"s1": 2025},
+    )
+    assert problems == []
+    row = cleared.set_index("id").loc["fly_ash_to_concrete"]
+    assert row["receiver_nace_list"] == () and row["origin"] == "scenario (override)"
+    assert row["source_list"][-1] == "s1" and len(row["source_list"]) > 1
+    widened, problems = apply_scenario_archetypes(
+        shipped,
+        _scenario(
+            id="fly_ash_to_concrete",
+            action="widen",
+            quality_requirements="moisture_pct<=3;ph>=7",
+            receiver_nace="23.61;23.51",
+            source="EN 450-1:2012",
+        ),
+    )
+    assert problems == []
+    row = widened.set_index("id").loc["fly_ash_to_concrete"]
+    assert row["receiver_nace_list"] == ("23.63", "23.61", "23.51")  # no repeats
+    limits = {(a, op): v for a, op, v in row["requirements"]}
+    assert limits[("moisture_pct", "<=")] == 3.0 and limits[("carbon_pct", "<=")] == 5.0
+    assert limits[("ph", ">=")] == 7.0
+    # the shipped table itself is untouched
+    assert synergy_archetypes().set_index("id").loc["fly_ash_to_concrete", "receiver_nace"] == (
+        "23.63;23.61"
+    )
+
+
+def test_widen_cannot_clear_and_problems_name_the_row() -> None:
+    from symbiograph.taxonomy import apply_scenario_archetypes
+
+    scenario = pd.concat(
+        [
+            _scenario(id="fly_ash_to_fill", action="widen", giver_nace="35.30", source="s1"),
+            _scenario(id="fly_ash_to_concrete", action="widen", receiver_nace="-", source="s1"),
+        ],
+        ignore_index=True,
+    )
+    merged, problems = apply_scenario_archetypes(synergy_archetypes(), scenario, {"s1": 2025})
+    assert [(p, f) for p, f, _ in problems] == [(1, "receiver_nace")]
+    assert "only with action override" in problems[0][2]
+    by_id = merged.set_index("id")
+    assert by_id.loc["fly_ash_to_fill", "giver_nace_list"] == ("35.11", "35.30")
+    assert by_id.loc["fly_ash_to_concrete", "origin"] == "shipped"  # the bad row is left out

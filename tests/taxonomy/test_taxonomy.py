@@ -324,6 +324,7 @@ def test_every_csv_names_its_source() -> None:
 
 def test_public_api() -> None:
     assert set(taxonomy.__all__) == {
+        "apply_scenario_archetypes",
         "archetype_sources",
         "cpa_codes",
         "synergy_archetypes",

@@ -227,14 +227,20 @@ def _nearest(
     payment = np.where(free, 0.0, (lb + ub) / 2)
     if free.any():
         rest = (need - incidence[:, ~free] @ payment[~free]) / scale
-        method = "bvls" if free.sum() <= 500 else "trf"  # bvls: exact, for small designs
-        result = lsq_linear(
-            incidence[:, free],
-            rest,
-            bounds=(lb[free] / scale, ub[free] / scale),
-            method=method,
-            tol=1e-12,
-        )
+        n_free = int(free.sum())
+        # bvls: exact, for small designs; trf when it is large or bvls runs out of iterations
+        methods = ("bvls", "trf") if n_free <= 500 else ("trf",)
+        for method in methods:
+            result = lsq_linear(
+                incidence[:, free],
+                rest,
+                bounds=(lb[free] / scale, ub[free] / scale),
+                method=method,
+                tol=1e-12,
+                max_iter=max(100, 50 * n_free),
+            )
+            if result.success:
+                break
         if not result.success:
             raise AllocationError(f"settlement: bounded least squares failed ({result.message})")
         payment[free] = np.clip(result.x * scale, lb[free], ub[free])

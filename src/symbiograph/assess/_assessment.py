@@ -14,7 +14,7 @@ import pandas as pd
 from symbiograph.assess._co2e import co2e_lines, transport_factors
 from symbiograph.assess._jobs import DEFAULT_REUSE_ACTIVITY, employment_ratios, job_lines
 from symbiograph.errors import InputError
-from symbiograph.match import annuity_factor
+from symbiograph.match import annuity_factor, knowledge_base
 from symbiograph.model import Network, output_columns
 from symbiograph.optimize import (
     GIVER_TERMS,
@@ -131,11 +131,12 @@ def assess_design(
     annualised fixed cost divided by the annuity factor at the scenario's discount rate and
     lifetime; NPV = net benefit / annuity factor; simple payback = capex / (net benefit +
     annualised capex). CO2e (t/yr) is rebuilt from the emission factors (``factors``,
-    default the shipped table) and ``archetypes`` (default the shipped table). Jobs use the
+    default the shipped table) and ``archetypes`` (default the shipped table with the
+    scenario's own archetypes applied, as matching uses them). Jobs use the
     shipped employment ratios: ``reuse_activity`` for the tonnes exchanged (or
     ``activities[supply resource id]``), less landfill or incineration jobs displaced.
     """
-    from symbiograph.taxonomy import emission_factors, synergy_archetypes, transport_mode_defaults
+    from symbiograph.taxonomy import emission_factors, transport_mode_defaults
 
     params = dict(solution.parameters)
     rate = float(params.get("discount_rate", network.parameters.get("discount_rate", 0.0)))
@@ -206,7 +207,7 @@ def assess_design(
         exchanges,
         cand_active,
         factors if factors is not None else emission_factors(),
-        archetypes if archetypes is not None else synergy_archetypes(),
+        archetypes if archetypes is not None else knowledge_base(network),
         transport_factors(network, transport_mode_defaults()),
     )
 

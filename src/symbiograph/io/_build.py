@@ -899,6 +899,21 @@ def build_network(raw: RawScenario) -> Network:
         True,
     )
 
+    # the scenario's own synergy archetypes and changes to the shipped ones
+    ar_origin = origin_of("archetypes")
+    archetypes = _coerce_table("archetypes", raw_of("archetypes"), ar_origin, out)
+    _check_keys("archetypes", archetypes, ar_origin, out)
+    if len(archetypes):
+        from symbiograph.taxonomy import apply_scenario_archetypes, synergy_archetypes
+
+        years = dict(zip(tables["sources"]["id"], tables["sources"]["year"], strict=True))
+        _, found = apply_scenario_archetypes(synergy_archetypes(), archetypes, years)
+        for position, column, message in found:
+            out.add(
+                Problem(ar_origin.file, message, ar_origin.sheet, ar_origin.row(position), column)
+            )
+    tables["archetypes"] = archetypes
+
     if out.problems:
         raise ScenarioError(out.problems)
     network = Network(parameters=params)

@@ -7,15 +7,20 @@ from symbiograph.match._candidates import (
     explain_pair,
     find_candidates,
 )
+from symbiograph.match._docs import knowledge_base_documentation
 from symbiograph.match._economics import annuity_factor
 from symbiograph.match._evaluate import Rediscovery, rediscovery
 from symbiograph.match._geo import great_circle_km
+from symbiograph.match._knowledge import knowledge_base
 from symbiograph.match._links import resource_links
+from symbiograph.match._rules import RULE_DESCRIPTIONS, RULES
 from symbiograph.match._settings import DEFAULT_MAX_KM, MatchSettings
 
 __all__ = [
     "CANDIDATE_COLUMNS",
     "DEFAULT_MAX_KM",
+    "RULES",
+    "RULE_DESCRIPTIONS",
     "MatchResult",
     "MatchSettings",
     "Rediscovery",
@@ -24,6 +29,8 @@ __all__ = [
     "find_candidates",
     "find_candidates_all_pairs",
     "great_circle_km",
+    "knowledge_base",
+    "knowledge_base_documentation",
     "rediscovery",
     "resource_links",
 ]

@@ -14,12 +14,12 @@ import pandas as pd
 from symbiograph.match._candidates import (
     MatchResult,
     _context,
-    _default_archetypes,
     _evaluate,
     _finish,
     _limit,
 )
 from symbiograph.match._geo import great_circle_km
+from symbiograph.match._knowledge import knowledge_base
 from symbiograph.match._settings import MatchSettings
 from symbiograph.model import Network
 
@@ -34,19 +34,23 @@ def find_candidates_all_pairs(
 ) -> MatchResult:
     """Candidates by checking all supply x demand pairs (blocks of ``block`` supplies)."""
     settings = settings or MatchSettings()
-    if archetypes is None:
-        archetypes = _default_archetypes()
+    archetypes = knowledge_base(network, archetypes)
     ctx = _context(network, settings, archetypes)
     st = ctx.streams
     res_ids = pd.Index(pd.unique(st["resource_id"]))
     n_res = len(res_ids)
-    link_of = np.full((n_res, n_res), -1, dtype=np.int64)
+    # a resource pair may be linked by several archetypes: one link matrix per level
+    link_of: list[np.ndarray] = []
     limits = np.zeros(len(ctx.links))
     detours = np.ones(len(ctx.links))
     for k, link in ctx.links.iterrows():
         a, b = res_ids.get_indexer([link["supply_resource"], link["demand_resource"]])
         if a >= 0 and b >= 0:
-            link_of[a, b] = int(k)
+            level = next((m for m in link_of if m[a, b] < 0), None)
+            if level is None:
+                level = np.full((n_res, n_res), -1, dtype=np.int64)
+                link_of.append(level)
+            level[a, b] = int(k)
         limits[int(k)], detours[int(k)] = _limit(ctx, settings, link)
     res_pos = res_ids.get_indexer(st["resource_id"])
     lat, lon = st["lat"].to_numpy(), st["lon"].to_numpy()
@@ -54,18 +58,25 @@ def find_candidates_all_pairs(
     parts = []
     for start in range(0, len(ctx.supply_pos), block):
         sp = ctx.supply_pos[start : start + block]
-        links = link_of[res_pos[sp][:, None], res_pos[dp][None, :]]
         km = great_circle_km(lat[sp][:, None], lon[sp][:, None], lat[dp][None, :], lon[dp][None, :])
-        safe = np.maximum(links, 0)
-        ok = (links >= 0) & (km * detours[safe] <= limits[safe] + 1e-9)
-        i, j = np.nonzero(ok)
-        if len(i):
-            k = links[i, j]
-            parts.append(
-                pd.DataFrame(
-                    {"s": sp[i], "d": dp[j], "link": k, "limit_km": limits[k], "detour": detours[k]}
+        for level in link_of:
+            links = level[res_pos[sp][:, None], res_pos[dp][None, :]]
+            safe = np.maximum(links, 0)
+            ok = (links >= 0) & (km * detours[safe] <= limits[safe] + 1e-9)
+            i, j = np.nonzero(ok)
+            if len(i):
+                k = links[i, j]
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "s": sp[i],
+                            "d": dp[j],
+                            "link": k,
+                            "limit_km": limits[k],
+                            "detour": detours[k],
+                        }
+                    )
                 )
-            )
     pairs = (
         pd.concat(parts, ignore_index=True)
         if parts

@@ -13,7 +13,8 @@ from scipy.spatial import cKDTree
 
 from symbiograph.match._economics import mode_table, price_pairs
 from symbiograph.match._geo import chord_for_km, great_circle_km, unit_vectors
-from symbiograph.match._links import resource_links, split_list
+from symbiograph.match._knowledge import knowledge_base
+from symbiograph.match._links import resource_links
 from symbiograph.match._rules import (
     HAZARDOUS_RECEIVER_NACE,
     RULES,
@@ -88,14 +89,6 @@ def _prefix_mask(codes: np.ndarray, prefixes: tuple[str, ...]) -> np.ndarray:
     unique, inverse = np.unique(np.asarray(codes, dtype=str), return_inverse=True)
     hit = np.array([u.startswith(prefixes) for u in unique], dtype=bool)
     return hit[inverse] if len(unique) else np.zeros(len(codes), dtype=bool)
-
-
-def _default_archetypes() -> pd.DataFrame | None:
-    try:
-        from symbiograph.taxonomy import synergy_archetypes
-    except ImportError:  # knowledge base not shipped
-        return None
-    return synergy_archetypes()
 
 
 def _hazardous(resources: pd.DataFrame) -> np.ndarray:
@@ -301,9 +294,16 @@ def _spatial_pairs(
 
 
 def _evaluate(
-    ctx: _Context, pairs: pd.DataFrame, settings: MatchSettings, parameters: dict[str, Any]
+    ctx: _Context,
+    pairs: pd.DataFrame,
+    settings: MatchSettings,
+    parameters: dict[str, Any],
+    every_rule: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply every rule to ``pairs`` (columns s, d, link, limit_km, detour).
+
+    Quality is checked only for the pairs that pass the cheap rules, unless ``every_rule``
+    (``explain``, which shows every obstacle at once).
 
     Returns (the pair table with money, CO2e and reasons, the per-rule reasons table).
     """
@@ -350,20 +350,24 @@ def _evaluate(
         reasons.loc[same, "same_facility"] = "same_facility"
     haz = _take(st, "hazardous", s) & ~_take(st, "accepts_hazardous", d)
     reasons.loc[haz, "hazardous_receiver"] = "hazardous_not_accepted"
-    sector_ok = np.ones(n, dtype=bool)
     nace_codes, nace_of = np.unique(st["nace"].to_numpy(dtype=str), return_inverse=True)
-    for k, prefixes in enumerate(ctx.links["receiver_nace"]):
-        if not prefixes:
-            continue
-        rows = np.flatnonzero(link_no == k)
-        if rows.size:
-            allowed = _prefix_mask(nace_codes, tuple(prefixes))
-            sector_ok[rows] = allowed[nace_of[d[rows]]]
-    reasons.loc[~sector_ok, "receiver_sector"] = "receiver_sector"
+    for rule, column, side in (
+        ("giver_sector", "giver_nace", s),
+        ("receiver_sector", "receiver_nace", d),
+    ):
+        sector_ok = np.ones(n, dtype=bool)
+        for k, prefixes in enumerate(ctx.links[column]):
+            if not prefixes:
+                continue
+            rows = np.flatnonzero(link_no == k)
+            if rows.size:
+                allowed = _prefix_mask(nace_codes, tuple(prefixes))
+                sector_ok[rows] = allowed[nace_of[side[rows]]]
+        reasons.loc[~sector_ok, rule] = rule
     overlap = (_take(st, "months", s) & _take(st, "months", d)) != 0
     reasons.loc[~overlap, "time_overlap"] = "no_time_overlap"
     # quality, only for pairs that passed the cheap rules
-    alive = (reasons == "").all(axis=1).to_numpy()
+    alive = (reasons == "").all(axis=1).to_numpy() | every_rule
     link_no = pairs["link"].to_numpy(dtype=np.int64)
     checked = pd.DataFrame(
         {
@@ -500,10 +504,16 @@ def find_candidates(
     permits. Money is in the scenario currency per canonical unit (t, MWh, m3) and per year;
     CO2e in t. ``score`` is the annual net benefit plus the carbon price times the annual
     CO2e avoided; ``rank_in_supply`` ranks the candidates of each supply (1 = best).
+
+    The archetypes are ``archetypes`` (default: the shipped knowledge base) with the
+    scenario's own ``archetypes`` table applied (``knowledge_base``). Every archetype that
+    links a pair of resources is judged on its own rules; of those that pass, the one with
+    the highest score is kept per stream pair (ties: verified quality first, then the
+    archetype id in alphabetical order). A missing quality value does not reject a pair: it
+    is marked ``quality_unverified``.
     """
     settings = settings or MatchSettings()
-    if archetypes is None:
-        archetypes = _default_archetypes()
+    archetypes = knowledge_base(network, archetypes)
     t0 = time.perf_counter()
     ctx = _context(network, settings, archetypes)
     t1 = time.perf_counter()
@@ -524,15 +534,72 @@ def find_candidates(
     return result
 
 
+def _pair_keys(table: pd.DataFrame) -> np.ndarray:
+    """One integer per stream pair (supply position, demand position)."""
+    s = table["_s"].to_numpy(dtype=np.int64)
+    d = table["_d"].to_numpy(dtype=np.int64)
+    width = int(d.max()) + 1 if len(d) else 1
+    return s * width + d
+
+
+def _first_of_each(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Positions (in ``order``) of the first row of each run of equal ``keys[order]``."""
+    if not len(order):
+        return order
+    ordered = keys[order]
+    return order[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
+def best_per_pair(table: pd.DataFrame) -> pd.DataFrame:
+    """The best passing link of each stream pair, when several archetypes link it.
+
+    Best = the highest ``score`` (annual net benefit plus the carbon value of the CO2e
+    avoided); on a tie, the link whose quality is verified (no unknown value) before one that
+    is not, then the archetype id in alphabetical order. The choice does not depend on the
+    order of the archetype table, so it is deterministic.
+    """
+    if len(table) < 2:
+        return table
+    keys = _pair_keys(table)
+    archetype_rank = pd.factorize(table["archetype_id"].astype(str).to_numpy(), sort=True)[0]
+    order = np.lexsort(
+        (
+            archetype_rank,
+            table["quality_unverified"].to_numpy(dtype=bool),
+            -table["score"].to_numpy(dtype=float),
+            keys,
+        )
+    )
+    return table.iloc[np.sort(_first_of_each(keys, order))]
+
+
+def _rejections(table: pd.DataFrame, first: np.ndarray, stage: np.ndarray) -> pd.Series:
+    """Stream pairs in reach that no link passes, counted by why.
+
+    A pair linked by several archetypes counts once, with the reason of the link that came
+    closest to passing (whose first failing rule comes latest in ``RULES``).
+    """
+    ok = first == ""
+    keys = _pair_keys(table)
+    refused = ~ok & ~np.isin(keys, keys[ok])
+    rows = np.flatnonzero(refused)
+    order = rows[np.lexsort((rows, -stage[rows], keys[rows]))]
+    chosen = _first_of_each(keys, order)
+    return pd.Series(first[chosen], dtype=object).value_counts().rename("pairs")
+
+
 def _finish(table: pd.DataFrame, reasons: pd.DataFrame, settings: MatchSettings) -> MatchResult:
-    """Drop rejected pairs (counting why), rank, keep the top N, explain."""
+    """Drop rejected pairs (counting why), keep the best link per stream pair, rank, keep the
+    top N, explain."""
     first = np.array([""] * len(reasons), dtype=object)
-    for rule in reversed(RULES):
+    stage = np.full(len(reasons), len(RULES), dtype=np.int64)
+    for number, rule in reversed(list(enumerate(RULES))):
         col = reasons[rule].to_numpy(dtype=object)
         first = np.where(col != "", col, first)
+        stage = np.where(col != "", number, stage)
     ok = first == ""
-    rejected = pd.Series(first[~ok], dtype=object).value_counts().rename("pairs")
-    kept = table.loc[ok]
+    rejected = _rejections(table, first, stage)
+    kept = best_per_pair(table.loc[ok])
     order = np.lexsort((kept["_d"].to_numpy(), -kept["score"].to_numpy(), kept["_s"].to_numpy()))
     kept = kept.iloc[order].reset_index(drop=True)
     supply_codes = kept["_s"].to_numpy()
@@ -551,6 +618,11 @@ def _finish(table: pd.DataFrame, reasons: pd.DataFrame, settings: MatchSettings)
     return MatchResult(candidates=kept[CANDIDATE_COLUMNS], rejected=rejected, links=pd.DataFrame())
 
 
+#: Order of verdicts and outcomes in ``explain_pair`` (failing first).
+_VERDICTS = {"fail": 0, "unknown": 1, "pass": 2}
+_OUTCOMES = {"fails": 0, "passes": 1, "kept": 2}
+
+
 def explain_pair(
     network: Network,
     supply_id: str,
@@ -558,14 +630,20 @@ def explain_pair(
     settings: MatchSettings | None = None,
     archetypes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Why ``supply_id`` is or is not matched to ``demand_id``: one row per rule.
+    """Why ``supply_id`` is or is not matched to ``demand_id``: every archetype, every rule.
 
-    Columns: rule, passed (bool), detail. The first failing rule is the reason the pair is
-    not a candidate; all rules are evaluated so a user sees every obstacle at once.
+    One row per link considered (each archetype that links the two resources, or the plain
+    same-resource trade) and rule. Columns: ``archetype_id`` ('' when no archetype is
+    involved), ``outcome`` of that link ('kept': the best one that passes, which is the
+    candidate; 'passes': passes, but a better one is kept; 'fails'), ``rule``, ``verdict``
+    ('fail', 'unknown' or 'pass'), ``passed`` (verdict is 'pass') and ``detail``. Links that
+    fail come first and the kept one last; within a link, failing rules first, then unknown,
+    then passing ones. Every rule is evaluated so a user sees every obstacle at once. A
+    quality value the supply does not report is 'unknown': never a pass, but it does not
+    reject the pair either (the candidate is marked ``quality_unverified``).
     """
     settings = settings or MatchSettings()
-    if archetypes is None:
-        archetypes = _default_archetypes()
+    archetypes = knowledge_base(network, archetypes)
     ctx = _context(network, settings, archetypes)
     ids = pd.Index(ctx.streams["id"])
     for sid, want in ((supply_id, "supply"), (demand_id, "demand")):
@@ -576,45 +654,102 @@ def explain_pair(
             raise ValueError(f"stream {sid!r} is a {direction}, not a {want}")
     s, d = int(ids.get_loc(supply_id)), int(ids.get_loc(demand_id))
     st = ctx.streams
-    rows: list[tuple[str, bool, str]] = []
     match = ctx.links[
         (ctx.links["supply_resource"] == st.at[s, "resource_id"])
         & (ctx.links["demand_resource"] == st.at[d, "resource_id"])
     ]
-    if len(match):
-        link_pos = int(match.index[0])
-        link = ctx.links.loc[link_pos]
-        detail = (
-            f"same resource {st.at[s, 'resource_id']!r}"
-            if link["link"] == "same resource"
-            else f"archetype {link['archetype_id']} ({link['archetype_name']}): "
-            f"{st.at[s, 'resource_id']} replaces {st.at[d, 'resource_id']} at ratio "
-            f"{link['substitution_ratio']:g}"
-        )
-        rows.append(("resource_link", True, detail))
+    linked = bool(len(match))
+    if linked:
+        positions = [int(k) for k in match.index]
     else:
-        rows.append(
-            (
-                "resource_link",
-                False,
-                f"{st.at[s, 'resource_id']!r} ({st.at[s, 'kind']}) cannot replace "
-                f"{st.at[d, 'resource_id']!r} ({st.at[d, 'kind']}): not the same resource and no "
-                "archetype links their codes",
-            )
-        )
         plain = resource_links(
             network.resources[network.resources["id"] == st.at[s, "resource_id"]], None
         ).iloc[0]
         ctx.links = pd.concat([ctx.links, plain.to_frame().T], ignore_index=True)
-        link_pos = len(ctx.links) - 1
-        link = ctx.links.loc[link_pos]
-    limit, detour = _limit(ctx, settings, link)
+        positions = [len(ctx.links) - 1]
+    reach = [_limit(ctx, settings, ctx.links.loc[k]) for k in positions]
     pairs = pd.DataFrame(
-        {"s": [s], "d": [d], "link": [link_pos], "limit_km": [limit], "detour": [detour]}
+        {
+            "s": [s] * len(positions),
+            "d": [d] * len(positions),
+            "link": positions,
+            "limit_km": [limit for limit, _ in reach],
+            "detour": [detour for _, detour in reach],
+        }
     )
-    table, reasons = _evaluate(ctx, pairs, settings, network.parameters)
-    route = float(table.at[0, "route_km"])
-    details = {
+    table, reasons = _evaluate(ctx, pairs, settings, network.parameters, every_rule=True)
+    passing = (reasons == "").all(axis=1).to_numpy() & linked
+    kept_rows = set(best_per_pair(table[passing])["pair"].tolist()) if passing.any() else set()
+    blocks: list[tuple[int, int, list[tuple[str, str, str, str, str]]]] = []
+    for i, link_pos in enumerate(positions):
+        link = ctx.links.loc[link_pos]
+        outcome = "kept" if i in kept_rows else ("passes" if passing[i] else "fails")
+        archetype = str(link["archetype_id"] or "")
+        rows: list[tuple[str, str, str, str, str]] = []
+        if linked:
+            detail = (
+                f"same resource {st.at[s, 'resource_id']!r}"
+                if link["link"] == "same resource"
+                else f"archetype {link['archetype_id']} ({link['archetype_name']}): "
+                f"{st.at[s, 'resource_id']} replaces {st.at[d, 'resource_id']} at ratio "
+                f"{link['substitution_ratio']:g}"
+            )
+            rows.append((archetype, outcome, "resource_link", "pass", detail))
+        else:
+            archetype = ""
+            rows.append(
+                (
+                    archetype,
+                    outcome,
+                    "resource_link",
+                    "fail",
+                    f"{st.at[s, 'resource_id']!r} ({st.at[s, 'kind']}) cannot replace "
+                    f"{st.at[d, 'resource_id']!r} ({st.at[d, 'kind']}): not the same resource "
+                    "and no archetype links their codes",
+                )
+            )
+        route = float(table.at[i, "route_km"])
+        details = _rule_details(ctx, settings, s, d, link, link_pos, route, reach[i][0])
+        for rule in RULES[1:]:
+            reason = str(reasons.at[i, rule])
+            text = details[rule]
+            if rule == "time_overlap" and reason:
+                text = "the supply and the demand are available in different months"
+            verdict = "fail" if reason else "pass"
+            if rule == "quality" and not reason and bool(table.at[i, "quality_unverified"]):
+                verdict = "unknown"
+            rows.append(
+                (archetype, outcome, rule, verdict, f"{reason}: {text}" if reason else text)
+            )
+        if passing[i]:
+            line = _explanations(table.iloc[[i]].reset_index(drop=True)).iloc[0]
+            if outcome == "kept" and int(passing.sum()) > 1:
+                line = f"kept: the best score of {int(passing.sum())} passing archetypes; {line}"
+            rows.append((archetype, outcome, "economics", "pass", line))
+        rows.sort(key=lambda row: _VERDICTS[row[3]])  # stable: RULES order within a verdict
+        blocks.append((_OUTCOMES[outcome], i, rows))
+    blocks.sort(key=lambda block: (block[0], block[1]))
+    out = pd.DataFrame(
+        [row for _, _, rows in blocks for row in rows],
+        columns=["archetype_id", "outcome", "rule", "verdict", "detail"],
+    )
+    out.insert(4, "passed", out["verdict"] == "pass")
+    return out
+
+
+def _rule_details(
+    ctx: _Context,
+    settings: MatchSettings,
+    s: int,
+    d: int,
+    link: pd.Series,
+    link_pos: int,
+    route: float,
+    limit: float,
+) -> dict[str, str]:
+    """What each rule compared for one pair and link, in words."""
+    st = ctx.streams
+    return {
         "distance": f"{route:.1f} km route by {link['mode']} (limit {limit:g} km)",
         "same_facility": f"{st.at[s, 'facility_id']} -> {st.at[d, 'facility_id']}",
         "hazardous_receiver": (
@@ -624,26 +759,17 @@ def explain_pair(
             if st.at[s, "hazardous"]
             else "not hazardous (not flagged, and no hazardous EWC code)"
         ),
+        "giver_sector": (
+            f"giver NACE {st.at[s, 'nace']}; archetype allows "
+            f"{', '.join(link['giver_nace']) or 'any'}"
+        ),
         "receiver_sector": (
-            f"receiver NACE {st.at[d, 'nace']}; archetype allows {', '.join(split_list(';'.join(link['receiver_nace']))) or 'any'}"
+            f"receiver NACE {st.at[d, 'nace']}; archetype allows "
+            f"{', '.join(link['receiver_nace']) or 'any'}"
         ),
         "time_overlap": "availability months overlap",
         "quality": _quality_detail(ctx, s, d, link_pos, route, settings),
     }
-    for rule in RULES[1:]:
-        reason = str(reasons.at[0, rule])
-        text = details[rule]
-        if rule == "time_overlap" and reason:
-            text = "the supply and the demand are available in different months"
-        rows.append((rule, reason == "", f"{reason}: {text}" if reason else text))
-    out = pd.DataFrame(rows, columns=["rule", "passed", "detail"])
-    if out["passed"].all():
-        out.loc[len(out)] = (
-            "economics",
-            True,
-            _explanations(table.assign(link=link["link"])).iloc[0],
-        )
-    return out
 
 
 def _quality_detail(
@@ -660,12 +786,24 @@ def _quality_detail(
         name = names[row.attribute]
         if name == "temperature_C" and is_energy and np.isfinite(value):
             value = value - settings.heat_loss_C_per_km * route_km
-        parts.append(f"{name}={value:g} needs [{row.min:g}, {row.max:g}]")
+        needs = f"needs [{row.min:g}, {row.max:g}]"
+        parts.append(
+            f"{name} unknown ({needs})" if np.isnan(value) else f"{name}={value:g} {needs}"
+        )
     req = ctx.requirements[ctx.requirements["link"] == link_no]
     for row in req.itertuples(index=False):
         value = float(sq.get(row.attribute, np.nan))
+        name = names[row.attribute]
+        if np.isnan(row.min):
+            limit = f"<= {row.max:g}"
+        elif np.isnan(row.max):
+            limit = f">= {row.min:g}"
+        else:
+            limit = f"in [{row.min:g}, {row.max:g}]"
         parts.append(
-            f"archetype needs {names[row.attribute]} in [{row.min:g}, {row.max:g}] (has {value:g})"
+            f"archetype: {name} unknown (needs {limit})"
+            if np.isnan(value)
+            else f"archetype: {name}={value:g} needs {limit}"
         )
     link = ctx.links.iloc[link_no]
     if link["pretreatment_fixes"]:

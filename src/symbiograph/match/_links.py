@@ -29,6 +29,7 @@ LINK_COLUMNS = [
     "pretreatment_co2e_kg_per_unit",
     "pretreatment_fixes",
     "quality_requirements",
+    "giver_nace",
     "receiver_nace",
     "virgin_factor_id",
     "disposal_factor_id",
@@ -88,6 +89,7 @@ def _from_archetype(archetype_id: str, arch: pd.Series) -> dict[str, object]:
         "pretreatment_co2e_kg_per_unit": float(arch["pretreatment_co2e_kg_per_unit"]),
         "pretreatment_fixes": split_list(arch["pretreatment_fixes"]),
         "quality_requirements": str(arch["quality_requirements"]),
+        "giver_nace": split_list(arch["giver_nace"]),
         "receiver_nace": split_list(arch["receiver_nace"]),
         "virgin_factor_id": str(arch["virgin_factor_id"]),
         "disposal_factor_id": str(arch["disposal_factor_id"]),
@@ -107,6 +109,7 @@ def _plain(kind: str) -> dict[str, object]:
         "pretreatment_co2e_kg_per_unit": 0.0,
         "pretreatment_fixes": (),
         "quality_requirements": "",
+        "giver_nace": (),
         "receiver_nace": (),
         "virgin_factor_id": "",
         "disposal_factor_id": "",
@@ -120,7 +123,8 @@ def resource_links(
 
     A resource always links to itself (``link`` = "same resource", ratio 1); when an archetype
     describes that resource its mode, distance and emission factors are used. Archetypes also
-    link a by-product to a different input it replaces (``link`` = "archetype").
+    link a by-product to a different input it replaces (``link`` = "archetype"): one row per
+    archetype, so a pair of resources linked by several archetypes has several rows.
     """
     arch = archetypes if (archetypes is not None and use_archetypes) else None
     kinds = resources.set_index("id")["kind"]
@@ -140,13 +144,15 @@ def resource_links(
     for rid in resources["id"]:
         if by_id is not None and rid in first_arch.index:
             # the resource is described by an archetype: use its mode, reach and factors,
-            # but not its substitution ratio or receiver sectors (it is the same resource)
+            # but not its substitution ratio or sectors (it is the same resource)
             terms = _from_archetype(first_arch[rid], by_id.loc[first_arch[rid]])
             # the same resource can go to any use its archetypes describe: take the longest
             # typical reach among them
             describing = supply_side.loc[supply_side["resource_id"] == rid, "archetype_id"]
             reach = by_id.loc[describing, "max_distance_km"].astype(float).max()
-            terms.update(substitution_ratio=1.0, receiver_nace=(), archetype_max_km=reach)
+            terms.update(
+                substitution_ratio=1.0, giver_nace=(), receiver_nace=(), archetype_max_km=reach
+            )
             terms["mode"] = terms["mode"] or DEFAULT_MODE.get(kinds[rid], "truck")
         else:
             terms = _plain(str(kinds[rid]))
@@ -162,7 +168,9 @@ def resource_links(
     if by_id is not None and len(supply_side) and len(demand_side):
         pairs = supply_side.merge(demand_side, on="archetype_id", suffixes=("_s", "_d"))
         pairs = pairs[pairs["resource_id_s"] != pairs["resource_id_d"]]
-        pairs = pairs.drop_duplicates(["resource_id_s", "resource_id_d"])
+        # every archetype that links a pair of resources is a link of its own: each is
+        # judged on its own rules and the best one that passes is kept per stream pair
+        pairs = pairs.drop_duplicates(["resource_id_s", "resource_id_d", "archetype_id"])
         for s, a, d in pairs[["resource_id_s", "archetype_id", "resource_id_d"]].itertuples(
             index=False
         ):

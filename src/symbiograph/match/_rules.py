@@ -16,6 +16,7 @@ from symbiograph.model import months_available
 __all__ = [
     "HAZARDOUS_RECEIVER_NACE",
     "RULES",
+    "RULE_DESCRIPTIONS",
     "month_masks",
     "parse_requirements",
     "quality_check",
@@ -27,10 +28,54 @@ RULES = (
     "distance",
     "same_facility",
     "hazardous_receiver",
+    "giver_sector",
     "receiver_sector",
     "time_overlap",
     "quality",
 )
+
+#: What each rule checks, in words (the knowledge-base documentation lists them).
+RULE_DESCRIPTIONS: dict[str, str] = {
+    "resource_link": (
+        "The supply's resource is the demand's resource, or an archetype links them: the "
+        "supply's EWC code is listed (or its CPA code starts with a listed one) and the "
+        "demand's CPA code starts with one of the archetype's demand_cpa codes; the resource "
+        "kind must be the archetype's supply_kind. Every archetype that links the pair is a "
+        "link of its own and is judged on all the rules below."
+    ),
+    "distance": (
+        "Route km (great-circle km times the mode's detour factor) within the reach: the "
+        "archetype's max_distance_km, else the mode's or the resource kind's default, capped "
+        "by MatchSettings.max_km."
+    ),
+    "same_facility": "Supply and demand are at different facilities (unless allowed).",
+    "hazardous_receiver": (
+        "A hazardous resource goes only to a facility that accepts hazardous waste "
+        "(accepts_hazardous, or a NACE class of hazardous-waste treatment)."
+    ),
+    "giver_sector": (
+        "The supplying facility's NACE code starts with one of the archetype's giver_nace "
+        "prefixes (empty = any sector)."
+    ),
+    "receiver_sector": (
+        "The receiving facility's NACE code starts with one of the archetype's receiver_nace "
+        "prefixes (empty = any sector)."
+    ),
+    "time_overlap": "The months in which supply and demand are available overlap.",
+    "quality": (
+        "The supply's quality values meet the demand's accepted ranges and the archetype's "
+        "quality_requirements (heat after the loss along the pipe, never uphill); a value "
+        "out of range passes when the archetype's pre-treatment fixes that attribute (its "
+        "cost is then charged). A value the supply does not report is unknown: never a pass, "
+        "but it does not reject the pair; the candidate is marked quality_unverified."
+    ),
+    "economics": (
+        "Not a filter: the candidate's money and CO2e per unit and per year; score = annual "
+        "net benefit + carbon price x annual CO2e avoided. Of the archetypes that pass for one "
+        "stream pair, the one with the highest score is kept (ties: verified quality first, "
+        "then the archetype id in alphabetical order)."
+    ),
+}
 
 #: NACE prefixes of facilities licensed to receive hazardous waste (treatment and disposal
 #: of hazardous waste, materials recovery).

@@ -51,7 +51,8 @@ class Network:
     Every table is a pandas DataFrame with exactly the schema's columns (see
     ``symbiograph.model.attributes``): quantities in t/yr, MWh/yr or m3/yr, distances in
     km, money in ``parameters['currency']``. Missing optional text is ``""``, missing
-    optional numbers are NaN (floats) or <NA> (integers).
+    optional numbers are NaN (floats) or <NA> (integers). ``archetypes`` holds the scenario's
+    own synergy archetypes and changes to the shipped ones (see ``symbiograph.match``).
     """
 
     parameters: dict[str, Any] = field(default_factory=default_parameters)
@@ -66,6 +67,7 @@ class Network:
     published_figures: pd.DataFrame = field(
         default_factory=lambda: empty_table("published_figures")
     )
+    archetypes: pd.DataFrame = field(default_factory=lambda: empty_table("archetypes"))
 
     def table(self, name: str) -> pd.DataFrame:
         """The table called ``name`` (one of ``symbiograph.model.TABLES``)."""

@@ -38,6 +38,7 @@ TABLES: tuple[str, ...] = (
     "transport_modes",
     "timeseries",
     "published_figures",
+    "archetypes",
 )
 
 #: The result tables the stages return (match: candidates; optimize: flows; assess: one row
@@ -62,6 +63,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "transport_modes": ("mode",),
     "timeseries": ("id", "step"),
     "published_figures": ("id",),
+    "archetypes": ("id",),
 }
 
 

@@ -5,6 +5,7 @@ source and year; the functions here load them (cached) and return copies as Data
 """
 
 from symbiograph.taxonomy._archetypes import (
+    apply_scenario_archetypes,
     archetype_sources,
     cpa_codes,
     synergy_archetypes,
@@ -27,6 +28,7 @@ from symbiograph.taxonomy._loaders import (
 )
 
 __all__ = [
+    "apply_scenario_archetypes",
     "archetype_sources",
     "cpa_codes",
     "emission_factors",
