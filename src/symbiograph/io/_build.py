@@ -617,6 +617,25 @@ def build_network(raw: RawScenario) -> Network:
 
         return apply
 
+    def check_codes(
+        frame: pd.DataFrame,
+        column: str,
+        origin: TableOrigin,
+        normalise: Callable[[str], str],
+        valid: Any,
+        what: str,
+    ) -> None:
+        """Normalise the codes of ``column`` in place; a code not in ``valid`` is a problem
+        naming its row ("... is not {what}") and stays as written."""
+        present = frame[column] != ""
+        if not present.any():
+            return
+        norm = frame.loc[present, column].pipe(safe(normalise))
+        known = norm.isin(valid)
+        bad = np.flatnonzero(present.to_numpy())[~known.to_numpy()]
+        out.rows(origin, bad, column, lambda p: f"{frame[column].iloc[p]!r} is not {what}")
+        frame.loc[present, column] = norm.where(known, frame.loc[present, column])
+
     out = _Collector()
     params = _parameters(raw, out)
     raw = RawScenario(
@@ -667,24 +686,14 @@ def build_network(raw: RawScenario) -> Network:
     resources["unit"] = (
         resources["unit"].where(resources["unit"] != "", expected.fillna("")).astype(object)
     )
-    # EWC codes
-    ewc_present = resources["ewc_code"] != ""
-    if ewc_present.any():
-        norm = resources.loc[ewc_present, "ewc_code"].pipe(safe(normalise_ewc_code))
-        known = norm.isin(valid_ewc_entries())
-        bad = np.flatnonzero(ewc_present.to_numpy())[~known.to_numpy()]
-        out.rows(
-            res_origin,
-            bad,
-            "ewc_code",
-            lambda p: (
-                f"{resources['ewc_code'].iloc[p]!r} is not a code of the European Waste "
-                "Catalogue (2000/532/EC as amended)"
-            ),
-        )
-        resources.loc[ewc_present, "ewc_code"] = norm.where(
-            known, resources.loc[ewc_present, "ewc_code"]
-        )
+    check_codes(
+        resources,
+        "ewc_code",
+        res_origin,
+        normalise_ewc_code,
+        valid_ewc_entries(),
+        "a code of the European Waste Catalogue (2000/532/EC as amended)",
+    )
     # hazardous: taken from the List of Waste when the code is hazardous there
     coded = resources["ewc_code"].isin(hazardous_ewc_entries()).to_numpy()
     if coded.any():
@@ -732,21 +741,14 @@ def build_network(raw: RawScenario) -> Network:
             col,
             _each(arr, f"{{v}} is outside -{limit:g}..{limit:g} degrees"),
         )
-    nace_present = facilities["nace_code"] != ""
-    if nace_present.any():
-        norm = facilities.loc[nace_present, "nace_code"].pipe(safe(normalise_nace_code))
-        known = norm.isin(valid_nace_classes())
-        bad = np.flatnonzero(nace_present.to_numpy())[~known.to_numpy()]
-        out.rows(
-            fac_origin,
-            bad,
-            "nace_code",
-            lambda p: f"{facilities['nace_code'].iloc[p]!r} is not a NACE Rev.2 code",
-        )
-        facilities.loc[nace_present, "nace_code"] = norm.where(
-            known, facilities.loc[nace_present, "nace_code"]
-        )
-
+    check_codes(
+        facilities,
+        "nace_code",
+        fac_origin,
+        normalise_nace_code,
+        valid_nace_classes(),
+        "a NACE Rev.2 code",
+    )
     # streams: quantities in the canonical unit of their resource
     s_raw = raw_of("streams")
     s_origin = origin_of("streams")
