@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from symbiograph.cli import EXIT_INVALID, app
+from symbiograph.errors import EXIT_NOT_FOUND, EXIT_USAGE
 from symbiograph.io import read_network
 from symbiograph.store import Store
 
@@ -156,13 +157,13 @@ def test_export_geojson_and_unknown_name(good: Path, tmp_path: Path) -> None:
     features = json.loads(target.read_text(encoding="utf-8"))["features"]
     assert len(features) == 3  # two facilities and one exchange
     result = runner.invoke(app, ["export", "--db", db, "--name", "nope", str(target)])
-    assert result.exit_code != 0
+    assert result.exit_code == EXIT_NOT_FOUND
     assert "nope" in result.output
 
 
 def test_export_needs_one_source(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", str(tmp_path / "x.yaml")])
-    assert result.exit_code != 0
+    assert result.exit_code == EXIT_USAGE, result.output
 
 
 def test_summary_json_of_a_file(good: Path) -> None:
