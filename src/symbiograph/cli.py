@@ -198,6 +198,8 @@ def _read_scenario(path: Path, allow_empty: bool = False) -> Network:
         return read_network(path, allow_empty=allow_empty)
     except ScenarioError as err:
         _console().print(_problem_table(err.problems, str(path)))
+        if any("no facilities" in p.message or "no CSV" in p.message for p in err.problems):
+            _console().print("nothing was stored; `import --allow-empty` stores an empty scenario")
         raise typer.Exit(EXIT_INVALID) from err
 
 
