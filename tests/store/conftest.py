@@ -9,7 +9,6 @@ database schema (dropped afterwards), so parallel runs (``pytest -n 2``) do not 
 from __future__ import annotations
 
 import math
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -18,11 +17,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from store.storekit import pg_url_or_skip
 from symbiograph.model import Network, column_dtype, default_parameters, empty_table
 from symbiograph.model import attributes as schema_attributes
 from symbiograph.store import Store
-
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def table(name: str, rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -231,26 +229,10 @@ def network() -> Network:
     return small_network()
 
 
-def _pg_url() -> str:
-    return os.environ.get("SYMBIOGRAPH_PG_URL", DEFAULT_PG_URL)
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """The PostgreSQL URL, checked to answer (skip if not; fail under CI=true)."""
-    url = _pg_url()
-    engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-    except Exception as exc:
-        message = f"PostgreSQL not reachable at {url}: {type(exc).__name__}: {exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    finally:
-        engine.dispose()
-    return url
+    return pg_url_or_skip()
 
 
 @pytest.fixture

@@ -57,7 +57,8 @@ def shared_allocation(
     """``allocation`` as ``viewer`` may see it: settlement rows of an exchange with a
     confidential end show bands for flow, payment and price, and the proportional shares
     (which weigh participants by volume) show bands when such an exchange carries flow, in
-    the shares and in the stability check. Unchanged without ``network`` and
+    the shares and in the stability check; reach.csv's result at zero price is banded for
+    the organisations at such an exchange, as participants.csv is. Unchanged without ``network`` and
     ``flows`` (the design's flows) or when nothing is hidden."""
     if network is None or flows is None:
         return allocation
@@ -78,14 +79,20 @@ def shared_allocation(
     orgs = set(flows.loc[active, "supply_organisation"]) | set(
         flows.loc[active, "demand_organisation"]
     )
-    shares, stability = allocation.shares, allocation.stability
+    shares, stability, reach = allocation.shares, allocation.stability, allocation.reach
+    if orgs and "at_zero_price" in reach.columns:
+        # a participant's result at zero price is its design result, banded in
+        # participants.csv for the same organisations
+        reach = redact_columns(reach, reach.index.isin(orgs), ["at_zero_price"])
     if orgs and "proportional" in shares.columns:
         # every participant's: one exact proportional share, v(N) and the open volumes
         # would give the hidden volume back
         shares = redact_columns(shares, np.ones(len(shares), dtype=bool), ["proportional"])
         rows = (stability["method"] == "proportional").to_numpy()
         stability = redact_columns(stability, rows, ["allocated", "gain"])
-    return replace(allocation, shares=shares, stability=stability, settlement=settlement)
+    return replace(
+        allocation, shares=shares, stability=stability, settlement=settlement, reach=reach
+    )
 
 
 def _allocation_chart(allocation: Allocation, currency: str) -> go.Figure:
@@ -251,7 +258,7 @@ def write_allocation_report(
         allocation.intervals.rename_axis("participant").to_csv(paths["sampled_intervals"])
     shown.stability.to_csv(paths["stability"], index=False)
     shown.settlement.to_csv(paths["settlement"], index=False)
-    allocation.reach.rename_axis("participant").to_csv(paths["reach"])
+    shown.reach.rename_axis("participant").to_csv(paths["reach"])
     paths["report"] = out / "report.html"
     paths["report"].write_text(
         render_allocation_report(
