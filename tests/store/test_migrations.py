@@ -34,10 +34,11 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0002_facility_hazardous_permit.py",
         "versions/0003_published_figure_covers.py",
         "versions/0005_archetypes.py",
+        "versions/0006_baseline_infrastructure.py",
     ):
         assert (folder / name).is_file(), name
     scripts = ScriptDirectory.from_config(_config())
-    assert scripts.get_heads() == ["0005"]
+    assert scripts.get_heads() == ["0006"]
 
 
 def test_schema_is_derived_from_the_attribute_table() -> None:
@@ -71,7 +72,7 @@ def test_migrated_database_matches_the_metadata(store: Store) -> None:
         version = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE}
         ).get_current_revision()
-    assert version == "0005"
+    assert version == "0006"
 
 
 def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:
@@ -82,7 +83,8 @@ def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:
         config = _config()
         config.attributes["connection"] = connection
         command.upgrade(config, "0001")
-        tables_at_0001 = [t for t in TABLES if t != "archetypes"]  # added by revision 0005
+        # archetypes added by revision 0005, infrastructure by 0006
+        tables_at_0001 = [t for t in TABLES if t not in ("archetypes", "infrastructure")]
         counts = {f"n_{t}": 0 for t in tables_at_0001} | {"n_facilities": 1}
         connection.execute(
             sa.text(
@@ -159,7 +161,7 @@ def old_database(
 def _insert_old_network(
     connection: sa.Connection, network_id: int, name: str, facilities: list[str]
 ) -> None:
-    counts = {f"n_{t}": 0 for t in TABLES if t != "archetypes"} | {
+    counts = {f"n_{t}": 0 for t in TABLES if t not in ("archetypes", "infrastructure")} | {
         "n_facilities": len(facilities),
         "n_streams": 1,
     }

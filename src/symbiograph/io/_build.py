@@ -883,7 +883,41 @@ def build_network(raw: RawScenario) -> Network:
     out.rows(
         e_origin, np.flatnonzero(arr < 0), "quantity", lambda p: f"negative quantity {arr[p]:g}"
     )
+    for pos, column, reason in out_of_range("exchanges", exchanges):
+        if column != "quantity":  # negative quantities are reported above
+            out.add(Problem(e_origin.file, reason, e_origin.sheet, e_origin.row(pos), column))
     tables["exchanges"] = exchanges
+
+    # infrastructure already built (capital sunk) or planned: pipes, corridors, plants
+    in_origin = origin_of("infrastructure")
+    in_raw = raw_of("infrastructure")
+    if "resource_id" in in_raw.columns:
+        in_units = _as_text(in_raw["resource_id"].reset_index(drop=True)).map(unit_of)
+    else:
+        in_units = pd.Series([None] * len(in_raw), dtype=object)
+    infrastructure = _coerce_table("infrastructure", in_raw, in_origin, out, units=in_units)
+    _check_keys("infrastructure", infrastructure, in_origin, out)
+    for col in ("from_facility_id", "to_facility_id"):
+        _check_reference(infrastructure, col, facilities["id"], "facility", in_origin, out, True)
+    _check_reference(
+        infrastructure, "resource_id", resources["id"], "resource", in_origin, out, True
+    )
+    _check_reference(
+        infrastructure, "source_id", tables["sources"]["id"], "source", in_origin, out, True
+    )
+    for pos, column, reason in out_of_range("infrastructure", infrastructure):
+        out.add(Problem(in_origin.file, reason, in_origin.sheet, in_origin.row(pos), column))
+    link_kinds = infrastructure["kind"].isin(["pipeline", "grid", "conveyor"])
+    no_ends = link_kinds & (
+        (infrastructure["from_facility_id"] == "") | (infrastructure["to_facility_id"] == "")
+    )
+    out.rows(
+        in_origin,
+        np.flatnonzero(no_ends.to_numpy()),
+        "from_facility_id",
+        lambda p: f"a {infrastructure['kind'].iloc[p]} needs from_facility_id and to_facility_id",
+    )
+    tables["infrastructure"] = infrastructure
 
     pf_origin = origin_of("published_figures")
     figures = _coerce_table("published_figures", raw_of("published_figures"), pf_origin, out)

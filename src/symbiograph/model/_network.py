@@ -53,6 +53,8 @@ class Network:
     km, money in ``parameters['currency']``. Missing optional text is ``""``, missing
     optional numbers are NaN (floats) or <NA> (integers). ``archetypes`` holds the scenario's
     own synergy archetypes and changes to the shipped ones (see ``symbiograph.match``).
+    ``infrastructure`` lists pipes, corridors, plants and stores, built (capital sunk) or
+    planned; an exchange's own link says whether it is built in its ``infrastructure`` column.
     """
 
     parameters: dict[str, Any] = field(default_factory=default_parameters)
@@ -62,6 +64,7 @@ class Network:
     streams: pd.DataFrame = field(default_factory=lambda: empty_table("streams"))
     stream_quality: pd.DataFrame = field(default_factory=lambda: empty_table("stream_quality"))
     exchanges: pd.DataFrame = field(default_factory=lambda: empty_table("exchanges"))
+    infrastructure: pd.DataFrame = field(default_factory=lambda: empty_table("infrastructure"))
     transport_modes: pd.DataFrame = field(default_factory=lambda: empty_table("transport_modes"))
     timeseries: pd.DataFrame = field(default_factory=lambda: empty_table("timeseries"))
     published_figures: pd.DataFrame = field(

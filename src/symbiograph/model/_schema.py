@@ -35,6 +35,7 @@ TABLES: tuple[str, ...] = (
     "streams",
     "stream_quality",
     "exchanges",
+    "infrastructure",
     "transport_modes",
     "timeseries",
     "published_figures",
@@ -60,6 +61,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "streams": ("id",),
     "stream_quality": ("stream_id", "attribute"),
     "exchanges": ("id",),
+    "infrastructure": ("id",),
     "transport_modes": ("mode",),
     "timeseries": ("id", "step"),
     "published_figures": ("id",),
@@ -144,8 +146,9 @@ def out_of_range(table: str, frame: pd.DataFrame) -> list[tuple[int, str, str]]:
         if a.name not in frame.columns or (a.min is None and a.max is None):
             continue
         values = pd.to_numeric(frame[a.name], errors="coerce").to_numpy(dtype=float)
-        low = values < a.min if a.min is not None else values != values
-        high = values > a.max if a.max is not None else values != values
+        never = values < -float("inf")  # all False: NaN is not checked here
+        low = values < a.min if a.min is not None else never
+        high = values > a.max if a.max is not None else never
         for pos in (low | high).nonzero()[0]:
             bound = f"at least {a.min:g}" if low[pos] else f"at most {a.max:g}"
             found.append((int(pos), a.name, f"{a.name} must be {bound}, not {values[pos]:g}"))
