@@ -4,6 +4,7 @@ infrastructure table are read, round-tripped in every format and validated."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from scenarios import two_plants
 from symbiograph.io import ScenarioError, network_from_document, read_network, write_network
 
 
-def _document() -> dict:
+def _document() -> dict[str, Any]:
     doc = two_plants()
     doc["exchanges"] = [
         {
