@@ -214,6 +214,21 @@ def test_demo_writes_report(tmp_path: Path) -> None:
     assert "in the core: shapley no, nucleolus yes" in " ".join(result.output.split())
 
 
+def test_demo_runs_another_dataset(tmp_path: Path) -> None:
+    out = tmp_path / "kwinana"
+    result = runner.invoke(
+        app, ["demo", "--dataset", "kwinana", "--out", str(out), "--db", f"sqlite:///{out}.db"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "AUD/yr" in result.output
+    with Store(f"sqlite:///{out}.db") as store:
+        assert store.names() == ["kwinana"]
+    assert (out / "design" / "report.html").exists()
+    assert (out / "allocation" / "allocation.csv").exists()
+    unknown = runner.invoke(app, ["demo", "--dataset", "atlantis", "--out", str(tmp_path / "x")])
+    assert unknown.exit_code == 3, unknown.output
+
+
 def test_python_dash_m() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "symbiograph", "--help"], capture_output=True, text=True, check=False

@@ -651,23 +651,28 @@ def report(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the report and summary")] = Path(
-        "out/kalundborg"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the report and summary [default: out/DATASET]"),
+    ] = None,
     db: Annotated[
         str | None,
         typer.Option(help="Database URL [default: sqlite:///OUT/symbiograph.db, made afresh]"),
     ] = None,
     full: FullOption = False,
+    dataset: Annotated[
+        str, typer.Option(help="Shipped dataset to run (see 'symbiograph datasets')")
+    ] = "kalundborg",
 ) -> None:
-    """Run the Kalundborg example end to end: store, reload, summarise, report, match the
-    supplies and demands, design the network and report the design, and share its gain
-    among the participants (Shapley, nucleolus, dual, baselines; stability; settlement)."""
-    from symbiograph.datasets import kalundborg
+    """Run a shipped example (Kalundborg by default) end to end: store, reload, summarise,
+    report, match the supplies and demands, design the network and report the design, and
+    share its gain among the participants (Shapley, nucleolus, dual, baselines; stability;
+    settlement)."""
     from symbiograph.report import write_network_report, write_summary_json
     from symbiograph.store import NetworkNotFoundError, Store
 
     console = _console()
+    out = out if out is not None else Path("out") / dataset
     db = db or f"sqlite:///{(out / 'symbiograph.db').as_posix()}"
     out.mkdir(parents=True, exist_ok=True)
     file = _sqlite_file(db)
@@ -675,11 +680,11 @@ def demo(
         file.parent.mkdir(parents=True, exist_ok=True)
         for leftover in (file, Path(f"{file}-journal"), Path(f"{file}-wal"), Path(f"{file}-shm")):
             leftover.unlink(missing_ok=True)
-    with _step(console, "loaded the Kalundborg dataset"):
-        network = kalundborg()
-    name = "kalundborg"
+    with _step(console, f"loaded the {dataset} dataset"):
+        network = _load_dataset(dataset)
+    name = dataset
     with _step(console, f"saved it as {name!r} in a fresh store {db}"), Store(db) as store:
-        if file is None:  # another database: start from no stored Kalundborg
+        if file is None:  # another database: start from no stored network of that name
             with suppress(NetworkNotFoundError):
                 store.delete(name)
         store.save(network, name)
@@ -695,7 +700,10 @@ def demo(
     _print_summary(console, stored)
     with _step(console, "wrote the report"):
         report_path = write_network_report(
-            stored, out / "report.html", title="Kalundborg Symbiosis", viewer=_viewer(full)
+            stored,
+            out / "report.html",
+            title=str(stored.parameters.get("name") or dataset),
+            viewer=_viewer(full),
         )
         summary_path = write_summary_json(stored, out / "summary.json", _viewer(full))
     size_mb = report_path.stat().st_size / 1e6
