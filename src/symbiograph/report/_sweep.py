@@ -20,6 +20,7 @@ from symbiograph.report._summary import _disclosure
 
 __all__ = ["shared_sweep_table", "sweep_figures", "write_sweep_report"]
 
+
 def shared_sweep_table(
     network: Network, table: pd.DataFrame, viewer: Viewer = SHARED
 ) -> pd.DataFrame:
