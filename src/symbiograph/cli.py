@@ -43,6 +43,7 @@ from symbiograph.errors import (
 )
 from symbiograph.model import Network
 from symbiograph.optimize import Objective, TimeSliceMode
+from symbiograph.parallel import ExecutorName
 
 __all__ = ["app"]
 
@@ -1143,3 +1144,122 @@ def allocate(
         seed=seed,
         ci_share=ci_share,
     )
+
+
+@app.command()
+def sweep(
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
+    ] = None,
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A policy lever and its levels: NAME=start:stop:step or NAME=a,b,c "
+            "(carbon_price, landfill_tax, subsidy_per_t_diverted, capex_grant_share); "
+            "repeat for a grid of every combination"
+        ),
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    db: DbOption = DEFAULT_DB,
+    name: NameOption = None,
+    out: Annotated[Path, typer.Option(help="Folder for the table and report")] = Path("out/sweep"),
+    allocate: Annotated[
+        bool, typer.Option("--allocate", help="Also share the gain (Shapley) at every point")
+    ] = False,
+    executor: Annotated[
+        ExecutorName, typer.Option(help="Where the points run: inprocess, processes or dask")
+    ] = "inprocess",
+    workers: Annotated[
+        int, typer.Option(min=0, help="Processes (or local Dask workers); 0: every core")
+    ] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Address of a Dask scheduler (tcp://host:8786); implies dask"),
+    ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(help="Folder of solved points to reuse (and add to), shared by workers"),
+    ] = None,
+    max_km: Annotated[
+        float | None, typer.Option("--max-km", help="Cap transport distances (km)")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds per solve")] = 120.0,
+    full: FullOption = False,
+) -> None:
+    """Design the network at every combination of policy levels on a grid, and write one tidy
+    table (sweep.parquet, sweep.csv) and a report of the viability curves."""
+    from symbiograph.match import MatchSettings, find_candidates
+    from symbiograph.optimize import DesignSettings
+    from symbiograph.parallel import DiskCache, close_executor, make_executor
+    from symbiograph.report import write_sweep_report
+    from symbiograph.sweep import parse_grid, sweep_design
+
+    if not grid:
+        _fail("give at least one --grid NAME=LEVELS, e.g. --grid carbon_price=0:200:25", EXIT_USAGE)
+    levels = parse_grid(grid)  # refused levels: exit 1 with the text at fault
+    network = _network_from(file, dataset, db, name)
+    console = _console()
+    with _step(console, "matched supplies and demands"):
+        candidates = find_candidates(network, MatchSettings(max_km=max_km)).candidates
+    runner = make_executor(executor, workers, scheduler)
+    try:
+        points = 1
+        for values in levels.values():
+            points *= len(values)
+        with _step(console, f"designed {points:,} grid points on {runner!r}"):
+            result = sweep_design(
+                network,
+                candidates,
+                levels,
+                DesignSettings(time_limit_s=time_limit),
+                allocate=allocate,
+                executor=runner,
+                cache=DiskCache(cache) if cache is not None else None,
+            )
+    finally:
+        close_executor(runner)
+    paths = write_sweep_report(network, result.table, out, viewer=_viewer(full))
+    totals = result.totals
+    currency = network.parameters.get("currency", "EUR")
+    console.print(
+        f"[green]✓[/] {len(totals)} points · net benefit "
+        f"{totals['net_benefit'].min():,.0f} to {totals['net_benefit'].max():,.0f} {currency}/yr"
+        f" · {result.timings['sweep_s']:.1f} s"
+    )
+    console.print(Text(f"table: {paths['parquet']} · report: {paths['report']}"))
+
+
+cluster_app = typer.Typer(
+    help="A local Dask cluster (scheduler and workers) for the parallel commands.",
+    no_args_is_help=True,
+)
+app.add_typer(cluster_app, name="cluster")
+
+
+@cluster_app.command("local")
+def cluster_local(
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (one thread each)")] = 2,
+    host: Annotated[str, typer.Option(help="Address the scheduler listens on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, help="Scheduler port (0: any free port)")] = 8786,
+    memory_limit: Annotated[
+        str, typer.Option(help="Memory per worker, e.g. 4GB [default: auto]")
+    ] = "auto",
+) -> None:
+    """Start a Dask scheduler and workers here and keep them until Ctrl-C; pass the address
+    it prints to --scheduler."""
+    import time
+
+    from symbiograph.parallel import start_local_cluster
+
+    cluster = start_local_cluster(workers, host, port, memory_limit)
+    console = _console()
+    console.print(
+        Text(f"scheduler {cluster.scheduler_address} · {workers} workers · Ctrl-C stops them")
+    )
+    try:
+        while True:
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cluster.close()

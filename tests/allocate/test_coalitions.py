@@ -13,6 +13,7 @@ from scenarios import plant as _plant
 from symbiograph.allocate import CoalitionGame, dual_allocation, in_core, shapley_exact
 from symbiograph.io import network_document, network_from_document
 from symbiograph.match import MatchSettings, find_candidates
+from symbiograph.parallel import ProcessPool
 
 
 def _game(pairs: int = 1) -> CoalitionGame:
@@ -264,11 +265,16 @@ def test_values_shared_among_processes_are_the_same(monkeypatch: pytest.MonkeyPa
         keep
     )
     candidates = candidates[inside].reset_index(drop=True)
-    alone = CoalitionGame(network, candidates, workers=1).values()
+    alone = CoalitionGame(network, candidates).values()
     monkeypatch.setattr(_coalitions, "PARALLEL_FROM", 1)
-    shared = CoalitionGame(network, candidates, workers=2)
-    assert shared.values() == pytest.approx(alone, rel=1e-9, abs=1e-6)
+    monkeypatch.setattr(_coalitions, "CHUNK_MASKS", 50)
+    with ProcessPool(2) as pool:
+        shared = CoalitionGame(network, candidates, executor=pool)
+        assert shared.values() == pytest.approx(alone, rel=1e-9, abs=1e-6)
     assert shared.solves > 0  # the workers' solves are counted
+    # chunks solved in this process give the same values, bit for bit, as in the pool
+    here = CoalitionGame(network, candidates)
+    assert np.array_equal(here.values(), shared.values())
 
 
 def test_allocate_cli_values_coalitions_under_the_policy_levers(tmp_path: Any) -> None:

@@ -14,18 +14,20 @@ fewer solves than 2**n.
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 import math
-import multiprocessing
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import t as student_t
 
-from symbiograph.allocate._games import nucleolus, shapley_exact, shapley_sampled
+from symbiograph.allocate._games import nucleolus, shapley_exact
 from symbiograph.errors import AllocationError, SolverError
 from symbiograph.model import Network
 from symbiograph.optimize import (
@@ -37,6 +39,7 @@ from symbiograph.optimize import (
     independent_parts,
 )
 from symbiograph.optimize.solver import LoadedModel, part_tables
+from symbiograph.tasks import Executor, InProcess
 
 __all__ = ["CoalitionGame", "PartGame", "defecting_pairs", "dual_allocation"]
 
@@ -130,6 +133,42 @@ class PartGame:
     def n(self) -> int:
         """Number of players of the part."""
         return len(self.players)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # solvers stay behind (HiGHS objects do not pickle); a copy loads its own
+        state = self.__dict__.copy()
+        state["_mip"] = None
+        state["_relaxed"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._relaxed = _relaxation(self.model, self.settings)
+
+    def fresh(self) -> PartGame:
+        """A copy that starts as every task must, wherever it runs: its own solvers (cold),
+        a copy of the values known so far, counters at zero. Values it finds therefore do
+        not depend on which worker ran what before."""
+        other = copy.copy(self)
+        other._cache = dict(self._cache)
+        other._mip = None
+        other._relaxed = _relaxation(self.model, self.settings)
+        other.solves = other.lp_answers = other.mip_answers = 0
+        other.seconds = 0.0
+        return other
+
+    def counters(self) -> tuple[int, int, int, float]:
+        """(solves, lp_answers, mip_answers, seconds) so far."""
+        return self.solves, self.lp_answers, self.mip_answers, self.seconds
+
+    def absorb(self, counters: tuple[int, int, int, float], found: dict[int, float]) -> None:
+        """Add a task's counters and the values it found (those not known yet)."""
+        self.solves += counters[0]
+        self.lp_answers += counters[1]
+        self.mip_answers += counters[2]
+        self.seconds += counters[3]
+        for mask, value in found.items():
+            self._cache.setdefault(mask, value)
 
     def _mip_solver(self) -> LoadedModel:
         if self._mip is None:
@@ -268,13 +307,15 @@ class PartGame:
                 out[row, player] = found - before
         return out
 
-    def values(self, workers: int = 1) -> np.ndarray:
+    def values(self, executor: Executor | None = None) -> np.ndarray:
         """v(S) for every local coalition, indexed by bitmask (2**n entries).
 
         Coalitions are visited in increasing mask order; one that falls apart is the sum of
         its piece holding the lowest player and the rest (both smaller masks, already
-        known), so only connected coalitions are solved. With ``workers`` > 1 and many
-        connected coalitions to solve, they are shared out among that many processes.
+        known), so only connected coalitions are solved. A part with at least
+        ``PARALLEL_FROM`` connected coalitions to solve has them solved in chunks of
+        ``CHUNK_MASKS`` as tasks of ``executor`` (each chunk with fresh solvers, so the
+        values are the same on every back-end).
         """
         n = self.n
         if n > MAX_TABLE_PLAYERS:
@@ -286,8 +327,16 @@ class PartGame:
             first_piece[mask] = piece
             if piece == mask and mask not in self._cache:
                 todo.append(mask)
-        if workers > 1 and len(todo) >= PARALLEL_FROM:
-            self._solve_in_processes(todo, workers)
+        if len(todo) >= PARALLEL_FROM:
+            chunks = [todo[k : k + CHUNK_MASKS] for k in range(0, len(todo), CHUNK_MASKS)]
+            runner = executor or InProcess()
+            results = runner.map(
+                functools.partial(_solve_chunk, self),
+                chunks,
+                keys=[f"coalitions-{chunk[0]}" for chunk in chunks],
+            )
+            for chunk, (chunk_values, counters) in zip(chunks, results, strict=True):
+                self.absorb(counters, dict(zip(chunk, chunk_values, strict=True)))
         out = np.zeros(1 << n)
         for mask in range(1, 1 << n):
             piece = int(first_piece[mask])
@@ -299,26 +348,6 @@ class PartGame:
             else:
                 out[mask] = out[piece] + out[mask ^ piece]
         return out
-
-    def _solve_in_processes(self, masks: list[int], workers: int) -> None:
-        """Solve the connected coalitions ``masks`` in ``workers`` forked processes (each
-        with its own solvers, interleaved so they get alike shares) and cache the values."""
-        global _WORKER_PART
-        _WORKER_PART = self
-        chunks = [masks[k::workers] for k in range(workers)]
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = pool.map(_solve_chunk, chunks)
-        finally:
-            _WORKER_PART = None
-        for chunk, (found, solves, lp_answers, mip_answers, seconds) in zip(
-            chunks, results, strict=True
-        ):
-            self._cache.update(zip(chunk, found, strict=True))
-            self.solves += solves
-            self.lp_answers += lp_answers
-            self.mip_answers += mip_answers
-            self.seconds += seconds
 
 
 def _relaxation(
@@ -341,27 +370,45 @@ def _relaxation(
     )
 
 
-#: Connected coalitions of one part from which solving is shared among processes.
+#: Connected coalitions of one part from which they are solved as tasks of the executor.
 PARALLEL_FROM = 20_000
-_WORKER_PART: PartGame | None = None
+#: Connected coalitions per task.
+CHUNK_MASKS = 2_000
 
 
-def _solve_chunk(masks: list[int]) -> tuple[list[float], int, int, int, float]:
-    """In a forked worker: solve ``masks`` of the part being tabulated, with fresh solvers;
-    returns the values and the counters it added."""
-    part = _WORKER_PART
-    assert part is not None
-    part._mip = None
-    part._relaxed = _relaxation(part.model, part.settings)
-    before = (part.solves, part.lp_answers, part.mip_answers, part.seconds)
-    found = [part._solve(mask) for mask in masks]
-    return (
-        found,
-        part.solves - before[0],
-        part.lp_answers - before[1],
-        part.mip_answers - before[2],
-        part.seconds - before[3],
-    )
+def _solve_chunk(
+    part: PartGame, masks: list[int]
+) -> tuple[list[float], tuple[int, int, int, float]]:
+    """A task: solve the connected coalitions ``masks`` of ``part`` with fresh solvers;
+    returns their values (currency/yr) and the counters it added."""
+    worker = part.fresh()
+    found = [worker._solve(mask) for mask in masks]
+    return found, worker.counters()
+
+
+def _part_table(part: PartGame) -> tuple[np.ndarray, dict[int, float], tuple[int, int, int, float]]:
+    """A task: every coalition value of ``part`` (fresh solvers), the values it solved and
+    its counters."""
+    worker = part.fresh()
+    table = worker.values()
+    return table, worker._cache, worker.counters()
+
+
+def _permutation_batch(
+    part: PartGame, permutations: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, int, dict[int, float], tuple[int, int, int, float]]:
+    """A task: ``permutations`` random permutations of ``part``'s players (half of them the
+    reverses of the others, antithetic) drawn from ``seed``; returns the sum and the sum of
+    squares of the antithetic samples' marginal contributions (currency/yr per player), the
+    number of samples, the coalition values it solved and its counters."""
+    worker = part.fresh()
+    known = set(worker._cache)
+    rng = np.random.default_rng(seed)
+    k = max(1, permutations // 2)
+    perms = rng.permuted(np.tile(np.arange(worker.n, dtype=np.int64), (k, 1)), axis=1)
+    draw = 0.5 * (worker.marginals(perms) + worker.marginals(perms[:, ::-1].copy()))
+    found = {m: v for m, v in worker._cache.items() if m not in known}
+    return draw.sum(axis=0), (draw**2).sum(axis=0), k, found, worker.counters()
 
 
 @dataclass
@@ -375,18 +422,21 @@ class CoalitionGame:
     (``lp_answers`` of them settled by a small branch and bound on the warm-started LP
     relaxation, the rest by the MIP solver), ``seconds`` the time spent solving.
     The game values designs under the cost objective without network-wide limits (budget,
-    individual rationality, CO2e floor), which would tie the parts together. A part with
-    many connected coalitions is tabulated by ``workers`` processes (0: every core).
+    individual rationality, CO2e floor), which would tie the parts together.
+    ``executor`` (a :class:`symbiograph.tasks.Executor`, default in this process) runs the
+    fan-out: the parts' tables, chunks of a large part's coalitions, batches of sampled
+    permutations; every task starts from fresh solvers, so the shares are the same on every
+    back-end.
     """
 
     network: Network
     candidates: pd.DataFrame
     settings: DesignSettings = field(default_factory=DesignSettings)
-    workers: int = 0
+    executor: Executor | None = None
 
     def __post_init__(self) -> None:
-        if self.workers <= 0:  # every core this process may use
-            self.workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        if self.executor is None:
+            self.executor = InProcess()
         self.problem = design_problem(self.network, self.candidates, self.settings)
         self.players: list[str] = [str(p) for p in self.problem.tables.organisations]
         table = self.problem.tables.candidates
@@ -416,7 +466,7 @@ class CoalitionGame:
         network: Network,
         candidates: pd.DataFrame,
         solution: DesignSolution,
-        workers: int = 0,
+        executor: Executor | None = None,
     ) -> CoalitionGame:
         """The game of the design ``solution`` of ``network`` over ``candidates``, under the
         settings the design was made with (``solution.settings``: policy levers, distance
@@ -445,7 +495,7 @@ class CoalitionGame:
                 + "; coalition values are designs under the cost objective without "
                 "network-wide limits, so they would not share this design's net benefit"
             )
-        return cls(network, candidates, settings, workers)
+        return cls(network, candidates, settings, executor)
 
     @property
     def n(self) -> int:
@@ -501,18 +551,33 @@ class CoalitionGame:
             local = np.zeros(1 << n, dtype=np.int64)
             for j, g in enumerate(part.players.tolist()):
                 local |= ((masks >> g) & 1) << j
-            out += part.values(self.workers)[local]
+            out += part.values(self.executor)[local]
         return out
 
     def _by_participant(self, shares: np.ndarray, name: str) -> pd.Series:
         return pd.Series(shares, index=pd.Index(self.players, name="participant"), name=name)
 
+    def _tables(self, parts: list[PartGame]) -> list[np.ndarray]:
+        """Every coalition value of each of ``parts``, one task per part (a large part's
+        coalitions in chunks instead); the values found are kept."""
+        small = [p for p in parts if (1 << p.n) < PARALLEL_FROM]
+        runner = self.executor or InProcess()
+        found = runner.map(
+            _part_table,
+            small,
+            keys=[f"part-{'-'.join(map(str, p.players[:3].tolist()))}-{p.n}" for p in small],
+        )
+        for part, (_, cache, counters) in zip(small, found, strict=True):
+            part.absorb(counters, cache)
+        tables = {id(p): table for p, (table, _, _) in zip(small, found, strict=True)}
+        return [tables[id(p)] if id(p) in tables else p.values(runner) for p in parts]
+
     def shapley(self) -> pd.Series:
         """Exact Shapley value per participant (currency/yr): the sum of each part's Shapley
         value (additivity), so the cost grows with the largest part, not with 2**n."""
         phi = np.zeros(self.n)
-        for part in self.parts:
-            phi[part.players] += shapley_exact(part.values(self.workers))
+        for part, table in zip(self.parts, self._tables(self.parts), strict=True):
+            phi[part.players] += shapley_exact(table)
         return self._by_participant(phi, "shapley")
 
     def nucleolus(self) -> pd.Series:
@@ -527,40 +592,109 @@ class CoalitionGame:
         exact_up_to: int = 12,
         max_permutations: int = 100_000,
         batch: int = 200,
+        round_batches: int = 4,
     ) -> tuple[pd.Series, pd.Series, int]:
         """Shapley value per participant (currency/yr) with a 95% half-width: parts of at most
         ``exact_up_to`` organisations exactly (half-width 0), larger parts by antithetic
         permutation sampling until every player's combined half-width (root sum of squares
         over the parts it belongs to) is at most ``target_halfwidth``. Returns (estimate,
-        halfwidth95, permutations used over all parts)."""
+        halfwidth95, permutations used over all parts).
+
+        The sampling runs in rounds: each round is ``round_batches`` batches of ``batch``
+        permutations for every part still short of its target, each batch a task of the
+        executor with its own seed (from ``seed`` and the part and batch numbers). A part's
+        batches are added in batch order and it stops at the first batch that meets its
+        target, so the result does not depend on the back-end or its number of workers."""
         phi = np.zeros(self.n)
         var = np.zeros(self.n)
-        sampled = [p for p in self.parts if p.n > exact_up_to]
+        exact = [p for p in self.parts if p.n <= exact_up_to]
+        for part, table in zip(exact, self._tables(exact), strict=True):
+            phi[part.players] += shapley_exact(table)
+        sampled = [(k, p) for k, p in enumerate(self.parts) if p.n > exact_up_to]
         in_sampled = np.zeros(self.n, dtype=np.int64)
-        for part in sampled:
+        for _, part in sampled:
             in_sampled[part.players] += 1
-        used = 0
-        for k, part in enumerate(self.parts):
-            if part.n <= exact_up_to:
-                phi[part.players] += shapley_exact(part.values())
-                continue
-            share = target_halfwidth / math.sqrt(max(int(in_sampled[part.players].max()), 1))
-            estimate, halfwidth, perms = shapley_sampled(
-                part,
-                part.n,
-                seed=seed + k,
-                max_permutations=max_permutations,
-                target_halfwidth=share,
-                batch=batch,
+        per_sample = 2
+        max_samples = max(2, max_permutations // per_sample)
+        step = max(2, batch // per_sample)  # antithetic samples per batch
+        state = {
+            k: _Sampling(
+                target_halfwidth / math.sqrt(max(int(in_sampled[p.players].max()), 1)), p.n
             )
-            phi[part.players] += estimate
-            var[part.players] += halfwidth**2
-            used += perms
+            for k, p in sampled
+        }
+        parts = dict(sampled)
+        runner = self.executor or InProcess()
+        used = 0
+        while True:
+            jobs = []
+            for k, st in state.items():
+                if st.done:
+                    continue
+                for b in range(round_batches):
+                    if st.samples + b * step >= max_samples:
+                        break
+                    jobs.append((k, st.batches + b))
+            if not jobs:
+                break
+            results = runner.map(
+                _batch_task,
+                [(parts[k], step * per_sample) for k, _ in jobs],
+                keys=[f"part-{k}-batch-{b}" for k, b in jobs],
+                seed=seed,
+            )
+            for (k, _), (total, total_sq, count, found, counters) in zip(
+                jobs, results, strict=True
+            ):
+                st = state[k]
+                part = parts[k]
+                part.absorb(counters, found)
+                if st.done:
+                    continue
+                st.total += total
+                st.total_sq += total_sq
+                st.samples += count
+                st.batches += 1
+                samples = st.samples
+                if samples >= 2:
+                    mean = st.total / samples
+                    spread = np.maximum(st.total_sq - samples * mean**2, 0.0) / (samples - 1)
+                    st.halfwidth = student_t.ppf(0.975, samples - 1) * np.sqrt(spread / samples)
+                    if np.all(st.halfwidth <= st.target) or samples >= max_samples:
+                        st.done = True
+        for k, st in state.items():
+            part = parts[k]
+            samples = max(st.samples, 1)
+            phi[part.players] += st.total / samples
+            var[part.players] += st.halfwidth**2
+            used += st.samples * per_sample
         return (
             self._by_participant(phi, "sampled-shapley"),
             self._by_participant(np.sqrt(var), "halfwidth95"),
             used,
         )
+
+
+class _Sampling:
+    """Where the sampling of one part stands: its target half-width, the sums of its
+    samples and of their squares, how many, and its half-widths so far."""
+
+    def __init__(self, target: float, n: int) -> None:
+        self.target = target
+        self.total = np.zeros(n)
+        self.total_sq = np.zeros(n)
+        self.samples = 0
+        self.batches = 0
+        self.halfwidth = np.full(n, np.inf)
+        self.done = False
+
+
+def _batch_task(
+    job: tuple[PartGame, int], seed: int
+) -> tuple[np.ndarray, np.ndarray, int, dict[int, float], tuple[int, int, int, float]]:
+    """A seeded task of :meth:`CoalitionGame.shapley_sampled`: one batch of permutations."""
+    part, permutations = job
+    return _permutation_batch(part, permutations, seed)
 
 
 def defecting_pairs(

@@ -29,6 +29,7 @@ from symbiograph.report._summary import (
     quantity_label,
     summary_tables,
 )
+from symbiograph.report._sweep import shared_sweep_table, sweep_figures, write_sweep_report
 
 __all__ = [
     "KIND_COLOURS",
@@ -44,9 +45,12 @@ __all__ = [
     "render_network_report",
     "shared_allocation",
     "shared_design_tables",
+    "shared_sweep_table",
     "summary_tables",
+    "sweep_figures",
     "write_allocation_report",
     "write_design_report",
     "write_network_report",
     "write_summary_json",
+    "write_sweep_report",
 ]
