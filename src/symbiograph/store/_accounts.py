@@ -203,7 +203,7 @@ def account_tables(meta: sa.MetaData) -> None:
     )
 
 
-def _utc(value: Any) -> datetime:
+def _utc(value: Any) -> Any:
     if value is None:
         return value
     if isinstance(value, str):

@@ -271,7 +271,9 @@ def _handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         field = "path" if exc.status_code in (404, 405) else None
         return problem_response(
-            ApiProblem(exc.status_code, str(exc.detail), field=field, headers=exc.headers),
+            ApiProblem(
+                exc.status_code, str(exc.detail), field=field, headers=dict(exc.headers or {})
+            ),
             request.url.path,
         )
 
