@@ -35,15 +35,22 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0003_published_figure_covers.py",
         "versions/0005_archetypes.py",
         "versions/0006_baseline_infrastructure.py",
+        "versions/0009_accounts.py",
     ):
         assert (folder / name).is_file(), name
     scripts = ScriptDirectory.from_config(_config())
-    assert scripts.get_heads() == ["0006"]
+    assert scripts.get_heads() == ["0009"]
 
 
 def test_schema_is_derived_from_the_attribute_table() -> None:
     tables = metadata().tables
-    assert set(tables) == {"sg_networks", "sg_versions", *(table_name(t) for t in TABLES)}
+    accounts = {"sg_users", "sg_sessions", "sg_api_tokens", "sg_login_attempts"}
+    assert set(tables) == {
+        "sg_networks",
+        "sg_versions",
+        *accounts,
+        *(table_name(t) for t in TABLES),
+    }
     for name in TABLES:
         db_table = tables[table_name(name)]
         expected = ["version_id", "row_order", *(a.name for a in attributes(name))]
@@ -72,7 +79,7 @@ def test_migrated_database_matches_the_metadata(store: Store) -> None:
         version = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE}
         ).get_current_revision()
-    assert version == "0006"
+    assert version == "0009"
 
 
 def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:

@@ -7,6 +7,18 @@ and pruned. Database failures are raised as :class:`symbiograph.errors.StoreErro
 one-line messages. The schema is derived from the attribute table of ``symbiograph.model``.
 """
 
+from symbiograph.store._accounts import (
+    Accounts,
+    ApiToken,
+    LoginLimits,
+    Role,
+    Session,
+    StaleUserError,
+    User,
+    UserExistsError,
+    UserNotFoundError,
+    token_digest,
+)
 from symbiograph.store._schema import metadata, table_name
 from symbiograph.store._store import (
     DEFAULT_LOCK_TIMEOUT,
@@ -24,14 +36,24 @@ from symbiograph.store._store import (
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "LOCK_TIMEOUT_ENV",
+    "Accounts",
+    "ApiToken",
     "DatabaseNotFoundError",
+    "LoginLimits",
     "NetworkExistsError",
     "NetworkNotFoundError",
+    "Role",
+    "Session",
+    "StaleUserError",
     "Store",
+    "User",
+    "UserExistsError",
+    "UserNotFoundError",
     "Version",
     "VersionNotFoundError",
     "lock_timeout",
     "metadata",
     "table_name",
+    "token_digest",
     "upgrade",
 ]

@@ -128,4 +128,7 @@ def metadata() -> sa.MetaData:
             ),
             sa.PrimaryKeyConstraint("version_id", *keys),
         )
+    from symbiograph.store._accounts import account_tables  # imports this module
+
+    account_tables(meta)
     return meta
