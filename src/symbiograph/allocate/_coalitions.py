@@ -565,7 +565,10 @@ class CoalitionGame:
         found = runner.map(
             _part_table,
             small,
-            keys=[f"part-{'-'.join(map(str, p.players[:3].tolist()))}-{p.n}" for p in small],
+            keys=[
+                f"part-{i}-{'-'.join(map(str, p.players[:3].tolist()))}-{p.n}"
+                for i, p in enumerate(small)
+            ],
         )
         for part, (_, cache, counters) in zip(small, found, strict=True):
             part.absorb(counters, cache)
