@@ -41,7 +41,7 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     for table in ("sg_sessions", "sg_api_tokens"):
-        extra = (
+        extra: list[sa.schema.SchemaItem] = (
             [
                 sa.Column("csrf_digest", sa.Text(), nullable=False),
                 sa.Column("created_at", stamp, nullable=False),
