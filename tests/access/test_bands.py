@@ -127,9 +127,10 @@ def test_result_rows_of_a_hidden_stream_show_bands() -> None:
 
 
 def _not_a_coordinate(value: float) -> bool:
-    """True unless ``value`` rounds like the fixed scenario's longitudes and latitudes (11.0,
-    55.0 are printed in the facility table and are not confidential)."""
-    return all(abs(value - c) > 0.6 for c in (11.0, 55.0))
+    """True unless ``value`` rounds like a public number of the fixed scenario: its
+    longitudes and latitudes (11.0, 55.0, printed in the facility table) and the open
+    supply's price (12.0), none of them confidential."""
+    return all(abs(value - c) > 0.6 for c in (11.0, 12.0, 55.0))
 
 
 def _inside(value: float) -> bool:
