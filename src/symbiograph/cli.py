@@ -727,7 +727,7 @@ def demo(
             "of their supply"
         )
     )
-    solution, review, paths = _design_and_report(
+    solution, review, paths, today = _design_and_report(
         stored, matched.candidates, DesignSettings(), out / "design", console, pareto=5, full=full
     )
     kept = int((review["verdict"] == "kept").sum())
@@ -743,7 +743,7 @@ def demo(
     )
     console.print(Text(f"design:  {paths['report']}"))
     allocation = _share_and_report(
-        stored, matched.candidates, solution, out / "allocation", console, full=full
+        stored, matched.candidates, solution, out / "allocation", console, full=full, today=today
     )
     verdict = {True: "yes", False: "no"}
     console.print(
@@ -903,16 +903,38 @@ def _design_and_report(
     pareto: int = 0,
     objective_name: str = "cost",
     full: bool = False,
-) -> tuple[Any, Any, dict[str, Path]]:
+) -> tuple[Any, Any, dict[str, Path], Any]:
     """Design the network, trace ``pareto`` points of the money-CO2e front, assess the
     design, review the documented exchanges and write the design report into ``out``
-    (``optimize``'s work, used by demo too). Returns (solution, review or None, paths)."""
-    from symbiograph.assess import assess_design, compare_with_published, indicator_table
-    from symbiograph.optimize import design_network, pareto_front, review_documented
+    (``optimize``'s work, used by demo too). Returns (solution, review or None, paths,
+    today's network valued by the same model, or None when no existing exchange is a
+    candidate)."""
+    from symbiograph.assess import (
+        assess_baseline,
+        assess_design,
+        compare_with_published,
+        indicator_table,
+    )
+    from symbiograph.optimize import (
+        compare_with_today,
+        design_network,
+        design_today,
+        pareto_front,
+        review_documented,
+    )
     from symbiograph.report import write_design_report
 
     with _step(console, f"designed the network from {len(candidates):,} candidates"):
         solution = design_network(network, candidates, settings)
+    today = None
+    baseline = None
+    running = (candidates["exchange_status"] == "existing").to_numpy()
+    if running.any() and settings.time_slices == "none":
+        with _step(console, f"valued today's network ({int(running.sum())} running exchanges)"):
+            today = design_today(network, candidates, settings)
+            baseline = assess_baseline(
+                network, candidates, compare_with_today(network, candidates, today, solution)
+            )
     front = None
     if pareto:
         with _step(console, f"traced the Pareto front ({pareto} points)"):
@@ -935,8 +957,20 @@ def _design_and_report(
         else None,
         review=review,
         viewer=_viewer(full),
+        baseline=baseline,
     )
-    return solution, review, paths
+    if baseline is not None:
+        currency = network.parameters.get("currency", "EUR")
+        added = baseline.added
+        console.print(
+            Text(
+                f"  today {baseline.summary.set_index('indicator').at['net_benefit', 'today']:,.0f}"
+                f" {currency}/yr; the design adds {added['net_benefit']:,.0f} {currency}/yr and "
+                f"{added['co2e_avoided']:,.0f} t CO2e/yr for {added['capex']:,.0f} {currency} "
+                f"of new capex (NPV {added['npv']:,.0f}, payback {added['payback_years']:.1f} yr)"
+            )
+        )
+    return solution, review, paths, today
 
 
 @app.command()
@@ -990,7 +1024,7 @@ def optimize(
         time_limit_s=time_limit,
         mip_gap=mip_gap,
     )
-    solution, _, paths = _design_and_report(  # misaligned 1, no solution 5, infeasible 6
+    solution, _, paths, _ = _design_and_report(  # misaligned 1, no solution 5, infeasible 6
         network, candidates, settings, out, console, pareto, objective, full
     )
     currency = network.parameters.get("currency", "EUR")
@@ -1032,14 +1066,17 @@ def _share_and_report(
     seed: int = 0,
     ci_share: float = 0.01,
     full: bool = False,
+    today: Any = None,
 ) -> Any:
     """Share the design's gain (``symbiograph.allocate.share_gain``) and write its report
-    into ``out``; prints one line and returns the Allocation. Used by allocate and demo."""
+    into ``out``; with ``today`` (today's network valued by the design model) the gain
+    shared is what the design adds to it. Prints one line and returns the Allocation. Used
+    by allocate and demo."""
     from symbiograph.allocate import CoalitionGame, share_gain
     from symbiograph.report import write_allocation_report
 
     with _step(console, "built the coalition game from the design model's parts"):
-        game = CoalitionGame.from_solution(network, candidates, design)
+        game = CoalitionGame.from_solution(network, candidates, design, today=today)
     with _step(console, f"shared the gain among {game.n} participants"):
         allocation = share_gain(
             game, design, methods, seed=seed, ci_share=ci_share, settle_by=settle_by
@@ -1057,7 +1094,9 @@ def _share_and_report(
     )
     console.print(
         Text(
-            f"✓ shares of {allocation.total:,.0f} {currency}/yr among {game.n} participants by "
+            f"✓ shares of {allocation.total:,.0f} {currency}/yr"
+            + (" added to today's network" if today is not None else "")
+            + f" among {game.n} participants by "
             f"{', '.join(allocation.methods)}; settled by {allocation.method}; "
             f"{allocation.solves} coalition solves -> {paths['report']}"
         )
@@ -1117,7 +1156,7 @@ def allocate(
     exits with code 7 and says why."""
     from symbiograph.allocate import METHODS
     from symbiograph.match import find_candidates
-    from symbiograph.optimize import DesignSettings, design_network
+    from symbiograph.optimize import DesignSettings, design_network, design_today
 
     if not 0 < ci_share < 1:
         _fail(f"--ci-share must be between 0 and 1, not {ci_share}", EXIT_USAGE)
@@ -1133,6 +1172,8 @@ def allocate(
     with _step(console, "matched and designed the network"):
         candidates = find_candidates(network).candidates
         design = design_network(network, candidates, settings)
+        running = (candidates["exchange_status"] == "existing").to_numpy()
+        today = design_today(network, candidates, settings) if running.any() else None
     _share_and_report(
         network,
         candidates,
@@ -1143,6 +1184,7 @@ def allocate(
         settle_by=method.value if method is not None else None,
         seed=seed,
         ci_share=ci_share,
+        today=today,
     )
 
 

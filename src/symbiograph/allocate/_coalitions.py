@@ -433,12 +433,14 @@ class CoalitionGame:
     candidates: pd.DataFrame
     settings: DesignSettings = field(default_factory=DesignSettings)
     executor: Executor | None = None
+    baseline: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if self.executor is None:
             self.executor = InProcess()
         self.problem = design_problem(self.network, self.candidates, self.settings)
         self.players: list[str] = [str(p) for p in self.problem.tables.organisations]
+        self._set_baseline(self.baseline)
         table = self.problem.tables.candidates
         self._giver = table["giver_pos"].to_numpy(dtype=np.int64)
         self._taker = table["taker_pos"].to_numpy(dtype=np.int64)
@@ -460,6 +462,50 @@ class CoalitionGame:
                 )
             )
 
+    def _set_baseline(self, baseline: pd.DataFrame | None) -> None:
+        """Today's exchanges (rows with supply_organisation, demand_organisation and
+        net_benefit in currency/yr at their fixed flows). Each participant holds today its
+        zero-price share of them (giver and taker half and half, ``today_shares``); a
+        coalition is worth its own best design less what its members hold today. The game
+        is the design game shifted by that additive vector, so the core, the nucleolus and
+        the Shapley value shift with it: a share is what a participant gets on top of
+        today's position, and the shares add up to what the design adds to today's network."""
+        index = pd.Index(self.players)
+        if baseline is None or not len(baseline):
+            self._base_giver = np.zeros(0, dtype=np.int64)
+            self._base_taker = np.zeros(0, dtype=np.int64)
+            self._base_value = np.zeros(0)
+        else:
+            giver = index.get_indexer(baseline["supply_organisation"].astype(str))
+            taker = index.get_indexer(baseline["demand_organisation"].astype(str))
+            unknown = sorted(
+                set(baseline["supply_organisation"].astype(str)[giver < 0])
+                | set(baseline["demand_organisation"].astype(str)[taker < 0])
+            )
+            if unknown:
+                raise AllocationError(
+                    f"coalition game: today's exchanges name organisations with no candidate "
+                    f"in the game: {unknown[:5]}"
+                )
+            value = baseline["net_benefit"].to_numpy(dtype=float)
+            if not np.isfinite(value).all():
+                raise AllocationError("coalition game: today's exchanges carry a NaN net benefit")
+            self._base_giver, self._base_taker, self._base_value = giver, taker, value
+        share = np.zeros(len(self.players))
+        np.add.at(share, self._base_giver, self._base_value / 2)
+        np.add.at(share, self._base_taker, self._base_value / 2)
+        #: Today's net benefit per player at zero transfer price (half and half), the
+        #: Shapley value of today's game (currency/yr).
+        self.today_shares = share
+        #: Today's net benefit of the grand coalition (currency/yr).
+        self.baseline_total = float(self._base_value.sum())
+
+    def _today_of(self, members: set[int]) -> float:
+        """What ``members`` hold today (currency/yr): the sum of their today_shares."""
+        if not len(self._base_value):
+            return 0.0
+        return float(sum(self.today_shares[i] for i in members))
+
     @classmethod
     def from_solution(
         cls,
@@ -467,10 +513,14 @@ class CoalitionGame:
         candidates: pd.DataFrame,
         solution: DesignSolution,
         executor: Executor | None = None,
+        today: DesignSolution | None = None,
     ) -> CoalitionGame:
         """The game of the design ``solution`` of ``network`` over ``candidates``, under the
         settings the design was made with (``solution.settings``: policy levers, distance
-        cap, solver limits), so that v(N) is the design's net benefit (currency/yr).
+        cap, solver limits), so that v(N) is the design's net benefit (currency/yr); with
+        ``today`` (from ``optimize.design_today``), the game of what the design adds:
+        v(S) = design(S) less what S's members hold today (their zero-price shares of
+        today's exchanges), so v(N) is the design's net benefit less today's.
 
         Raises AllocationError when the design used something the game cannot share
         coalition by coalition: an objective other than cost, a budget, individual
@@ -495,7 +545,11 @@ class CoalitionGame:
                 + "; coalition values are designs under the cost objective without "
                 "network-wide limits, so they would not share this design's net benefit"
             )
-        return cls(network, candidates, settings, executor)
+        baseline = None
+        if today is not None:
+            flows = today.flows
+            baseline = flows[(flows["flow"] > 0) | flows["built"]]
+        return cls(network, candidates, settings, executor, baseline)
 
     @property
     def n(self) -> int:
@@ -534,7 +588,8 @@ class CoalitionGame:
     def value_of(self, members: Iterable[int]) -> float:
         """v(S) in currency/yr for the coalition of the players at positions ``members``."""
         inside = set(members)
-        return sum(part.value(self._local(part, inside)) for part in self.parts)
+        design = sum(part.value(self._local(part, inside)) for part in self.parts)
+        return design - self._today_of(inside)
 
     def values(self) -> np.ndarray:
         """v(S) for every coalition, indexed by bitmask (2**n entries), assembled from the
@@ -552,6 +607,9 @@ class CoalitionGame:
             for j, g in enumerate(part.players.tolist()):
                 local |= ((masks >> g) & 1) << j
             out += part.values(self.executor)[local]
+        for i, held in enumerate(self.today_shares.tolist()):
+            if held:
+                out -= held * ((masks >> i) & 1)
         return out
 
     def _by_participant(self, shares: np.ndarray, name: str) -> pd.Series:
@@ -581,7 +639,7 @@ class CoalitionGame:
         phi = np.zeros(self.n)
         for part, table in zip(self.parts, self._tables(self.parts), strict=True):
             phi[part.players] += shapley_exact(table)
-        return self._by_participant(phi, "shapley")
+        return self._by_participant(phi - self.today_shares, "shapley")
 
     def nucleolus(self) -> pd.Series:
         """Nucleolus per participant (currency/yr), from the whole 2**n table (at most
@@ -672,7 +730,7 @@ class CoalitionGame:
             var[part.players] += st.halfwidth**2
             used += st.samples * per_sample
         return (
-            self._by_participant(phi, "sampled-shapley"),
+            self._by_participant(phi - self.today_shares, "sampled-shapley"),
             self._by_participant(np.sqrt(var), "halfwidth95"),
             used,
         )
@@ -761,4 +819,4 @@ def dual_allocation(game: CoalitionGame) -> pd.Series:
         pos = pd.Index(model.col_ref[model.columns("flow")]).get_indexer(model.col_ref[builds])
         np.add.at(share, game._giver[pos], build_value / 2)
         np.add.at(share, game._taker[pos], build_value / 2)
-    return game._by_participant(share, "dual")
+    return game._by_participant(share - game.today_shares, "dual")

@@ -149,7 +149,8 @@ def share_gain(
     settle_by: str | None = None,
 ) -> Allocation:
     """Share the gain of the design ``solution`` among the participants of ``game`` (made
-    with :meth:`CoalitionGame.from_solution`, so v(N) is the design's net benefit).
+    with :meth:`CoalitionGame.from_solution`, so v(N) is the design's net benefit, or with
+    ``today`` what the design adds to today's network).
 
     ``methods`` (see ``METHODS``; default :func:`default_methods`) are computed, and only
     they: the nucleolus and the full core check need all 2**n coalition values (up to 16
@@ -178,10 +179,12 @@ def share_gain(
     values = game.values() if n <= TABLE_MAX_PLAYERS else None
     total = float(values[-1]) if values is not None else game.value(game.grand_coalition)
     gap = max(solution.mip_gap, solution.settings.mip_gap, 1e-9)
-    if abs(total - solution.net_benefit) > 2 * gap * max(abs(total), 1.0):
+    expected = solution.net_benefit - game.baseline_total
+    if abs(total - expected) > 2 * gap * max(abs(solution.net_benefit), 1.0):
         raise AllocationError(
-            f"coalition game: v(N) = {total:,.2f} but the design's net benefit is "
-            f"{solution.net_benefit:,.2f} (a coalition is worth its own best design under the "
+            f"coalition game: v(N) = {total:,.2f} but the design's net benefit "
+            + ("less today's " if game.baseline_total else "")
+            + f"is {expected:,.2f} (a coalition is worth its own best design under the "
             "cost objective, at least 0); make the game with CoalitionGame.from_solution from "
             "the same network, candidates and design"
         )
@@ -225,7 +228,10 @@ def share_gain(
                 )
             shares[m] = proportional(standalone, total)
     table = pd.DataFrame(shares, index=pd.Index(players, name="participant"))
-    settled = _settle(game, solution, table[settle_by], total)
+    # what each participant keeps: today's exchanges (at zero transfer price) and its share
+    # of what the design adds
+    today = pd.Series(game.today_shares, index=table.index)
+    settled = _settle(game, solution, table[settle_by] + today, total + game.baseline_total)
     return Allocation(
         shares=table,
         intervals=intervals,

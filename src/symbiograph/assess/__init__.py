@@ -12,6 +12,7 @@ from symbiograph.assess._assessment import (
     Assessment,
     assess_design,
 )
+from symbiograph.assess._baseline import BaselineAssessment, assess_baseline
 from symbiograph.assess._co2e import CO2E_COLUMNS, co2e_lines, transport_factors
 from symbiograph.assess._compare import (
     COMPARE_COLUMNS,
@@ -41,7 +42,9 @@ __all__ = [
     "PUBLISHED_INDICATORS",
     "TAKER_TERMS",
     "Assessment",
+    "BaselineAssessment",
     "EcologicalAnalysis",
+    "assess_baseline",
     "assess_design",
     "co2e_lines",
     "compare_with_published",

@@ -171,6 +171,16 @@ def assess_design(
             "unit": flows["unit"].to_numpy(dtype=object),
             "mode": flows["mode"].to_numpy(dtype=object),
             "route_km": flows["route_km"].to_numpy(dtype=float),
+            "link_status": (
+                flows["link_status"].to_numpy(dtype=object)
+                if "link_status" in flows.columns
+                else np.full(len(flows), "new", dtype=object)
+            ),
+            "exchange_id": (
+                flows["exchange_id"].to_numpy(dtype=object)
+                if "exchange_id" in flows.columns
+                else np.full(len(flows), None, dtype=object)
+            ),
             "flow": flow,
             "built": flows["built"].to_numpy(dtype=bool),
         }
@@ -311,6 +321,12 @@ def _summary(
             per_yr,
             "annualised capex (negative)"
             + (f", incl. {corridor_cost:.0f} for shared corridors" if corridor_cost else ""),
+        ),
+        (
+            "operating_cost",
+            money["operating_cost"],
+            per_yr,
+            "running cost of links built today, whose capital is sunk (negative)",
         ),
         ("net_benefit", net, per_yr, "sum of the money terms; equals the solution's objective"),
         ("capex", float(capex[0]), currency, "investment: annualised capex / annuity factor"),

@@ -11,6 +11,11 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from symbiograph.match._documented import (
+    apply_documented_costs,
+    apply_documented_routes,
+    documented,
+)
 from symbiograph.match._economics import mode_table, price_pairs
 from symbiograph.match._geo import chord_for_km, great_circle_km, unit_vectors
 from symbiograph.match._knowledge import knowledge_base
@@ -62,6 +67,7 @@ class _Context:
     demand_ranges: pd.DataFrame
     attributes: pd.Index
     inferred: pd.DataFrame
+    documented: pd.DataFrame
 
 
 def _frame(columns: dict[str, Any]) -> pd.DataFrame:
@@ -219,6 +225,7 @@ def _context(
         demand_ranges=demand_ranges,
         attributes=names,
         inferred=inferred,
+        documented=documented(network.exchanges),
     )
 
 
@@ -342,8 +349,11 @@ def _evaluate(
             "mode": links["mode"].to_numpy(dtype=object),
         }
     )
+    # a pair that trades today goes by its documented mode and route, whatever its reach
+    table, running = apply_documented_routes(table, ctx.documented, ctx.modes)
+    route = table["route_km"].to_numpy(dtype=float)
     reasons = pd.DataFrame({rule: np.array([""] * n, dtype=object) for rule in RULES})
-    too_far = route > pairs["limit_km"].to_numpy(dtype=float) + 1e-9
+    too_far = (route > pairs["limit_km"].to_numpy(dtype=float) + 1e-9) & ~running
     reasons.loc[too_far, "distance"] = "too_far"
     same = _take(st, "facility_id", s) == _take(st, "facility_id", d)
     if not settings.allow_same_facility:
@@ -426,6 +436,9 @@ def _evaluate(
     ):
         table[col] = pd.Series(links[col].to_numpy(), dtype=links[col].dtype)
     table = price_pairs(table, ctx.modes, ctx.factors, parameters, settings.heat_loss_share_per_km)
+    table = apply_documented_costs(
+        table, ctx.documented, parameters, float(parameters.get("carbon_price", 0.0))
+    )
     table["supply_facility"] = _take(st, "facility_id", s)
     table["demand_facility"] = _take(st, "facility_id", d)
     table["supply_organisation"] = _take(st, "organisation", s)

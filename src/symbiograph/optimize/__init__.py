@@ -11,6 +11,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from symbiograph.optimize._baseline import (
+        Baseline,
+        compare_with_today,
+        design_today,
+        today_candidates,
+    )
     from symbiograph.optimize._builder import DesignModel, DesignTables, build_model
     from symbiograph.optimize._design import (
         FIXED_TERMS,
@@ -81,6 +87,7 @@ __all__ = [
     "TERMS",
     "TIME_SLICE_MODES",
     "VARIABLE_TERMS",
+    "Baseline",
     "DesignBuild",
     "DesignModel",
     "DesignProblem",
@@ -100,8 +107,10 @@ __all__ = [
     "WaterTargets",
     "build_design",
     "build_model",
+    "compare_with_today",
     "design_network",
     "design_problem",
+    "design_today",
     "design_water_allocation",
     "design_water_network",
     "diagnose_infeasibility",
@@ -120,6 +129,7 @@ __all__ = [
     "t_per_h_to_m3_per_yr",
     "term_shares",
     "time_slices",
+    "today_candidates",
     "treatment_site_candidates",
     "water_cascade_targets",
     "water_game",
@@ -129,6 +139,10 @@ __all__ = [
 
 #: The private module each public name lives in.
 _HOME = {
+    "Baseline": "_baseline",
+    "compare_with_today": "_baseline",
+    "design_today": "_baseline",
+    "today_candidates": "_baseline",
     "FIXED_TERMS": "_design",
     "FLOW_COLUMNS": "_design",
     "GIVER_TERMS": "_design",

@@ -72,8 +72,9 @@ VARIABLE_TERMS = (
     "treatment",
     "carbon_value",
 )
-#: The money terms paid once a link is built (currency/yr, annualised capex after grants).
-FIXED_TERMS = ("fixed_cost",)
+#: The money terms paid once a link is built (currency/yr): the annualised capex after
+#: grants, and the running cost of a link that is built today (its capital is sunk).
+FIXED_TERMS = ("fixed_cost", "operating_cost")
 #: All money terms of the objective, per candidate and year.
 TERMS = VARIABLE_TERMS + FIXED_TERMS
 #: Terms that go to the giver (supply side) at zero transfer price.
@@ -81,16 +82,27 @@ GIVER_TERMS = ("avoided_disposal", "landfill_tax_avoided", "subsidy", "treatment
 #: Terms that go to the taker (demand side).
 TAKER_TERMS = ("avoided_virgin", "transport")
 #: Terms shared half and half by giver and taker until prices settle them.
-SHARED_TERMS = ("carbon_value", "fixed_cost")
+SHARED_TERMS = ("carbon_value", "fixed_cost", "operating_cost")
 assert sorted(GIVER_TERMS + TAKER_TERMS + SHARED_TERMS) == sorted(TERMS)
 
 
 def money_terms(terms: pd.DataFrame, flow: np.ndarray, fixed_paid: np.ndarray) -> pd.DataFrame:
     """Money per candidate and term (currency/yr): the per-unit terms of ``terms`` (from
     :func:`price_candidates`) times ``flow`` (units/yr), and ``fixed_paid`` (currency/yr)
-    as the negative fixed cost."""
+    as the negative fixed costs, split into the capex annuity (fixed_cost) and a built
+    link's running cost (operating_cost) in the proportions of the candidate's own."""
     money = terms[list(VARIABLE_TERMS)].mul(np.asarray(flow, dtype=float), axis=0)
-    money["fixed_cost"] = -np.asarray(fixed_paid, dtype=float)
+    paid = np.asarray(fixed_paid, dtype=float)
+    total = terms["fixed_cost_per_yr"].to_numpy(dtype=float)
+    operating = (
+        terms["operating_cost_per_yr"].to_numpy(dtype=float)
+        if "operating_cost_per_yr" in terms.columns
+        else np.zeros(len(terms))
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, operating / total, 0.0)
+    money["fixed_cost"] = -(paid * (1.0 - share)) + 0.0
+    money["operating_cost"] = -(paid * share) + 0.0
     return money
 
 
@@ -186,7 +198,8 @@ def price_candidates(candidates: pd.DataFrame, params: dict[str, Any]) -> pd.Dat
 
     Disposal avoided is today's disposal price plus the landfill tax where the by-product
     goes to landfill today; material diverted earns the subsidy; the carbon value is the
-    carbon price times the CO2e avoided; fixed cost is the annualised capex less the grant.
+    carbon price times the CO2e avoided; fixed cost is the annualised capex less the grant,
+    plus the running cost of a link built today (``operating_cost_per_yr``, currency/yr).
     """
     c = candidates
     material = (c["kind"] == "material").to_numpy()
@@ -204,8 +217,16 @@ def price_candidates(candidates: pd.DataFrame, params: dict[str, Any]) -> pd.Dat
         },
         index=c.index,
     )
-    terms["fixed_cost_per_yr"] = c["capex_per_yr"].to_numpy(dtype=float) * (
-        1.0 - float(params.get("capex_grant_share", 0.0))
+    operating = (
+        c["operating_cost_per_yr"].to_numpy(dtype=float)
+        if "operating_cost_per_yr" in c.columns
+        else np.zeros(len(c))
+    )
+    terms["operating_cost_per_yr"] = operating
+    terms["fixed_cost_per_yr"] = (
+        c["capex_per_yr"].to_numpy(dtype=float)
+        * (1.0 - float(params.get("capex_grant_share", 0.0)))
+        + operating
     )
     return terms
 
@@ -780,6 +801,16 @@ def extract_design(build: DesignBuild, results: list[SolveResult]) -> DesignSolu
             "route_km",
         ]
     ].copy()
+    flows["link_status"] = (
+        cand["link_status"].to_numpy(dtype=object)
+        if "link_status" in cand.columns
+        else np.full(len(cand), "new", dtype=object)
+    )
+    flows["exchange_id"] = (
+        cand["exchange_id"].to_numpy(dtype=object)
+        if "exchange_id" in cand.columns
+        else np.full(len(cand), None, dtype=object)
+    )
     flows["flow"] = np.where(np.abs(flow) < 1e-9, 0.0, flow)
     flows["built"] = built
     fixed_paid = np.where(built & (corridor_pos < 0), terms["fixed_cost_per_yr"].to_numpy(), 0.0)

@@ -160,6 +160,20 @@ def shared_design_tables(
         out["documented_review"] = redact_columns(
             review, hidden_rows(review, hidden), ["quantity", "design_flow", "reason"]
         )
+    # today's network and the addition: a hidden stream may flow in either, so every total
+    # with a unit other than a count is its band, and so is each participant's account
+    if "today_design_added" in tables:
+        three = tables["today_design_added"]
+        out["today_design_added"] = redact_columns(
+            three, ~three["unit"].isin(_COUNT_UNITS).to_numpy(), ["today", "design", "added"]
+        )
+    if "participants_today_design_added" in tables:
+        per = tables["participants_today_design_added"]
+        out["participants_today_design_added"] = redact_columns(
+            per,
+            np.ones(len(per), dtype=bool),
+            [c for c in per.columns if c != "organisation"],
+        )
     if "published_comparison" in tables and tainted:
         comp = tables["published_comparison"]
         out["published_comparison"] = redact_columns(comp, every(len(comp), bool), ["ours", "gap"])
@@ -177,9 +191,13 @@ def write_design_report(
     review: pd.DataFrame | None = None,
     comparison: pd.DataFrame | None = None,
     viewer: Viewer = SHARED,
+    baseline: Any = None,
 ) -> dict[str, Path]:
     """Write flows.csv, objective.csv, participants.csv, duals.csv, (pareto.csv),
-    summary.json and report.html into ``out``; returns their paths by name.
+    summary.json and report.html into ``out``; returns their paths by name. With
+    ``baseline`` (a ``symbiograph.assess.BaselineAssessment``), also today_design_added.csv
+    and participants_today_design_added.csv, and the report shows every total three ways:
+    today's network, the design, and what the design adds.
 
     Everything written is what ``viewer`` may see (default: a participant): figures of, or
     computed from, a confidential stream are bands (see :func:`shared_design_tables`);
@@ -210,17 +228,76 @@ def write_design_report(
         tables["documented_review"] = review
     if comparison is not None:
         tables["published_comparison"] = comparison
+    if baseline is not None:
+        tables["today_design_added"] = baseline.summary
+        tables["participants_today_design_added"] = baseline.participants
     shared = shared_design_tables(network, tables, viewer)
     for name, frame in shared.items():
         paths[name] = out / f"{name}.csv"
         frame.to_csv(paths[name], index=False)
     hidden = hidden_rows(flows, hidden_streams(network, viewer))
     tainted = bool((hidden & (flows["flow"].to_numpy(dtype=float) != 0)).any())
+    # today's flows are not the design's: any hidden candidate bands the three-way totals
+    tainted = tainted or (baseline is not None and bool(hidden.any()))
     built = flows[flows["built"]]
 
     def total(value: float) -> float | str:
         return band_label(value) if tainted else value
 
+    three_way: list[dict[str, str]] = []
+    three_way_participants: list[dict[str, str]] = []
+    if baseline is not None:
+        shown_money = {
+            "net_benefit",
+            "capex",
+            "npv",
+            "payback_years",
+            "co2e_avoided",
+            "jobs",
+            "materials_exchanged",
+            "water_saved",
+            "energy_recovered",
+            "landfill_diverted",
+            "exchanges",
+            "participants",
+        }
+        for row in baseline.summary.itertuples(index=False):
+            if row.indicator not in shown_money:
+                continue
+            pattern = "{:,.1f}" if row.indicator == "payback_years" else "{:,.0f}"
+            counted = row.indicator in ("exchanges", "participants")
+            three_way.append(
+                {
+                    "indicator": str(row.indicator).replace("_", " "),
+                    "unit": str(row.unit),
+                    **{
+                        col: (
+                            pattern.format(float(getattr(row, col)))
+                            if counted or not tainted
+                            else band_label(float(getattr(row, col)))
+                        )
+                        for col in ("today", "design", "added")
+                    },
+                }
+            )
+        for row in baseline.participants.itertuples(index=False):
+            three_way_participants.append(
+                {
+                    "organisation": str(row.organisation),
+                    **{
+                        col: _shown(float(getattr(row, col)), tainted)
+                        for col in (
+                            "today_net_benefit",
+                            "design_net_benefit",
+                            "added_net_benefit",
+                            "added_npv",
+                        )
+                    },
+                    "added_payback_years": _shown(
+                        float(row.added_payback_years), tainted, "{:,.1f}"
+                    ),
+                }
+            )
     summary = {
         "scenario": network.parameters.get("name"),
         "currency": currency,
@@ -230,6 +307,12 @@ def write_design_report(
         "co2e_avoided_t_per_yr": total(solution.co2e_avoided_t),
         "exchanges_built": len(built),
         "objective_by_term": {k: total(float(v)) for k, v in solution.objective.items()},
+        "today_design_added": {
+            str(r.indicator): {c: total(float(getattr(r, c))) for c in ("today", "design", "added")}
+            for r in baseline.summary.itertuples(index=False)
+        }
+        if baseline is not None
+        else None,
         "timings_s": solution.timings,
         "parameters": {k: v for k, v in solution.parameters.items()},
         "disclosure": _disclosure(network, viewer),
@@ -241,6 +324,16 @@ def write_design_report(
     view = design_network_view(network, flows)
     headline = [
         {"item": f"net benefit, {currency}/yr", "value": _shown(solution.net_benefit, tainted)},
+        *(
+            [
+                {
+                    "item": f"of which added to today's network, {currency}/yr",
+                    "value": _shown(float(baseline.added["net_benefit"]), tainted),
+                }
+            ]
+            if baseline is not None
+            else []
+        ),
         {"item": "t CO2e avoided per year", "value": _shown(solution.co2e_avoided_t, tainted)},
         {"item": "exchanges built", "value": f"{len(built)}"},
         {"item": "candidates considered", "value": f"{len(flows)}"},
@@ -330,6 +423,8 @@ def write_design_report(
         if review is not None
         else [],
         duals=_records(duals),
+        three_way=three_way,
+        three_way_participants=three_way_participants,
         disclosure=summary["disclosure"],
     )
     paths["report"] = out / "report.html"
