@@ -316,13 +316,27 @@ def test_review_says_which_documented_exchanges_stay_and_why() -> None:
     from symbiograph.optimize import review_documented
 
     doc = _doc(capex_per_km=10_000_000)  # a fixed cost the margin cannot carry
+    # an existing exchange whose link must be built anew (infrastructure: new)
     doc["exchanges"] = [
-        {"id": "x1", "supply_id": "s1", "demand_id": "d1", "quantity": 80_000, "status": "existing"}
+        {
+            "id": "x1",
+            "supply_id": "s1",
+            "demand_id": "d1",
+            "quantity": 80_000,
+            "status": "existing",
+            "infrastructure": "new",
+        }
     ]
     net = network_from_document(doc)
     candidates = find_candidates(net, PLAIN).candidates
     review = review_documented(net.exchanges, candidates, design_network(net, candidates)).iloc[0]
     assert review["verdict"] == "dropped" and "fixed cost 5,000,000/yr exceeds" in review["reason"]
+    # the same exchange over the link it runs on today: the capital is sunk, so it stays
+    del doc["exchanges"][0]["infrastructure"]
+    sunk = network_from_document(doc)
+    candidates = find_candidates(sunk, PLAIN).candidates
+    stays = review_documented(sunk.exchanges, candidates, design_network(sunk, candidates)).iloc[0]
+    assert stays["verdict"] == "kept"
     cheap = network_from_document(_doc())
     cheap.exchanges = net.exchanges
     candidates = find_candidates(cheap, PLAIN).candidates
