@@ -952,7 +952,9 @@ def _design_and_report(
         pareto=front,
         objective_name=objective_name,
         indicators=indicator_table(assessment, solution.flows),
-        comparison=compare_with_published(network, assessment)
+        comparison=compare_with_published(
+            network, assessment, today=baseline.today if baseline is not None else None
+        )
         if len(network.published_figures)
         else None,
         review=review,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,11 @@ COMPARE_COLUMNS = [
     "gap",
     "difference",
     "comparable",
+    "ours_today",
+    "ours_added",
+    "circular",
+    "running_that_year",
+    "contributions",
     "note",
     "explanation",
 ]
@@ -125,16 +131,26 @@ def _explain(
     documented: pd.DataFrame,
     designed: pd.DataFrame,
     note: str,
+    *,
+    today_gap: float = np.nan,
+    ran: pd.DataFrame | None = None,
+    year: Any = None,
+    known_pairs: set[str] | None = None,
 ) -> str:
-    """Why ours and the published figure differ, from the data: how far apart they are,
-    which documented exchanges in the figure's scope the design carries or leaves out, what
-    it adds, and the dataset's own caveat."""
+    """Why ours and the published figure differ, from the data: how far apart they are (the
+    design's and today's network's), which documented exchanges in the figure's scope ran in
+    its year, which the design carries or leaves out (with their documented quantities),
+    what it adds, and the dataset's own caveat."""
     parts: list[str] = []
     if comparable and np.isfinite(gap):
         if abs(gap - 1.0) <= AGREEMENT:
-            parts.append(f"agrees within {AGREEMENT:.0%} (ours {gap:.0%} of published)")
+            parts.append(f"the design agrees within {AGREEMENT:.0%} (ours {gap:.0%} of published)")
         else:
-            parts.append(f"ours is {gap:.0%} of published")
+            parts.append(f"the design is {gap:.0%} of published")
+    if comparable and np.isfinite(today_gap):
+        parts.append(f"today's exchanges {today_gap:.0%}")
+    if ran is not None and year is not None and not pd.isna(year):
+        parts.append(f"{len(ran)} documented exchanges in scope ran in {int(year)}")
     if len(documented):
         pair = designed["supply_id"].astype(str) + "\x00" + designed["demand_id"].astype(str)
         carried_pairs = set(pair[designed["flow"].to_numpy() > 0])
@@ -144,15 +160,77 @@ def _explain(
             f"the design carries {int(carried.sum())} of the {len(documented)} documented "
             "exchanges in this scope"
         )
-        left = documented["id"].astype(str)[~carried].tolist()
-        if left:
-            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+        left_rows = documented[~carried]
+        if len(left_rows):
+            quantity = pd.to_numeric(left_rows.get("quantity"), errors="coerce")
+            named = [
+                f"{e} ({q:,.0f}/yr documented)" if np.isfinite(q) else str(e)
+                for e, q in zip(
+                    left_rows["id"].astype(str),
+                    quantity if quantity is not None else [np.nan] * len(left_rows),
+                    strict=True,
+                )
+            ]
+            shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
             parts.append(f"leaves out {shown} (see the documented review)")
-        added = len(carried_pairs - set(key))
-        if added:
-            parts.append(f"adds {int(added)} exchanges not documented")
+        added = carried_pairs - set(key)
+        revived = added & (known_pairs or set())
+        if added - revived:
+            parts.append(f"adds {len(added - revived)} exchanges not documented")
+        if revived:
+            parts.append(f"revives {len(revived)} ended or planned exchanges")
     if note:
         parts.append(f"dataset: {note}")
+    return "; ".join(parts)
+
+
+def _running_in(documented: pd.DataFrame, year: Any) -> pd.DataFrame:
+    """The documented exchanges (any status) that ran in ``year``: started by then (or with
+    no start year) and not ended before it (an ended exchange without an end year is taken
+    as not running)."""
+    if documented is None or not len(documented) or year is None or pd.isna(year):
+        return documented.iloc[0:0] if documented is not None else pd.DataFrame()
+    y = int(year)
+    n = len(documented)
+
+    def number(column: str) -> np.ndarray:
+        if column not in documented.columns:
+            return np.full(n, np.nan)
+        return np.asarray(pd.to_numeric(documented[column], errors="coerce"), dtype=float)
+
+    start, end = number("start_year"), number("end_year")
+    status = (
+        documented["status"].astype(object).fillna("existing").astype(str).to_numpy()
+        if "status" in documented.columns
+        else np.full(n, "existing", dtype=object)
+    )
+    started = np.isnan(start) | (start <= y)
+    not_ended = (np.isnan(end) & (status != "ended")) | (end >= y)
+    return documented[started & not_ended]
+
+
+def _contributions(chosen: pd.DataFrame, column: str | None, unit: str, top: int = 3) -> str:
+    """The largest contributions of single exchanges to ``column`` (their share of the
+    total), in words."""
+    if column is None or column not in chosen.columns or not len(chosen):
+        return ""
+    values = chosen[column].to_numpy(dtype=float)
+    total = float(values.sum())
+    if not np.isfinite(total) or total == 0:
+        return ""
+    order = np.argsort(-np.abs(values))[:top]
+    names = (
+        chosen["exchange_id"].where(chosen["exchange_id"].notna(), chosen["candidate_id"])
+        if "exchange_id" in chosen.columns
+        else chosen["candidate_id"]
+    ).astype(str)
+    parts = [
+        f"{names.iloc[k]} ({chosen['supply_organisation'].iloc[k]} -> "
+        f"{chosen['demand_organisation'].iloc[k]}) {values[k]:,.0f} {unit} "
+        f"({values[k] / total:.0%})"
+        for k in order
+        if values[k]
+    ]
     return "; ".join(parts)
 
 
@@ -184,8 +262,20 @@ def compare_with_published(
     assessment: Assessment,
     scopes: Mapping[str, Iterable[str]] | None = None,
     currency_rates: Mapping[str, float] | None = None,
+    *,
+    today: Assessment | None = None,
 ) -> pd.DataFrame:
     """One row per published figure of ``network`` with our value beside it.
+
+    With ``today`` (the assessment of today's network, ``assess_baseline(...).today``), the
+    value of today's exchanges (ours_today) and what the design adds (ours_added) stand
+    beside the design's (ours), since a figure published about a running park speaks of its
+    exchanges as they ran, not of the optimum. ``circular`` is true when the published
+    value is within 1 % of the dataset's own documented quantities in the figure's scope:
+    the agreement is then an input handed back, not a test of the model.
+    ``running_that_year``: the documented exchanges that ran in the figure's year (by their
+    start and end years). ``contributions``: the largest exchanges in ours, each with its
+    amount and share.
 
     Columns: figure_id, indicator, our_indicator, ours, our_unit, published, unit, year,
     source_id, scope, gap (ours / published), difference (ours - published, in the published
@@ -220,6 +310,8 @@ def compare_with_published(
         if str(covers or "").strip() and str(covers) != "nan"
     }
     scope_map.update({str(k): {str(x) for x in v} for k, v in (scopes or {}).items()})
+    today_exchanges = _with_places(today.exchanges, network) if today is not None else None
+    every_documented = _with_places(network.exchanges.reset_index(drop=True), network)
     rows = []
     for fig in figures.itertuples(index=False):
         indicator = str(fig.indicator)
@@ -230,29 +322,50 @@ def compare_with_published(
         ours, our_unit, ours_name = np.nan, "", ""
         chosen = exchanges
         documented = documented_all
+        chosen_today = today_exchanges
+        history = every_documented
         if str(fig.id) in scope_map:
             ids = scope_map[str(fig.id)]
             chosen = exchanges[_scope_mask(exchanges, ids, _SCOPE_COLUMNS)]
             documented = documented_all[_scope_mask(documented_all, ids, _SCOPE_COLUMNS)]
+            history = every_documented[_scope_mask(every_documented, ids, _SCOPE_COLUMNS)]
+            if chosen_today is not None:
+                chosen_today = chosen_today[_scope_mask(chosen_today, ids, _SCOPE_COLUMNS)]
             notes.append(f"ours on {len(chosen)} exchanges in the given scope")
+        ours_today = np.nan
+        column: str | None = None
         if resource is not None:
             documented = documented[
                 (documented["supply_resource"] == resource)
                 | (documented["demand_resource"] == resource)
             ]
+            history = history[
+                (history["supply_resource"] == resource) | (history["demand_resource"] == resource)
+            ]
             ours_name = f"{resource} exchanged"
             ours = _resource_amount(chosen[chosen["flow"] > 0], resource)
+            if chosen_today is not None:
+                ours_today = _resource_amount(chosen_today[chosen_today["flow"] > 0], resource)
             our_unit = str(resource_units[resource])
+            column = "flow"
+            chosen = chosen[
+                (chosen["supply_resource"] == resource) | (chosen["demand_resource"] == resource)
+            ]
         elif indicator in PUBLISHED_INDICATORS:
             target = PUBLISHED_INDICATORS[indicator]
             if target is None:
                 notes.append("no counterpart in the model")
             else:
                 ours_name, our_unit = target, str(units[target])
+                column = _EXCHANGE_COLUMN.get(target)
                 if chosen is exchanges:
                     ours = float(totals[target])
+                    if today is not None:
+                        ours_today = float(today.totals.get(target, np.nan))
                 elif target in _EXCHANGE_COLUMN:
                     ours = float(chosen[_EXCHANGE_COLUMN[target]].sum())
+                    if chosen_today is not None:
+                        ours_today = float(chosen_today[_EXCHANGE_COLUMN[target]].sum())
                 else:
                     notes.append("indicator not available on a scope")
         else:
@@ -269,6 +382,20 @@ def compare_with_published(
         if indicator == "materials_and_energy_exchanged" and not np.isnan(ours):
             notes.append("ours: materials only; energy in MWh/yr not in tonnes")
         gap = value / published if comparable and published else np.nan
+        documented_q = pd.to_numeric(history.get("quantity"), errors="coerce")
+        handed_back = (
+            resource is not None
+            and documented_q is not None
+            and bool(documented_q.notna().any())
+            and abs(float(documented_q.sum()) - published) <= 0.01 * abs(published)
+        )
+        if handed_back:
+            notes.append(
+                "circular: the published value is the dataset's own documented quantity "
+                f"({float(documented_q.sum()):,.0f} {unit}), so agreeing with it tests nothing"
+            )
+        ran = _running_in(history, fig.year)
+        rate = value / ours if comparable and ours else 1.0
         rows.append(
             {
                 "figure_id": str(fig.id),
@@ -284,6 +411,13 @@ def compare_with_published(
                 "gap": gap,
                 "difference": value - published if comparable else np.nan,
                 "comparable": comparable,
+                "ours_today": ours_today,
+                "ours_added": ours - ours_today if np.isfinite(ours_today) else np.nan,
+                "circular": handed_back,
+                "running_that_year": " ".join(ran["id"].astype(str)) if len(ran) else "",
+                "contributions": _contributions(chosen, column, our_unit)
+                if np.isfinite(rate)
+                else "",
                 "note": "; ".join(notes),
                 "explanation": _explain(
                     comparable,
@@ -291,6 +425,14 @@ def compare_with_published(
                     documented,
                     chosen,
                     "" if pd.isna(fig.note) else str(fig.note),
+                    today_gap=ours_today * rate / published
+                    if comparable and published and np.isfinite(ours_today)
+                    else np.nan,
+                    ran=ran,
+                    year=fig.year,
+                    known_pairs=set(
+                        history["supply_id"].astype(str) + "\x00" + history["demand_id"].astype(str)
+                    ),
                 ),
             }
         )

@@ -176,7 +176,19 @@ def shared_design_tables(
         )
     if "published_comparison" in tables and tainted:
         comp = tables["published_comparison"]
-        out["published_comparison"] = redact_columns(comp, every(len(comp), bool), ["ours", "gap"])
+        out["published_comparison"] = redact_columns(
+            comp,
+            every(len(comp), bool),
+            [
+                "ours",
+                "gap",
+                "ours_today",
+                "ours_added",
+                "difference",
+                "contributions",
+                "explanation",
+            ],
+        )
     return out
 
 
@@ -341,7 +353,14 @@ def write_design_report(
 
     def fmt(frame: pd.DataFrame, column: str, pattern: str = "{:,.0f}") -> list[str]:
         """``column`` of a shared table for display: numbers formatted, bands kept."""
-        return [v if isinstance(v, str) else pattern.format(v) for v in frame[column]]
+        return [
+            v
+            if isinstance(v, str)
+            else ""
+            if v is None or (isinstance(v, float) and np.isnan(v))
+            else pattern.format(v)
+            for v in frame[column]
+        ]
 
     chosen = (flows["flow"] > 0).to_numpy()
     shown = shared["flows"][chosen]
@@ -396,18 +415,24 @@ def write_design_report(
             shared["published_comparison"][
                 [
                     "indicator",
+                    "ours_today",
                     "ours",
+                    "ours_added",
                     "our_unit",
                     "published",
                     "unit",
                     "year",
                     "source_id",
                     "gap",
+                    "circular",
+                    "contributions",
                     "scope",
                     "explanation",
                 ]
             ].assign(
                 ours=fmt(shared["published_comparison"], "ours", "{:,.4g}"),
+                ours_today=fmt(shared["published_comparison"], "ours_today", "{:,.4g}"),
+                ours_added=fmt(shared["published_comparison"], "ours_added", "{:,.4g}"),
                 published=comparison["published"].map("{:,.4g}".format),
                 gap=fmt(shared["published_comparison"], "gap", "{:.2f}"),
             )
