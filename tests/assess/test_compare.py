@@ -118,7 +118,7 @@ def test_covers_and_exchange_rates_come_from_the_scenario() -> None:
     assert table.loc["f2", "comparable"]
     assert table.loc["f2", "gap"] == pytest.approx(4_000_000 / 0.134 / 20_000_000)
     assert table.loc["f3", "ours"] == 0 and "scope" in table.loc["f3", "note"]
-    assert table.loc["f1", "explanation"].startswith("ours is 80% of published")
+    assert table.loc["f1", "explanation"].startswith("the design is 80% of published")
     assert "agrees" not in table.loc["f1", "explanation"]
     bad = _doc()
     bad["parameters"]["exchange_rates"] = "DKK=lots"
@@ -157,4 +157,65 @@ def test_kalundborg_gaps_name_the_documented_exchanges_left_out() -> None:
         assert exchange_id in row["explanation"]
     # the company savings in DKK are converted with the scenario's pegged rate
     assert table.loc["pf_company_savings_2018", "comparable"]
-    assert table.loc["pf_gypsum_2010", "explanation"].startswith("agrees within 15%")
+    gypsum = table.loc["pf_gypsum_2010"]
+    assert gypsum["explanation"].startswith("the design agrees within 15%")
+    # ... but the 150 kt published is the dataset's own documented quantity: circular
+    assert bool(gypsum["circular"]) and "circular" in gypsum["note"]
+    # the existing lake-water pipes are sunk, so the design keeps all four
+    assert not dropped
+
+
+def _three_way(exchanges: list[dict[str, Any]], figures: list[dict[str, Any]]) -> Any:
+    from symbiograph.assess import assess_baseline
+    from symbiograph.optimize import compare_with_today, design_today
+
+    doc = _doc()
+    doc["exchanges"] = exchanges
+    doc["published_figures"] = figures
+    net = network_from_document(doc)
+    cand = find_candidates(net, MatchSettings(use_archetypes=False)).candidates
+    design = design_network(net, cand)
+    baseline = assess_baseline(
+        net, cand, compare_with_today(net, cand, design_today(net, cand), design)
+    )
+    return compare_with_published(net, baseline.design, today=baseline.today).set_index("figure_id")
+
+
+def test_a_figure_that_is_the_documented_quantity_is_flagged_circular() -> None:
+    # today P sends 60 kt (documented); the design fills B's 80 kt
+    running = {"id": "x1", "supply_id": "s1", "demand_id": "d1", "quantity": 60_000,
+               "status": "existing", "start_year": 2005}  # fmt: skip
+    figures = [
+        {"id": "handed_back", "indicator": "gypsum_replaced", "value": 60_000, "unit": "t/yr",
+         "year": 2010, "source_id": "paper"},
+        {"id": "measured", "indicator": "gypsum_replaced", "value": 75_000, "unit": "t/yr",
+         "year": 2000, "source_id": "paper"},
+    ]  # fmt: skip
+    table = _three_way([running], figures)
+    assert (
+        bool(table.loc["handed_back", "circular"])
+        and "circular" in table.loc["handed_back", "note"]
+    )
+    assert not bool(table.loc["measured", "circular"])
+    # today / design / added, in the figure's unit
+    assert table.loc["handed_back", "ours_today"] == pytest.approx(60_000)
+    assert table.loc["handed_back", "ours"] == pytest.approx(80_000)
+    assert table.loc["handed_back", "ours_added"] == pytest.approx(20_000)
+    # the exchange started in 2005: it ran in 2010, not in 2000
+    assert table.loc["handed_back", "running_that_year"] == "x1"
+    assert table.loc["measured", "running_that_year"] == ""
+    assert "0 documented exchanges in scope ran in 2000" in table.loc["measured", "explanation"]
+    # the one exchange carries it all
+    assert "x1 (P -> B) 80,000 t/yr (100%)" in table.loc["handed_back", "contributions"]
+
+
+def test_an_ended_exchange_revived_is_not_an_undocumented_addition() -> None:
+    ended = {"id": "x1", "supply_id": "s1", "demand_id": "d1", "quantity": 60_000,
+             "status": "ended", "start_year": 1990, "end_year": 2000}  # fmt: skip
+    figures = [{"id": "f", "indicator": "gypsum_replaced", "value": 60_000, "unit": "t/yr",
+                "year": 1995, "source_id": "paper"}]  # fmt: skip
+    row = _three_way([ended], figures).loc["f"]
+    assert row["ours_today"] == 0 and row["ours"] == pytest.approx(80_000)
+    assert row["running_that_year"] == "x1"  # it ran in 1995
+    assert "revives 1 ended or planned" in row["explanation"]
+    assert "not documented" not in row["explanation"]

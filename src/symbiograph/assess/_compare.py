@@ -151,10 +151,10 @@ def _explain(
         parts.append(f"today's exchanges {today_gap:.0%}")
     if ran is not None and year is not None and not pd.isna(year):
         parts.append(f"{len(ran)} documented exchanges in scope ran in {int(year)}")
+    pair = designed["supply_id"].astype(str) + "\x00" + designed["demand_id"].astype(str)
+    carried_pairs = set(pair[designed["flow"].to_numpy() > 0])
+    key = documented["supply_id"].astype(str) + "\x00" + documented["demand_id"].astype(str)
     if len(documented):
-        pair = designed["supply_id"].astype(str) + "\x00" + designed["demand_id"].astype(str)
-        carried_pairs = set(pair[designed["flow"].to_numpy() > 0])
-        key = documented["supply_id"].astype(str) + "\x00" + documented["demand_id"].astype(str)
         carried = key.isin(carried_pairs).to_numpy()
         parts.append(
             f"the design carries {int(carried.sum())} of the {len(documented)} documented "
@@ -173,6 +173,7 @@ def _explain(
             ]
             shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
             parts.append(f"leaves out {shown} (see the documented review)")
+    if len(documented) or known_pairs:
         added = carried_pairs - set(key)
         revived = added & (known_pairs or set())
         if added - revived:
