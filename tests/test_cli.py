@@ -206,11 +206,16 @@ def test_demo_writes_report(tmp_path: Path) -> None:
     assert summary["counts"]["facilities"] > 0
     with Store(f"sqlite:///{db_file}") as store:
         assert store.names() == ["kalundborg"]
-    # the demo goes on to share the designed network's gain
+    # the demo goes on to share what the design adds to today's network
     shares = pd.read_csv(out / "allocation" / "allocation.csv").set_index("participant")
     assert {"shapley", "nucleolus", "dual"} <= set(shares.columns)
     design = pd.read_csv(out / "design" / "participants.csv")
-    assert shares["shapley"].sum() == pytest.approx(design["net_benefit"].sum(), rel=1e-4)
+    three = pd.read_csv(out / "design" / "today_design_added.csv").set_index("indicator")
+    today, added = three.loc["net_benefit", "today"], three.loc["net_benefit", "added"]
+    assert today > 0 and added > 0
+    assert design["net_benefit"].sum() == pytest.approx(today + added, rel=1e-6)
+    assert shares["shapley"].sum() == pytest.approx(added, rel=1e-4)
+    assert "the design adds" in " ".join(result.output.split())
     assert "in the core: shapley no, nucleolus yes" in " ".join(result.output.split())
 
 

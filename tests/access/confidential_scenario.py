@@ -114,7 +114,14 @@ def _doc() -> dict[str, Any]:
             },
         ],
         "exchanges": [
-            {"id": "e1", "supply_id": "s1", "demand_id": "d1", "quantity": QUANTITY},
+            # planned, so the design adds it to today's network and the allocation shares it
+            {
+                "id": "e1",
+                "supply_id": "s1",
+                "demand_id": "d1",
+                "quantity": QUANTITY,
+                "status": "planned",
+            },
             {"id": "e2", "supply_id": "s2", "demand_id": "d1", "quantity": 4_000},
         ],
         "transport_modes": [

@@ -207,8 +207,9 @@ def test_the_cli_exits_7_with_one_line_when_a_method_cannot_be_computed(tmp_path
 
 @pytest.mark.slow
 def test_the_cli_shares_kalundborg_under_a_high_carbon_price(tmp_path: Path) -> None:
-    """At 500 EUR/t CO2e the coalition values reach 1.6e8 EUR/yr: the nucleolus and the core
-    check still solve (they work on the game scaled to 1) and every method shares v(N)."""
+    """At 500 EUR/t CO2e the coalition values reach 1.6e8 EUR/yr (what the design adds to
+    today's network, 8.8e7): the nucleolus and the core check still solve (they work on the
+    game scaled to 1) and every method shares v(N)."""
     from typer.testing import CliRunner
 
     from symbiograph.cli import app
@@ -219,7 +220,7 @@ def test_the_cli_shares_kalundborg_under_a_high_carbon_price(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     shares = pd.read_csv(out / "allocation.csv").set_index("participant")
     total = shares["shapley"].sum()
-    assert total > 1e8
+    assert total > 5e7
     assert shares["nucleolus"].sum() == pytest.approx(total, rel=1e-9)
     stability = pd.read_csv(out / "stability.csv")
     assert bool(stability.loc[stability["method"] == "nucleolus", "in_core"].iloc[0])

@@ -19,8 +19,8 @@ __all__ = ["Baseline", "compare_with_today", "design_today", "today_candidates"]
 
 
 def today_candidates(network: Network, candidates: pd.DataFrame) -> pd.DataFrame:
-    """The candidates that are today's exchanges (their documented exchange is ``existing``),
-    with ``max_flow`` set to the documented quantity where the exchange gives one (never above
+    """The candidates that are today's exchanges (their documented exchange is ``existing``;
+    one per exchange, the best scored when a pair is linked several ways), with ``max_flow`` set to the documented quantity where the exchange gives one (never above
     what the streams allow) and a column ``today_basis``: ``documented`` when the quantity is
     the exchange's own, ``estimated`` when the design model fills the existing link as best
     it can within its streams."""
@@ -30,6 +30,9 @@ def today_candidates(network: Network, candidates: pd.DataFrame) -> pd.DataFrame
             "so that today's exchanges are known"
         )
     today = candidates[(candidates["exchange_status"] == "existing").to_numpy()].copy()
+    # a pair linked several ways (two archetypes) is one exchange today: its best candidate
+    order = np.lexsort((today["candidate_id"].to_numpy(), -today["score"].to_numpy(dtype=float)))
+    today = today.iloc[order].drop_duplicates("exchange_id", keep="first").sort_index()
     quantity = network.exchanges.set_index("id")["quantity"] if len(network.exchanges) else None
     q = (
         today["exchange_id"].map(quantity).to_numpy(dtype=float)
