@@ -181,6 +181,12 @@ def _mirror_groups() -> list[tuple[int, np.ndarray]]:
     return [(int(s), members[e.mirror_of[members] == s]) for s in np.unique(e.mirror_of[members])]
 
 
+@lru_cache(maxsize=1)
+def _description_words() -> list[str]:
+    """Each entry's description as stemmed words, space-padded for whole-word lookups."""
+    return [" " + _stem(d) + " " for d in _entries().descriptions]
+
+
 def _stem(text: str) -> str:
     """Lower-case content words, crude plural stripping ("sludges" -> "sludge")."""
     words = []
@@ -286,7 +292,17 @@ class ListingCodeModel:
     temperature and abstention threshold. Build it with ``ListingCodeModel.fit(dev)`` or use
     the cached ``listing_code_model()``."""
 
-    def __init__(self, target_precision: float = 0.8, folds: int = 5, seed: int = 18) -> None:
+    def __init__(
+        self,
+        target_precision: float = 0.8,
+        folds: int = 5,
+        seed: int = 18,
+        features: tuple[str, ...] = FEATURES,
+    ) -> None:
+        unknown = sorted(set(features) - set(FEATURES))
+        if unknown:
+            raise ValueError(f"unknown features {unknown}; known: {', '.join(FEATURES)}")
+        self.mask = np.array([f in features for f in FEATURES], dtype=float)
         self.target_precision = target_precision
         self.folds = folds
         self.seed = seed
@@ -378,7 +394,7 @@ class ListingCodeModel:
             x[i, :, 13] = e.hazardous & evidence
             x[i, :, 14] = e.hazardous & (not evidence)
         x[:, :, 15] = e.nos
-        return x
+        return x * self.mask
 
     # -- probabilities ---------------------------------------------------------------------
     def _mirror(self, logits: np.ndarray, readings: list[ListingText]) -> np.ndarray:
@@ -386,8 +402,15 @@ class ListingCodeModel:
         listing gives explicit hazardous evidence (and always when it negates it)."""
         out = logits.copy()
         groups = _mirror_groups()
+        words = _description_words()
+        hazardous = _entries().hazardous
         for i, reading in enumerate(readings):
             row = out[i]
+            for substance in reading.negated_substances:
+                # "PCB free": never an entry that is hazardous because it contains PCBs
+                stem = _stem(substance)
+                named = np.array([bool(stem) and f" {stem} " in w for w in words])
+                row[named & hazardous] = -np.inf
             if reading.hazardous_evidence:
                 for sibling, members in groups:  # the likeliest hazardous member takes all
                     best = members[int(np.argmax(row[members]))]
@@ -469,6 +492,7 @@ class ListingCodeModel:
             "temperature": self.temperature,
             "threshold": self.threshold,
         }
+        self.out_of_fold_ = oof_t
         self.examples_ = encoded
         self.example_labels_ = y
         self.example_ids_ = data["id"].astype(str).to_numpy() if "id" in data else None
@@ -520,10 +544,10 @@ class ListingCodeModel:
         ]
         if named:
             parts.append("lexicon " + ", ".join(f"'{t}'" for t in named[:2]))
-        _, _, prior_line = _prior(nace)
-        rows = _nace_rows(nace)
-        if prior_line and any(ewc in (e.chapters[j], e.subchapters[j]) for ewc, _, _ in rows):
-            parts.append("sector prior " + prior_line)
+        rows = [r for r in _nace_rows(nace) if r[0] in (e.chapters[j], e.subchapters[j])]
+        if rows:
+            ewc, _, basis = max(rows, key=lambda r: r[1])
+            parts.append(f"sector prior NACE {nace} -> {ewc} ({basis})")
         if self.example_ids_ is not None and reading.text:
             query = self._encode([reading.text])
             sims = (

@@ -110,7 +110,8 @@ class ListingText:
     ``expanded`` (material plus the plain words of every lexicon term found), ``terms`` (the
     lexicon rows found: term, means, ewc codes), ``hazard_words`` (explicit hazardous
     evidence not negated), ``non_hazard_words`` (qualifiers pointing to the non-hazardous
-    mirror entry: "non haz", "pcb free", "free of oil", "no asbestos")."""
+    mirror entry: "non haz", "pcb free", "free of oil", "no asbestos"), ``negated_substances``
+    (the substances those qualifiers exclude: "pcb", "oil", "asbestos")."""
 
     text: str
     material: str
@@ -118,6 +119,7 @@ class ListingText:
     terms: tuple[tuple[str, str, tuple[str, ...]], ...] = field(default=())
     hazard_words: tuple[str, ...] = field(default=())
     non_hazard_words: tuple[str, ...] = field(default=())
+    negated_substances: tuple[str, ...] = field(default=())
 
     @property
     def hazardous_evidence(self) -> bool:
@@ -130,7 +132,7 @@ _HAZARD_SUBSTANCES = (
     "asbestos|pcbs?|oil|oils|oily|solvents?|mercury|cyanides?|chrom(?:e|ium)\\s*(?:vi|6)|"
     "hexavalent|lead|cadmium|arsenic|tar|coal tar|hydrocarbons?|heavy metals?|"
     "hazardous substances|dangerous substances|phenols?|isocyanates?|halogenated|chlorinated|"
-    "creosote|cca|biocides?|pesticides?|acids?|alkali(?:ne)?|caustic|flammable|toxic|"
+    "creosote|cca|biocides?|pesticides?|acids?|alkali(?:ne)?|caustic|flammable|toxic|cr\\s*vi|"
     "corrosive|radioactive|infectious|contamination|contaminants?|voc|vocs|bitumen"
 )
 _NEGATIONS = re.compile(
@@ -146,7 +148,8 @@ _HAZARD = re.compile(
     r"pcbs?|asbestos|solvent[\s-]?based|solvents?|mercury|cyanides?|chrom(?:e|ium)\s*(?:vi|6)|"
     r"hexavalent|cadmium|arsenic|coal tar|creosote|cca|halogenated|chlorinated|"
     r"flammable|toxic|corrosive|infectious|dangerous substances|hazardous substances|"
-    r"heavy metals?|hydrocarbons?|mineral oil|oil|oils|lead)\b",
+    r"heavy metals?|hydrocarbons?|mineral oil|oil|oils|lead|cr\s*vi|cr\s*6|"
+    r"acid[\s-]generating)\b",
     re.IGNORECASE,
 )
 
@@ -335,7 +338,10 @@ def read_listing(text: str) -> ListingText:
     without_negations = _NEGATIONS.sub(" ", low)
     hazard = tuple(m.group(0).strip() for m in _HAZARD.finditer(without_negations))
     container_pattern, _ = _containers()
-    material = _STRIP.sub(" ", low)
+    substance = re.compile(rf"\b(?:{_HAZARD_SUBSTANCES})\b", re.IGNORECASE)
+    negated = tuple(dict.fromkeys(s.group(0) for p in non_hazard for s in substance.finditer(p)))
+    # what the material is not ("pcb free", "no asbestos") is no evidence of what it is
+    material = _STRIP.sub(" ", without_negations)
     material = container_pattern.sub(" ", material)
     material = _PERIOD_ANY.sub(" ", material)
     material = re.sub(
@@ -361,4 +367,5 @@ def read_listing(text: str) -> ListingText:
         terms=tuple(terms),
         hazard_words=hazard,
         non_hazard_words=non_hazard,
+        negated_substances=negated,
     )
