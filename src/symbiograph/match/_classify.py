@@ -308,6 +308,7 @@ class ListingCodeModel:
         self.seed = seed
         self.weights = np.zeros(len(FEATURES))
         self.temperature = 1.0
+        self.calibration: Calibration | None = None
         self.threshold = 1.0
         self.development: dict[str, float] = {}
 
@@ -477,7 +478,8 @@ class ListingCodeModel:
                 x[held], [r for r, h in zip(encoded.readings, held, strict=True) if h], w, 1.0
             )
         self.temperature = _fit_temperature(oof, y)
-        oof_t = _temper(oof, self.temperature)
+        self.calibration, cv_ece = _choose_calibration(oof, y, self.temperature, self.seed)
+        oof_t = _calibrate(_temper(oof, self.temperature), self.calibration)
         self.weights = self._fit_weights(x, y)
         self.threshold = _threshold_for(oof_t, y, self.target_precision)
         top = oof_t.argmax(axis=1)
@@ -490,6 +492,7 @@ class ListingCodeModel:
             else 0.0,
             "recall_oof": float(np.mean((top == y) & confident)),
             "temperature": self.temperature,
+            **{f"cv_ece_{k}": v for k, v in cv_ece.items()},
             "threshold": self.threshold,
         }
         self.out_of_fold_ = oof_t
@@ -505,7 +508,8 @@ class ListingCodeModel:
             raise ValueError("predict_proba: texts and naces differ in length")
         query = self._encode([str(t) for t in texts])
         x = self._features(query, list(naces), self.examples_, self.example_labels_)
-        return self._probabilities(x, query.readings, self.weights, self.temperature)
+        probs = self._probabilities(x, query.readings, self.weights, self.temperature)
+        return _calibrate(probs, self.calibration)
 
     @staticmethod
     def entry_codes() -> np.ndarray:
@@ -566,6 +570,88 @@ class ListingCodeModel:
             else:
                 parts.append("no hazard stated: non-hazardous mirror entry")
         return "; ".join(parts) if parts else "closest label text"
+
+
+def _ece(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of the top-1 probability (equal-width bins)."""
+    top = probs.argmax(axis=1)
+    conf = probs[np.arange(len(y)), top]
+    correct = top == y
+    which = np.clip((conf * bins).astype(int), 0, bins - 1)
+    return float(
+        sum(
+            (which == b).mean() * abs(conf[which == b].mean() - correct[which == b].mean())
+            for b in range(bins)
+            if (which == b).any()
+        )
+    )
+
+
+#: A top-1 calibration map: ("platt", (slope, intercept)) or ("isotonic", (xs, ys)).
+Calibration = tuple[str, tuple[Any, Any]]
+
+
+def _top1(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    top = probs.argmax(axis=1)
+    return top, np.clip(probs[np.arange(len(probs)), top], 1e-6, 1 - 1e-6)
+
+
+def _fit_calibration(probs: np.ndarray, y: np.ndarray, method: str) -> Calibration:
+    """Fit a map from the top-1 probability to P(top-1 correct)."""
+    top, conf = _top1(probs)
+    t = (top == y).astype(float)
+    if method == "isotonic":
+        from sklearn.isotonic import IsotonicRegression
+
+        iso = IsotonicRegression(y_min=0.01, y_max=0.99, out_of_bounds="clip").fit(conf, t)
+        return ("isotonic", (np.asarray(iso.X_thresholds_), np.asarray(iso.y_thresholds_)))
+    z = np.log(conf / (1 - conf))
+
+    def loss(ab: np.ndarray) -> float:
+        q = np.clip(1 / (1 + np.exp(-(ab[0] * z + ab[1]))), 1e-9, 1 - 1e-9)
+        return float(-(t * np.log(q) + (1 - t) * np.log(1 - q)).sum() + 0.01 * (ab @ ab))
+
+    result = minimize(loss, np.array([1.0, 0.0]), method="Nelder-Mead")
+    return ("platt", (float(result.x[0]), float(result.x[1])))
+
+
+def _calibrate(probs: np.ndarray, calibration: Calibration | None) -> np.ndarray:
+    """Re-map each row's top-1 probability; the other entries keep their proportions."""
+    if calibration is None:
+        return probs
+    rows = np.arange(len(probs))
+    top, conf = _top1(probs)
+    method, (a, b) = calibration
+    if method == "isotonic":
+        new = np.interp(conf, a, b)
+    else:
+        new = 1 / (1 + np.exp(-(a * np.log(conf / (1 - conf)) + b)))
+    rest = (1 - new) / (1 - conf)
+    out = probs * rest[:, None]
+    out[rows, top] = new
+    return out
+
+
+def _choose_calibration(
+    probs: np.ndarray, y: np.ndarray, temperature: float, seed: int, folds: int = 5
+) -> tuple[Calibration | None, dict[str, float]]:
+    """The top-1 map (none, Platt or isotonic) on top of the temperature with the lowest
+    cross-validated ECE on the out-of-fold development probabilities, and every ECE."""
+    tempered = _temper(probs, temperature)
+    fold = np.random.default_rng(seed + 1).permutation(len(y)) % folds
+    scores = {"temperature": _ece(tempered, y)}
+    for method in ("platt", "isotonic"):
+        calibrated = tempered.copy()
+        for k in range(folds):
+            held = fold == k
+            calibrated[held] = _calibrate(
+                tempered[held], _fit_calibration(tempered[~held], y[~held], method)
+            )
+        scores[method] = _ece(calibrated, y)
+    best = min(scores, key=lambda k: scores[k])
+    if best == "temperature":
+        return None, scores
+    return _fit_calibration(tempered, y, best), scores
 
 
 def _temper(probs: np.ndarray, temperature: float) -> np.ndarray:
