@@ -150,12 +150,16 @@ def _entries() -> _Entries:
     # "X other than those mentioned in 10 01 04 and 10 01 16": X is the mirror of those
     for i, text in enumerate(descriptions):
         found = re.search(r"other than (?:those|that) mentioned in (.*)$", text)
-        if not found or hazardous[i]:
+        if not found:
             continue
         for code in re.findall(r"\d{2} \d{2} \d{2}", found.group(1)):
             j = position.get(code, -1)
-            if j >= 0 and hazardous[j] and subs[j] == subs[i]:
+            if j < 0 or subs[j] != subs[i] or hazardous[j] == hazardous[i]:
+                continue
+            if hazardous[j]:
                 mirror_of[j] = i
+            else:  # "20 01 26* oil and fat other than those mentioned in 20 01 25"
+                mirror_of[i] = j
     nos = np.array([c.endswith(" 99") for c in codes])
     return _Entries(
         codes=codes,

@@ -148,7 +148,8 @@ _HAZARD = re.compile(
     r"pcbs?|asbestos|solvent[\s-]?based|solvents?|mercury|cyanides?|chrom(?:e|ium)\s*(?:vi|6)|"
     r"hexavalent|cadmium|arsenic|coal tar|creosote|cca|halogenated|chlorinated|"
     r"flammable|toxic|corrosive|infectious|dangerous substances|hazardous substances|"
-    r"heavy metals?|hydrocarbons?|mineral oil|oil|oils|lead|cr\s*vi|cr\s*6|"
+    r"heavy metals?|hydrocarbons?|mineral oils?|(?:with|containing|contains|in)\s+oil|"
+    r"lead|cr\s*vi|cr\s*6|"
     r"acid[\s-]generating)\b",
     re.IGNORECASE,
 )
