@@ -302,10 +302,14 @@ class ListingCodeModel:
         folds: int = 5,
         seed: int = 18,
         features: tuple[str, ...] = FEATURES,
+        lexicon: bool = True,
     ) -> None:
         unknown = sorted(set(features) - set(FEATURES))
         if unknown:
             raise ValueError(f"unknown features {unknown}; known: {', '.join(FEATURES)}")
+        if not lexicon:  # a diagnostic: the listing's own words only, no trade terms
+            features = tuple(f for f in features if not f.startswith("lexicon_"))
+        self.lexicon = lexicon
         self.mask = np.array([f in features for f in FEATURES], dtype=float)
         self.target_precision = target_precision
         self.folds = folds
@@ -331,7 +335,7 @@ class ListingCodeModel:
 
     def _encode(self, texts: list[str]) -> _Encoded:
         readings = [read_listing(t) for t in texts]
-        docs = [_stem(r.expanded) for r in readings]
+        docs = [_stem(r.expanded if self.lexicon else r.material) for r in readings]
         return _Encoded(
             readings=readings,
             chars=normalize(self.chars_.transform(docs)),
