@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from symbiograph.errors import InputError
 from symbiograph.match import (
     ListingCodeModel,
     classify_listing,
@@ -257,7 +258,7 @@ def test_threshold_was_set_on_the_development_split() -> None:
 
 
 def test_bad_nace_and_bad_top_are_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="nace"):
         classify_listing("fly ash", "not a code")
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="top"):
         classify_listing("fly ash", None, top=0)

@@ -707,9 +707,15 @@ def classify_listing(text: str, nace: str | None = None, top: int = 3) -> list[L
     (code '02 05 02', description, hazardous, calibrated probability, confident = at or
     above the threshold set on the development split for precision 0.8, one-line reason).
     """
+    from symbiograph.errors import InputError
     from symbiograph.taxonomy import normalise_nace_code
 
-    code = normalise_nace_code(nace) if nace else None
+    if top < 1:
+        raise InputError(f"classify_listing: top must be at least 1, got {top}")
+    try:
+        code = normalise_nace_code(nace) if nace else None
+    except ValueError as err:
+        raise InputError(f"classify_listing: nace: {err}") from err
     return listing_code_model().propose(text, code, top)
 
 
