@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "io": {"errors", "model", "taxonomy"},
     "datasets": {"errors", "model", "taxonomy", "io", "match"},
     "tasks": {"errors"},
-    "match": {"errors", "model", "taxonomy", "tasks"},
+    "match": {"errors", "model", "taxonomy", "io", "tasks"},
     "optimize": {"errors", "model", "taxonomy", "match", "tasks"},
     "assess": {"errors", "model", "taxonomy", "match", "optimize"},
     "allocate": {"errors", "model", "taxonomy", "match", "optimize", "tasks"},

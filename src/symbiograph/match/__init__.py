@@ -7,12 +7,25 @@ from symbiograph.match._candidates import (
     explain_pair,
     find_candidates,
 )
+from symbiograph.match._classify import (
+    ListingCodeModel,
+    ListingProposal,
+    classify_listing,
+    classify_listings,
+    listing_code_model,
+)
 from symbiograph.match._docs import knowledge_base_documentation
 from symbiograph.match._economics import annuity_factor
 from symbiograph.match._evaluate import Rediscovery, rediscovery
 from symbiograph.match._geo import great_circle_km
 from symbiograph.match._knowledge import knowledge_base
 from symbiograph.match._links import resource_links
+from symbiograph.match._listing_text import (
+    ListingQuantity,
+    ListingText,
+    extract_quantity,
+    read_listing,
+)
 from symbiograph.match._rules import RULE_DESCRIPTIONS, RULES
 from symbiograph.match._settings import DEFAULT_MAX_KM, MatchSettings
 
@@ -21,16 +34,25 @@ __all__ = [
     "DEFAULT_MAX_KM",
     "RULES",
     "RULE_DESCRIPTIONS",
+    "ListingCodeModel",
+    "ListingProposal",
+    "ListingQuantity",
+    "ListingText",
     "MatchResult",
     "MatchSettings",
     "Rediscovery",
     "annuity_factor",
+    "classify_listing",
+    "classify_listings",
     "explain_pair",
+    "extract_quantity",
     "find_candidates",
     "find_candidates_all_pairs",
     "great_circle_km",
     "knowledge_base",
     "knowledge_base_documentation",
+    "listing_code_model",
+    "read_listing",
     "rediscovery",
     "resource_links",
 ]

@@ -10,6 +10,12 @@ from symbiograph.taxonomy._archetypes import (
     cpa_codes,
     synergy_archetypes,
 )
+from symbiograph.taxonomy._listings import (
+    labelled_residue_listings,
+    listing_containers,
+    nace_ewc_prior,
+    residue_lexicon,
+)
 from symbiograph.taxonomy._loaders import (
     emission_factors,
     employment_ratios,
@@ -38,10 +44,14 @@ __all__ = [
     "is_hazardous_ewc",
     "is_valid_ewc",
     "is_valid_nace",
+    "labelled_residue_listings",
+    "listing_containers",
     "nace_codes",
+    "nace_ewc_prior",
     "normalise_ewc_code",
     "normalise_nace_code",
     "quality_attributes",
+    "residue_lexicon",
     "synergy_archetypes",
     "transport_mode_defaults",
     "valid_ewc_entries",
