@@ -215,9 +215,6 @@ def create_app(
     app.state.services = svc
     _handlers(app)
     _account_routes(app)
-    from symbiograph.web import _routes
-
-    _routes.add_routes(app)
 
     @app.get(
         "/",
