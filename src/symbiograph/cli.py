@@ -1324,7 +1324,7 @@ def serve(
     ] = 8000,
     db: Annotated[
         str | None,
-        typer.Option(help=f"Database URL of the store to serve [default: {DEFAULT_DB}]"),
+        typer.Option(help=f"Database URL of the store to serve (default: {DEFAULT_DB})"),
     ] = None,
     secure_cookies: Annotated[
         bool,
