@@ -271,3 +271,11 @@ def test_serve_refuses_demo_with_db_and_a_missing_store(tmp_path: Path) -> None:
     result = runner.invoke(app, ["serve", "--port", "0", "--db", f"sqlite:///{missing}"])
     assert result.exit_code == EXIT_NOT_FOUND, result.output
     assert not missing.exists()  # without --demo nothing is created
+
+
+def test_serve_exit_codes_are_in_the_help() -> None:
+    result = runner.invoke(app, ["--help"])
+    text = " ".join(result.output.split())
+    assert "8 serve cannot listen" in text and "130 stopped with Ctrl-C" in text
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "| 8 | `serve` cannot listen" in readme and "serve --demo" in readme
