@@ -1340,7 +1340,7 @@ def serve(
     SQLite file is exit 3). With --demo it makes a fresh SQLite store under
     out/demo-platform, saves the Kalundborg dataset in it as 'kalundborg' and creates demo
     accounts (admin, facilitator, two companies, observer) with random passwords, printed
-    once. A port in use is exit 8.
+    once. A port in use is exit 8; Ctrl-C stops it with exit 130, SIGTERM with exit 0.
     """
     try:
         import uvicorn
@@ -1354,7 +1354,17 @@ def serve(
         )
     if demo and db is not None:
         _fail("--demo makes its own store; give --db without --demo", EXIT_USAGE)
+    import signal
+
     console = _console()
+
+    class _Terminated(Exception):
+        """SIGTERM arrived (a service manager stopping the server): a clean stop, exit 0."""
+
+    def _terminated(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         sock = _listening_socket(host, port)
         store: Any = None
@@ -1397,3 +1407,7 @@ def serve(
     except KeyboardInterrupt:
         console.print(Text("stopped"))
         raise typer.Exit(EXIT_CANCELLED) from None
+    except _Terminated:
+        console.print(Text("stopped (SIGTERM)"))
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -279,3 +279,39 @@ def test_serve_exit_codes_are_in_the_help() -> None:
     assert "8 serve cannot listen" in text and "130 stopped with Ctrl-C" in text
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert "| 8 | `serve` cannot listen" in readme and "serve --demo" in readme
+
+
+def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    db = tmp_path / "empty.db"
+    Store(f"sqlite:///{db}").close()  # an existing store: serve creates nothing in it
+    port = _free_port()
+    command = [sys.executable, "-m", "symbiograph", "serve", "--db", f"sqlite:///{db}"]
+    server = subprocess.Popen(
+        [*command, "--port", str(port)],
+        cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        status = None
+        while status != 200 and time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+                    status = answer.status
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.5)
+        assert status == 200
+    finally:
+        server.terminate()
+        try:
+            out, err = server.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            out, err = server.communicate()
+    assert server.returncode == 0, err
+    assert "Traceback" not in err and "stopped" in out
+    assert "DEMO ACCOUNTS" not in out and not (tmp_path / "out").exists()
+    assert Store(f"sqlite:///{db}").names() == []

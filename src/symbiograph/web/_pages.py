@@ -33,7 +33,7 @@ from symbiograph.access import (
 from symbiograph.errors import NotFoundError
 from symbiograph.model import Network
 from symbiograph.store import Role, User
-from symbiograph.web._auth import CSRF_COOKIE, SESSION_COOKIE, new_token
+from symbiograph.web._auth import ANONYMOUS, CSRF_COOKIE, SESSION_COOKIE, new_token
 from symbiograph.web._context import Context, Services, guard, services
 from symbiograph.web._parks import Park, organisation_name, park, parks, viewer_of
 from symbiograph.web._problems import ApiProblem
@@ -43,6 +43,11 @@ __all__ = ["LOGIN_CSRF_COOKIE", "PageProblem", "add_pages", "park_view", "templa
 #: Cookie holding the login form's CSRF token (double submit, before any session exists).
 LOGIN_CSRF_COOKIE = "sg_login_csrf"
 _API = "/api/v1"
+#: The pages load nothing but themselves: no scripts, no frames, forms post back here only.
+_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 class PageProblem(Exception):
@@ -75,6 +80,8 @@ def _render(request: Request, name: str, code: int = 200, **values: Any) -> HTML
     values.setdefault("api", _API)
     response = HTMLResponse(templates().get_template(name).render(**values), status_code=code)
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = _CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -91,7 +98,9 @@ def page_guard(operation: str) -> Any:
     async def dependency(request: Request) -> Context:
         svc = services(request)
         try:
-            if request.method == "POST" and request.cookies.get(SESSION_COOKIE):
+            if operation == "page_login":  # its own CSRF check; a stale session is no matter
+                request.state.principal = ANONYMOUS
+            elif request.method == "POST" and request.cookies.get(SESSION_COOKIE):
                 form = await request.form()
                 request.state.principal = await run_in_threadpool(
                     svc.auth.principal,
