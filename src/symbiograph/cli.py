@@ -5,16 +5,18 @@ Kalundborg demo.
 Every failure a user can act on ends as one red ``error:`` line on stderr and one of these
 exit codes (``--debug`` shows the traceback as well):
 
-== =======================================================================
-0  success
-1  invalid input: a scenario (every problem is listed), a table or an option value
-2  wrong usage of the command line
-3  a named network, version, dataset, database file or id does not exist
-4  a store error: locked, full, unreachable, not a database, a bad --db URL
-5  the solver ended without a usable solution (time limit, error status)
-6  the design is infeasible (the message names the constraints to relax)
-7  an allocation cannot be computed (the message says why)
-== =======================================================================
+=== =======================================================================
+0   success
+1   invalid input: a scenario (every problem is listed), a table or an option value
+2   wrong usage of the command line
+3   a named network, version, dataset, database file or id does not exist
+4   a store error: locked, full, unreachable, not a database, a bad --db URL
+5   the solver ended without a usable solution (time limit, error status)
+6   the design is infeasible (the message names the constraints to relax)
+7   an allocation cannot be computed (the message says why)
+8   ``serve`` cannot listen on --host/--port (the port is in use, not allowed, no such host)
+130 stopped with Ctrl-C
+=== =======================================================================
 """
 
 from __future__ import annotations
@@ -59,8 +61,16 @@ EXIT_CODES = (
     "Exit codes: 0 success · 1 invalid input · 2 wrong usage · 3 not found (network, version, "
     "dataset, database file) · 4 store error (locked, full, unreachable, not a database, bad "
     "--db URL) · 5 solver without a usable solution · 6 infeasible design · 7 allocation "
-    "cannot be computed. --debug shows the traceback of a failure."
+    "cannot be computed · 8 serve cannot listen on --host/--port (port in use) · 130 stopped with "
+    "Ctrl-C. --debug shows the traceback of a failure."
 )
+
+#: Exit code of ``serve`` when it cannot listen on its address (port in use, no permission).
+EXIT_ADDRESS = 8
+#: Exit code of a command stopped with Ctrl-C.
+EXIT_CANCELLED = 130
+#: Where ``serve --demo`` keeps its store (made afresh at every start).
+DEMO_PLATFORM_DIR = Path("out") / "demo-platform"
 
 #: Options of the whole command line, set by :func:`_main` for the command that runs.
 _OPTIONS: dict[str, Any] = {"debug": False, "lock_timeout": None}
@@ -1307,3 +1317,141 @@ def cluster_local(
         pass
     finally:
         cluster.close()
+
+
+def _listening_socket(host: str, port: int) -> Any:
+    """A socket bound to ``host:port`` (port 0: any free one), or exit 8 saying why not."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        _fail(f"cannot listen on {host}:{port}: no such host ({err.strerror})", EXIT_ADDRESS)
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            reason = "the port is in use (stop what holds it or pick another with --port)"
+        elif err.errno == errno.EACCES:
+            reason = "not allowed (ports below 1024 need privileges; pick another with --port)"
+        else:
+            reason = err.strerror or str(err)
+        _fail(f"cannot listen on {host}:{port}: {reason}", EXIT_ADDRESS)
+    sock.listen(2048)  # hold the port now: a second server fails here, not later
+    return sock
+
+
+def _url(sock: Any) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in str(host) else str(host)
+    return f"http://{shown}:{port}/"
+
+
+@app.command()
+def serve(
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Serve a fresh demo store (out/demo-platform/symbiograph.db): Kalundborg and "
+            "one account per role, whose logins and passwords are printed",
+        ),
+    ] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port)")
+    ] = 8000,
+    db: Annotated[
+        str | None,
+        typer.Option(help=f"Database URL of the store to serve (default: {DEFAULT_DB})"),
+    ] = None,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--secure-cookies",
+            help="Mark the session cookies Secure (set this behind an HTTPS proxy)",
+        ),
+    ] = False,
+) -> None:
+    """Run the platform (web pages and the /api/v1 API) with uvicorn until Ctrl-C.
+
+    Without --demo it serves the store at --db as it is and creates nothing (a missing
+    SQLite file is exit 3). With --demo it makes a fresh SQLite store under
+    out/demo-platform, saves the Kalundborg dataset in it as 'kalundborg' and creates demo
+    accounts (admin, facilitator, two companies, observer) with random passwords, printed
+    once. A port in use is exit 8; Ctrl-C stops it with exit 130, SIGTERM with exit 0.
+    """
+    try:
+        import uvicorn
+
+        from symbiograph.web import DEMO_NETWORK, create_app, seed_demo
+    except ImportError as err:  # the web extra is not installed
+        _fail(
+            f"the platform needs the web extra ({err.name} is missing): "
+            "pip install 'symbiograph[web]'",
+            EXIT_USAGE,
+        )
+    if demo and db is not None:
+        _fail("--demo makes its own store; give --db without --demo", EXIT_USAGE)
+    import signal
+
+    console = _console()
+
+    class _Terminated(Exception):
+        """SIGTERM arrived (a service manager stopping the server): a clean stop, exit 0."""
+
+    def _terminated(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        sock = _listening_socket(host, port)
+        store: Any = None
+        try:
+            if demo:
+                file = DEMO_PLATFORM_DIR / "symbiograph.db"
+                file.parent.mkdir(parents=True, exist_ok=True)
+                for leftover in (file, *(Path(f"{file}-{x}") for x in ("journal", "wal", "shm"))):
+                    leftover.unlink(missing_ok=True)
+                url = f"sqlite:///{file.as_posix()}"
+                store = _open_store(url)
+            else:
+                url = db or DEFAULT_DB
+                store = _open_store(url, create=False)
+            app_ = create_app(store=store, secure_cookies=secure_cookies)
+            logins = []
+            if demo:
+                with _step(console, f"saved {DEMO_NETWORK!r} and the demo accounts in {url}"):
+                    logins = seed_demo(store, app_.state.services.auth)
+            console.print(
+                Text(f"symbiograph platform on {_url(sock)}  (store: {url})"), soft_wrap=True
+            )
+            if logins:
+                table = Table(
+                    title="DEMO ACCOUNTS (demo store only; passwords are new at every start)",
+                    title_justify="left",
+                )
+                for column in ("login", "password", "role", "who"):
+                    table.add_column(column)
+                for login in logins:
+                    table.add_row(login.login, login.password, str(login.role), login.description)
+                console.print(table)
+            console.print(Text("Ctrl-C stops the server."))
+            config = uvicorn.Config(app_, log_level="warning", lifespan="off")
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            sock.close()
+            if store is not None:
+                store.close()
+    except KeyboardInterrupt:
+        console.print(Text("stopped"))
+        raise typer.Exit(EXIT_CANCELLED) from None
+    except _Terminated:
+        console.print(Text("stopped (SIGTERM)"))
+    finally:
+        signal.signal(signal.SIGTERM, previous)

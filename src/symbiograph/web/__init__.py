@@ -3,12 +3,15 @@
 ``create_app(store_url)`` gives the ``/api/v1`` REST API (OpenAPI 3.1 at
 ``/api/v1/openapi.json``): accounts (argon2 passwords, session cookies with CSRF tokens, API
 tokens stored hashed), one authorization policy table (``POLICY``: operation x role x
-own / other organisation / other park), the registry's rows with ETags and If-Match, and
-errors as ``application/problem+json`` naming the field. ``symbiograph serve`` runs it.
+own / other organisation / other park) and errors as ``application/problem+json`` naming
+the field; server-rendered pages (login, a dashboard of the stored networks, a park's
+facilities and streams redacted for the viewer). ``symbiograph serve`` runs it
+(``--demo``: Kalundborg and one account per role, see :func:`seed_demo`).
 """
 
 from symbiograph.web._app import API, create_app
 from symbiograph.web._auth import SCOPES, Authenticator, Principal, new_token
+from symbiograph.web._demo import DEMO_NETWORK, DemoLogin, demo_network, seed_demo
 from symbiograph.web._ids import ID_PATTERN, check_id, safe_filename
 from symbiograph.web._json import parse_body
 from symbiograph.web._policy import POLICY, ROLES, Relation, Rule, Target, allowed, relation
@@ -16,6 +19,7 @@ from symbiograph.web._problems import PROBLEM_JSON, ApiProblem
 
 __all__ = [
     "API",
+    "DEMO_NETWORK",
     "ID_PATTERN",
     "POLICY",
     "PROBLEM_JSON",
@@ -23,6 +27,7 @@ __all__ = [
     "SCOPES",
     "ApiProblem",
     "Authenticator",
+    "DemoLogin",
     "Principal",
     "Relation",
     "Rule",
@@ -30,8 +35,10 @@ __all__ = [
     "allowed",
     "check_id",
     "create_app",
+    "demo_network",
     "new_token",
     "parse_body",
     "relation",
     "safe_filename",
+    "seed_demo",
 ]

@@ -1,5 +1,6 @@
 """The FastAPI app: ``create_app(store_url)`` with the ``/api/v1`` routes, request limits,
-problem+json errors, a plain landing page and the OpenAPI 3.1 document.
+problem+json errors, the pages (``_pages``: login, dashboard, a park's tables) and the
+OpenAPI 3.1 document.
 
 Nothing is fetched from the internet: FastAPI's Swagger and ReDoc pages (which load their
 scripts from a CDN) are off; ``/docs`` is a plain HTML list of the operations made on the
@@ -143,24 +144,6 @@ def _address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-def _landing(title: str) -> str:
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}
-code{{background:#f3f3f3;padding:0 .2rem}}</style></head>
-<body><h1>{html.escape(title)}</h1>
-<p>A shared registry of parks, organisations, facilities and streams for industrial
-symbiosis, with a facilitator's deal pipeline and analyses run as jobs.</p>
-<ul>
-<li><a href="/docs">API operations</a> (plain list, no scripts)</li>
-<li><a href="{API}/openapi.json">OpenAPI 3.1 document</a></li>
-</ul>
-<p>Log in with <code>POST {API}/auth/login</code> (JSON <code>login</code>, <code>password</code>)
-or send an API token as <code>Authorization: Bearer &lt;token&gt;</code>
-(<code>symbiograph users token LOGIN</code>).</p>
-</body></html>"""
-
-
 def _docs_page(document: dict[str, Any]) -> str:
     rows = []
     for path, item in sorted(document.get("paths", {}).items()):
@@ -215,18 +198,9 @@ def create_app(
     app.state.services = svc
     _handlers(app)
     _account_routes(app)
-    from symbiograph.web import _routes
+    from symbiograph.web._pages import add_pages
 
-    _routes.add_routes(app)
-
-    @app.get(
-        "/",
-        operation_id="landing",
-        include_in_schema=False,
-        dependencies=[Depends(guard("landing"))],
-    )
-    def landing() -> HTMLResponse:
-        return HTMLResponse(_landing(title))
+    add_pages(app)
 
     @app.get(
         "/docs",

@@ -110,10 +110,15 @@ def _int(request: Request, name: str) -> int:
     return value
 
 
-def _target(kind: str, request: Request, system: Any) -> Target | None:
+def _target(kind: str, request: Request, store: Store) -> Target | None:
     """Where the route's target lives (404 when it does not exist)."""
     if kind == "none":
         return None
+    if kind == "network":  # a stored network as a park (see _parks)
+        from symbiograph.web._parks import park
+
+        return Target(park(store, _int(request, "park_id")).id)
+    system = system_registry(store)
     if kind == "park":
         park_id = _int(request, "park_id")
         system.park(park_id)
@@ -175,11 +180,7 @@ def guard(operation: str) -> Callable[[Request], Context]:
                     403, f"this API token lacks the {rule.scope!r} scope", field="Authorization"
                 )
         try:
-            target = (
-                None
-                if rule.target == "none"
-                else _target(rule.target, request, system_registry(svc.store))
-            )
+            target = None if rule.target == "none" else _target(rule.target, request, svc.store)
         except NotFoundError:
             if principal.user is None:
                 raise ApiProblem(

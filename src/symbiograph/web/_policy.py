@@ -9,7 +9,8 @@ no row here cannot be served (``tests/web/test_authorization_matrix.py`` fails f
 How the relation of a caller to a target is decided (:func:`relation`):
 
 * no target (``/me``, the list of parks): ``own``;
-* a park: ``own`` if it is the caller's park, else ``other park``;
+* a park (``network``: a stored network as a park, see ``_parks``): ``own`` if it is the
+  caller's park, else ``other park``;
 * a row of an organisation (or a synergy between two): ``own`` if the caller speaks for it
   (or for either side), ``other organisation`` if it is in the caller's park, else
   ``other park``. A facilitator or observer speaks for no organisation, so in its park a
@@ -91,10 +92,14 @@ get_row                        row     read   yyy   yyn   yyn   yyn    yyn    nn
 update_row                     row     write  yyy   yyn   ynn   ynn    nnn    nnn
 delete_row                     row     write  yyy   yyn   ynn   ynn    nnn    nnn
 list_audit                     park    read   yyy   yyn   yyn   nnn    nnn    nnn
+page_login                     none    -      yyy   yyy   yyy   yyy    yyy    yyy
+page_logout                    none    -      yyy   yyy   yyy   yyy    yyy    nnn
+page_dashboard                 none    read   yyy   yyy   yyy   yyy    yyy    nnn
+page_park                      network read   yyy   yyn   yyn   yyn    yyn    nnn
 """
 # Later parts of the API (pipeline, jobs, outcomes) add their rows here when they land.
 
-_TARGETS = frozenset({"none", "park", "org", "row", "synergy", "job"})
+_TARGETS = frozenset({"none", "park", "network", "org", "row", "synergy", "job"})
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ def _parse(table: str) -> dict[str, Rule]:
             decision = (code[0] == "y", code[1] == "y", code[2] == "y")
             if target in ("none",) and len(set(decision)) != 1:
                 raise ValueError(f"{operation}: a target-less rule has one decision, not {code}")
-            if target == "park" and decision[0] != decision[1]:
+            if target in ("park", "network") and decision[0] != decision[1]:
                 raise ValueError(f"{operation}: on a park, own and other organisation agree")
             if role in (Role.FACILITATOR, Role.OBSERVER) and decision[0] != decision[1]:
                 raise ValueError(f"{operation}: a {role} has no organisation of its own")
