@@ -201,7 +201,7 @@ def reclamation_park_document(*, effluent: bool = True, process: bool = True) ->
     of effluent (no market price: it can only receive it) and runs a process that turns each
     m3 of effluent into 0.9 m3 of reclaimed water (capacity 1,000,000 m3/yr of effluent,
     0.30 EUR/m3 to run); its reclaimed water (900,000 m3/yr offered, nothing to dispose of
-    today) goes to the smelter S, which wants 800,000 m3/yr and pays 2.00 EUR/m3 for scheme
+    today) goes to the paper mill S, which wants 800,000 m3/yr and pays 2.00 EUR/m3 for scheme
     water. All co-located, transport free, no capex.
 
     On paper, with the effluent candidate: S takes 800,000 m3 of reclaimed water (+1,600,000),
@@ -211,7 +211,7 @@ def reclamation_park_document(*, effluent: bool = True, process: bool = True) ->
     model without the process (``process=False``) would claim 2,100,000 EUR/yr.
     """
     facilities = [plant("r", "R", 11.0), plant("s", "S", 11.0)]
-    facilities[1]["nace_code"] = "24.42"
+    facilities[1]["nace_code"] = "17.12"
     facilities[0]["nace_code"] = "36.00"
     streams = [
         _stream("r_effluent", "r", "effluent", "demand", 1_000_000, None),
@@ -308,3 +308,64 @@ def boiler_duty_document(*, duty: bool = True) -> dict[str, Any]:
 def boiler_duty(*, duty: bool = True) -> Network:
     """:func:`boiler_duty_document` as a Network."""
     return network_from_document(boiler_duty_document(duty=duty))
+
+
+def heat_pump_park_document(capex: float = 1_000_000.0) -> dict[str, Any]:
+    """A data centre D (organisation D) vents 10,000 MWh/yr of low-grade heat (no disposal
+    cost); the heat utility H may build a heat pump (a candidate process, capex ``capex``
+    EUR over 20 years at 8 %, annuity 0.10185221) that makes up to 8,000 MWh/yr of heat from
+    0.75 MWh of waste heat per MWh (the rest is electricity, 20 EUR per MWh of heat made);
+    the greenhouse G wants 8,000 MWh/yr of heat and pays 60 EUR/MWh for gas heat today.
+    The waste heat (30 degC) is too cold for the greenhouse (70-90 degC) without the heat
+    pump (75 degC). All co-located, transport free, no link capex.
+
+    On paper at 1,000,000 EUR: built, 8,000 MWh sold (+480,000), 160,000 to run and
+    101,852.21 annuity: 218,147.79 EUR/yr (D sends at least 6,000 MWh). At 10,000,000 EUR the annuity
+    (1,018,522.09) is more than the 320,000 it earns: not built, 0.
+    """
+    facilities = [plant("d", "D", 11.0), plant("h", "H", 11.0), plant("g", "G", 11.0)]
+    facilities[0]["nace_code"] = "63.11"
+    facilities[1]["nace_code"] = "35.30"
+    facilities[2]["nace_code"] = "01.13"
+    warm, hot, needs = {"temperature_C": 30}, {"temperature_C": 75}, {"temperature_C": [70, 90]}
+    return {
+        "resources": [
+            {
+                "id": "waste_heat",
+                "name": "Low-grade waste heat",
+                "kind": "energy",
+                "unit": "MWh/yr",
+            },
+            {"id": "heat", "name": "District heat", "kind": "energy", "unit": "MWh/yr"},
+        ],
+        "facilities": facilities,
+        "streams": [
+            {**_stream("d_heat", "d", "waste_heat", "supply", 10_000, 0.0), "quality": warm},
+            _stream("h_source", "h", "waste_heat", "demand", 10_000, None),
+            {**_stream("h_heat", "h", "heat", "supply", 8_000, 0.0), "quality": hot},
+            {**_stream("g_heat", "g", "heat", "demand", 8_000, 60.0), "quality": needs},
+        ],
+        "transport_modes": _free_transport("pipeline", "grid", "truck"),
+        "processes": [
+            {
+                "id": "heat_pump",
+                "facility_id": "h",
+                "name": "Heat pump on waste heat",
+                "unit": "MWh/yr",
+                "capacity": 8_000,
+                "operating_cost": 20.0,
+                "status": "candidate",
+                "capex": capex,
+                "lifetime_years": 20,
+            }
+        ],
+        "process_ports": [
+            {"process_id": "heat_pump", "stream_id": "h_source", "direction": "in", "ratio": 0.75},
+            {"process_id": "heat_pump", "stream_id": "h_heat", "direction": "out", "ratio": 1.0},
+        ],
+    }
+
+
+def heat_pump_park(capex: float = 1_000_000.0) -> Network:
+    """:func:`heat_pump_park_document` as a Network."""
+    return network_from_document(heat_pump_park_document(capex))
