@@ -38,7 +38,13 @@ from symbiograph.optimize import (
     design_problem,
     independent_parts,
 )
-from symbiograph.optimize.solver import LoadedModel, part_tables
+from symbiograph.optimize.solver import (
+    LoadedModel,
+    add_processes,
+    join_parts,
+    part_tables,
+    process_plan,
+)
 from symbiograph.tasks import Executor, InProcess
 
 __all__ = ["CoalitionGame", "PartGame", "defecting_pairs", "dual_allocation"]
@@ -442,7 +448,8 @@ class CoalitionGame:
         table = self.problem.tables.candidates
         self._giver = table["giver_pos"].to_numpy(dtype=np.int64)
         self._taker = table["taker_pos"].to_numpy(dtype=np.int64)
-        labels = independent_parts(self.problem)
+        plan = process_plan(self.network, self.problem.params)  # processes and duties
+        labels = join_parts(plan, self.problem, independent_parts(self.problem))
         self.parts: list[PartGame] = []
         order = np.argsort(labels, kind="stable")
         bounds = np.flatnonzero(np.r_[True, np.diff(labels[order]) != 0, True])
@@ -453,7 +460,7 @@ class CoalitionGame:
             self.parts.append(
                 PartGame(
                     players,
-                    build_model(tables, objective="cost"),
+                    add_processes(plan, build_model(tables, objective="cost"), tables),
                     np.searchsorted(players, self._giver[members]),
                     np.searchsorted(players, self._taker[members]),
                     self.settings,
