@@ -274,3 +274,38 @@ def test_the_flow_table_keeps_its_columns() -> None:
     solution = _design(reclamation_park())
     assert isinstance(solution.flows, pd.DataFrame)
     assert np.isfinite(solution.flows["flow"].to_numpy()).all()
+
+
+def test_the_coalition_game_knows_the_process() -> None:
+    """v(W,R) = 500,000 (effluent taken, nothing made), v(R,S) = 0 (no effluent), v(N) =
+    1,833,333.33, singletons and v(W,S) = 0: Shapley W = R = (2 x 1,833,333.33 + 500,000) / 6
+    = 694,444.44 and S = 2 x 1,333,333.33 / 6 = 444,444.44."""
+    from symbiograph.allocate import CoalitionGame
+
+    network = reclamation_park()
+    game = CoalitionGame(network, find_candidates(network).candidates, EXACT)
+    assert sorted(game.players) == ["R", "S", "W"]
+    shapley = game.shapley()
+    assert round(float(shapley.sum()), 2) == 1_833_333.33
+    assert round(float(shapley["W"]), 2) == 694_444.44
+    assert round(float(shapley["R"]), 2) == 694_444.44
+    assert round(float(shapley["S"]), 2) == 444_444.44
+
+
+def test_the_assessment_counts_the_process_costs() -> None:
+    from symbiograph.assess import assess_design
+
+    network = heat_pump_park(1_000_000)
+    candidates = find_candidates(network).candidates
+    solution = design_network(network, candidates, EXACT)
+    assessment = assess_design(network, candidates, solution)
+    totals = assessment.totals
+    assert round(totals["net_benefit"], 2) == 218_147.79
+    assert round(totals["process_operating_cost"], 2) == -160_000.00
+    assert round(totals["process_capex"], 2) == -101_852.21
+    assert round(totals["capex"], 2) == 1_000_000.00  # the heat pump, links cost nothing
+    accounts = assessment.participants.set_index("organisation")
+    assert round(accounts.loc["H", "net_benefit"], 2) == -261_852.21
+    assert accounts["net_benefit"].sum() == pytest.approx(solution.net_benefit)
+    # payback: 1,000,000 / (218,147.79 + 101,852.21) = 3.125 years
+    assert totals["payback_years"] == pytest.approx(3.125)
