@@ -4,6 +4,7 @@ docstrings in tests/scenarios.py) to the cent, then properties of random ones.""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -309,3 +310,14 @@ def test_the_assessment_counts_the_process_costs() -> None:
     assert accounts["net_benefit"].sum() == pytest.approx(solution.net_benefit)
     # payback: 1,000,000 / (218,147.79 + 101,852.21) = 3.125 years
     assert totals["payback_years"] == pytest.approx(3.125)
+
+
+def test_the_design_report_writes_the_processes(tmp_path: Path) -> None:
+    from symbiograph.report import write_design_report
+
+    network = reclamation_park()
+    solution = _design(network)
+    paths = write_design_report(network, solution, tmp_path)
+    table = pd.read_csv(paths["processes"])
+    assert table["process_id"].tolist() == ["reclaim"]
+    assert round(float(table["operating_cost"].iloc[0]), 2) == -266_666.67
