@@ -196,19 +196,19 @@ def _free_transport(*modes: str) -> list[dict[str, Any]]:
 
 
 def reclamation_park_document(*, effluent: bool = True, process: bool = True) -> dict[str, Any]:
-    """A sewage works W (organisation W) gives 1,000,000 m3/yr of treated effluent, discharged
+    """A sewage works W (organisation W) gives 800,000 m3/yr of treated effluent, discharged
     today at 0.50 EUR/m3; the reclamation plant R (organisation R) takes up to 1,000,000 m3/yr
-    of effluent (no market price: it can only receive it) and runs a process that turns each
-    m3 of effluent into 0.9 m3 of reclaimed water (capacity 1,000,000 m3/yr of effluent,
-    0.30 EUR/m3 to run); its reclaimed water (900,000 m3/yr offered, nothing to dispose of
-    today) goes to the paper mill S, which wants 800,000 m3/yr and pays 2.00 EUR/m3 for scheme
-    water. All co-located, transport free, no capex.
+    of effluent (no market price: it can only receive it, and what it receives it treats) and
+    runs a process that turns each m3 of effluent into 0.9 m3 of reclaimed water (capacity
+    1,000,000 m3/yr of effluent, 0.30 EUR/m3 to run); its reclaimed water (900,000 m3/yr
+    offered, nothing to dispose of today) goes to the paper mill S, which wants 800,000 m3/yr
+    and pays 2.00 EUR/m3 for scheme water. All co-located, transport free, no capex.
 
-    On paper, with the effluent candidate: S takes 800,000 m3 of reclaimed water (+1,600,000),
-    R needs 800,000 / 0.9 = 888,888.89 m3 of activity (-266,666.67) and W sends all its
-    1,000,000 m3 (+500,000 of discharge avoided): 1,833,333.33 EUR/yr. Without it
-    (``effluent=False``: W is left out) the plant makes nothing and nothing is sold: 0. The
-    model without the process (``process=False``) would claim 2,100,000 EUR/yr.
+    On paper, with the effluent candidate: W sends all 800,000 m3 (+400,000 of discharge
+    avoided), R treats them (-240,000) and S gets 0.9 x 800,000 = 720,000 m3 of reclaimed
+    water (+1,440,000): 1,600,000.00 EUR/yr. Without it (``effluent=False``: W is left out)
+    the plant makes nothing and nothing is sold: 0. The model without the process
+    (``process=False``) would claim 400,000 + 800,000 x 2.00 = 2,000,000 EUR/yr.
     """
     facilities = [plant("r", "R", 11.0), plant("s", "S", 11.0)]
     facilities[1]["nace_code"] = "17.12"
@@ -221,7 +221,7 @@ def reclamation_park_document(*, effluent: bool = True, process: bool = True) ->
     if effluent:
         facilities.append(plant("w", "W", 11.0))
         facilities[-1]["nace_code"] = "37.00"
-        streams.insert(0, _stream("w_effluent", "w", "effluent", "supply", 1_000_000, 0.5))
+        streams.insert(0, _stream("w_effluent", "w", "effluent", "supply", 800_000, 0.5))
     doc: dict[str, Any] = {
         "sources": [
             {"id": "hand", "citation": "Worked by hand for the tests", "year": 2026},
@@ -320,7 +320,7 @@ def heat_pump_park_document(capex: float = 1_000_000.0) -> dict[str, Any]:
     pump (75 degC). All co-located, transport free, no link capex.
 
     On paper at 1,000,000 EUR: built, 8,000 MWh sold (+480,000), 160,000 to run and
-    101,852.21 annuity: 218,147.79 EUR/yr (D sends at least 6,000 MWh). At 10,000,000 EUR the annuity
+    101,852.21 annuity: 218,147.79 EUR/yr (D sends 0.75 x 8,000 = 6,000 MWh). At 10,000,000 EUR the annuity
     (1,018,522.09) is more than the 320,000 it earns: not built, 0.
     """
     facilities = [plant("d", "D", 11.0), plant("h", "H", 11.0), plant("g", "G", 11.0)]

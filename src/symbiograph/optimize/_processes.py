@@ -7,11 +7,14 @@ facility. Its ports (table ``process_ports``) tie the exchanges of its streams t
 - out-port stream ``s`` (a supply): what the candidates send from ``s`` is at most
   ``sum_p ratio_ps * a_p`` (row group ``process_output``), so an output is only sold as far
   as the process makes it;
-- in-port stream ``s`` (a demand): ``sum_p ratio_ps * a_p`` is at most what the candidates
-  deliver into ``s`` in its own units (``process_input``). When the demand stream has a
-  price its input can also be bought, as today: then the row only bounds it by the
-  stream's quantity (the purchase is today's, already in the baseline; a process run below
-  today's level saves nothing here, which never overstates the benefit).
+- in-port stream ``s`` (a demand): what the candidates deliver into ``s`` (in its own
+  units) goes through the process, so it equals ``sum_p ratio_ps * a_p``
+  (``process_input``): the input is received, and nothing received is wasted (a delivery
+  the process does not take would be waste again, while its giver's disposal saving were
+  counted). When the demand stream has a price its input can also be bought, as today:
+  then the delivery is at most ``sum_p ratio_ps * a_p``, which is at most the stream's
+  quantity (``process_purchase``; the purchase is today's, already in the baseline, so a
+  process run below today's level saves nothing here, which never overstates the benefit).
 
 A candidate process (status ``candidate``) gets a binary ``process_switch`` column with the
 annuity of its capex (after the capex grant) as a fixed cost and ``a_p <= capacity *
@@ -298,33 +301,46 @@ def add_processes(
         r = [row]
         j = [activity_col[side["local"].to_numpy()]]
         v = [(1.0 if direction == "in" else -1.0) * side["ratio"].to_numpy(dtype=float)]
-        upper = np.zeros(len(stream_ids))
+        lower, upper = np.full(len(stream_ids), -np.inf), np.zeros(len(stream_ids))
         if direction == "out":
             at = supply_index.get_indexer(stream_ids)
-            feeds = np.flatnonzero(np.isin(supply_pos, at[at >= 0]))
             stream_row = np.full(len(supply_index), -1)
             stream_row[at[at >= 0]] = np.flatnonzero(at >= 0)
+            feeds = np.flatnonzero(stream_row[supply_pos] >= 0)
             r.append(stream_row[supply_pos[feeds]])
             j.append(flow_cols[feeds])
             v.append(np.ones(len(feeds)))
         else:
+            # what arrives goes through the process (none of it is wasted): equal to the
+            # input for an input without a market; at most the input for one also bought,
+            # whose input is then bounded by the stream's quantity (process_purchase)
             first = side.drop_duplicates("stream_id").set_index("stream_id")
             priced = first["priced"].reindex(stream_ids).to_numpy(dtype=bool)
             quantity = first["quantity"].reindex(stream_ids).to_numpy(dtype=float)
-            upper = np.where(priced, quantity, 0.0)
+            lower, upper = np.zeros(len(stream_ids)), np.where(priced, np.inf, 0.0)
             at = demand_index.get_indexer(stream_ids)
-            at[priced] = -1  # a priced input is bounded by its quantity only
             stream_row = np.full(len(demand_index), -1)
             stream_row[at[at >= 0]] = np.flatnonzero(at >= 0)
             feeds = np.flatnonzero(stream_row[demand_pos] >= 0)
             r.append(stream_row[demand_pos[feeds]])
             j.append(flow_cols[feeds])
             v.append(-units[feeds])
+            bought = np.flatnonzero(priced)
+            in_bought = np.flatnonzero(np.isin(row, bought))
+            rows(
+                np.searchsorted(bought, row[in_bought]),
+                activity_col[side["local"].to_numpy()[in_bought]],
+                side["ratio"].to_numpy(dtype=float)[in_bought],
+                np.full(len(bought), -np.inf),
+                quantity[bought],
+                "process_purchase",
+                stream_ids[bought],
+            )
         rows(
             np.concatenate(r),
             np.concatenate(j),
             np.concatenate(v),
-            np.full(len(stream_ids), -np.inf),
+            lower,
             upper,
             f"process_{'output' if direction == 'out' else 'input'}",
             stream_ids,
