@@ -323,3 +323,17 @@ def test_the_design_report_writes_the_processes(tmp_path: Path) -> None:
     table = pd.read_csv(paths["processes"])
     assert table["process_id"].tolist() == ["reclaim"]
     assert round(float(table["operating_cost"].iloc[0]), 2) == -240_000.00
+
+
+@pytest.mark.parametrize(
+    ("network", "total"),
+    [(reclamation_park(), 1_600_000.00), (heat_pump_park(1_000_000), 218_147.79)],
+    ids=["reclamation", "heat_pump"],
+)
+def test_the_dual_allocation_shares_the_process_park(network: Network, total: float) -> None:
+    from symbiograph.allocate import CoalitionGame, dual_allocation
+
+    game = CoalitionGame(network, find_candidates(network).candidates, EXACT)
+    shares = dual_allocation(game)
+    # the LP relaxation is tight here (no fixed cost binds), so the shares add up to v(N)
+    assert round(float(shares.sum()), 2) == total

@@ -43,6 +43,7 @@ from symbiograph.optimize.solver import (
     add_processes,
     join_parts,
     part_tables,
+    process_owners,
     process_plan,
 )
 from symbiograph.tasks import Executor, InProcess
@@ -448,7 +449,7 @@ class CoalitionGame:
         table = self.problem.tables.candidates
         self._giver = table["giver_pos"].to_numpy(dtype=np.int64)
         self._taker = table["taker_pos"].to_numpy(dtype=np.int64)
-        plan = process_plan(self.network, self.problem.params)  # processes and duties
+        plan = self._plan = process_plan(self.network, self.problem.params)  # and duties
         labels = join_parts(plan, self.problem, independent_parts(self.problem))
         self.parts: list[PartGame] = []
         order = np.argsort(labels, kind="stable")
@@ -743,7 +744,8 @@ def dual_allocation(game: CoalitionGame) -> pd.Series:
     of the LP game, and in the core of the design game when fixed costs do not bind.
     Returns currency/yr per participant; the total is the LP optimum.
     """
-    model = build_model(game.problem.tables, objective="cost")
+    tables = game.problem.tables
+    model = add_processes(game._plan, build_model(tables, objective="cost"), tables)
     upper = model.col_upper.copy()
     upper[model.columns("flow")] = np.inf  # the rows, not the flow bounds, hold the value
     result = _relaxation(model, game.settings, upper=upper, what="the grand coalition's LP").run()
@@ -768,4 +770,16 @@ def dual_allocation(game: CoalitionGame) -> pd.Series:
         pos = pd.Index(model.col_ref[model.columns("flow")]).get_indexer(model.col_ref[builds])
         np.add.at(share, game._giver[pos], build_value / 2)
         np.add.at(share, game._taker[pos], build_value / 2)
+    # plant processes and duties: what their rows' limits and their columns' bounds are
+    # worth goes to the organisation running them
+    row_owner, col_owner = process_owners(game._plan, game.network, model)
+    player = pd.Index(game.players)
+    who = player.get_indexer(row_owner)
+    at = np.flatnonzero(who >= 0)
+    limit = np.where(np.isfinite(model.row_upper[at]), model.row_upper[at], 0.0)
+    np.add.at(share, who[at], row_dual[at] * limit)
+    who = player.get_indexer(col_owner)
+    at = np.flatnonzero(who >= 0)
+    active = np.where(col_dual[at] > 0, upper[at], model.col_lower[at])
+    np.add.at(share, who[at], col_dual[at] * active)
     return game._by_participant(share, "dual")

@@ -54,6 +54,7 @@ __all__ = [
     "ProcessPlan",
     "add_processes",
     "join_parts",
+    "process_owners",
     "process_plan",
     "process_results",
 ]
@@ -432,3 +433,37 @@ def process_results(
     )
     participants.index.name = "organisation"
     solution.participants = participants.reset_index()
+
+
+def process_owners(
+    plan: ProcessPlan, network: Network, model: DesignModel
+) -> tuple[np.ndarray, np.ndarray]:
+    """The organisation owning each row and each column of ``model`` that
+    :func:`add_processes` added ("" for the others): a process's rows and columns belong to
+    its facility's organisation, a duty's row to the duty's, a purchase row to the buying
+    facility's. For sharing shadow values (dual allocation) by participant."""
+    rows = np.full(model.shape[0], "", dtype=object)
+    cols = np.full(model.shape[1], "", dtype=object)
+    if plan.empty:
+        return rows, cols
+    organisation = network.facilities.drop_duplicates("id").set_index("id")["organisation"]
+    streams = network.streams.drop_duplicates("id").set_index("id")["facility_id"]
+    by_stream = streams.map(organisation)
+    by_process = pd.Series(
+        plan.processes["organisation"].to_numpy(), index=plan.processes["id"].to_numpy()
+    )
+    by_duty = network.duties.drop_duplicates("id").set_index("id")["facility_id"].map(organisation)
+    for group, owner in (
+        ("process_output", by_stream),
+        ("process_input", by_stream),
+        ("process_purchase", by_stream),
+        ("process_build", by_process),
+        ("process_min_load", by_process),
+        ("duty", by_duty),
+    ):
+        at = model.rows(group)
+        rows[at] = owner.reindex(model.row_ref[at]).fillna("").to_numpy(dtype=object)
+    for group in ("process_activity", "process_switch"):
+        at = model.columns(group)
+        cols[at] = by_process.reindex(model.col_ref[at]).fillna("").to_numpy(dtype=object)
+    return rows, cols
