@@ -171,3 +171,201 @@ def two_plants(
         "streams": [supply, demand],
         "transport_modes": transport,
     }
+
+
+def _stream(
+    sid: str, facility: str, resource: str, direction: str, quantity: float, price: float | None
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": sid,
+        "facility_id": facility,
+        "resource_id": resource,
+        "direction": direction,
+        "quantity": quantity,
+    }
+    if price is not None:
+        row["price"] = price
+    return row
+
+
+def _free_transport(*modes: str) -> list[dict[str, Any]]:
+    return [
+        {"mode": m, "cost_per_tkm": 0.0, "co2e_kg_per_tkm": 0.0, "detour_factor": 1.0}
+        for m in modes
+    ]
+
+
+def reclamation_park_document(*, effluent: bool = True, process: bool = True) -> dict[str, Any]:
+    """A sewage works W (organisation W) gives 800,000 m3/yr of treated effluent, discharged
+    today at 0.50 EUR/m3; the reclamation plant R (organisation R) takes up to 1,000,000 m3/yr
+    of effluent (no market price: it can only receive it, and what it receives it treats) and
+    runs a process that turns each m3 of effluent into 0.9 m3 of reclaimed water (capacity
+    1,000,000 m3/yr of effluent, 0.30 EUR/m3 to run); its reclaimed water (900,000 m3/yr
+    offered, nothing to dispose of today) goes to the paper mill S, which wants 800,000 m3/yr
+    and pays 2.00 EUR/m3 for scheme water. All co-located, transport free, no capex.
+
+    On paper, with the effluent candidate: W sends all 800,000 m3 (+400,000 of discharge
+    avoided), R treats them (-240,000) and S gets 0.9 x 800,000 = 720,000 m3 of reclaimed
+    water (+1,440,000): 1,600,000.00 EUR/yr. Without it (``effluent=False``: W is left out)
+    the plant makes nothing and nothing is sold: 0. The model without the process
+    (``process=False``) would claim 400,000 + 800,000 x 2.00 = 2,000,000 EUR/yr.
+    """
+    facilities = [plant("r", "R", 11.0), plant("s", "S", 11.0)]
+    facilities[1]["nace_code"] = "17.12"
+    facilities[0]["nace_code"] = "36.00"
+    streams = [
+        _stream("r_effluent", "r", "effluent", "demand", 1_000_000, None),
+        _stream("r_reclaimed", "r", "reclaimed", "supply", 900_000, 0.0),
+        _stream("s_water", "s", "reclaimed", "demand", 800_000, 2.0),
+    ]
+    if effluent:
+        facilities.append(plant("w", "W", 11.0))
+        facilities[-1]["nace_code"] = "37.00"
+        streams.insert(0, _stream("w_effluent", "w", "effluent", "supply", 800_000, 0.5))
+    doc: dict[str, Any] = {
+        "sources": [
+            {"id": "hand", "citation": "Worked by hand for the tests", "year": 2026},
+        ],
+        "resources": [
+            {"id": "effluent", "name": "Treated effluent", "kind": "water", "unit": "m3/yr"},
+            {"id": "reclaimed", "name": "Reclaimed water", "kind": "water", "unit": "m3/yr"},
+        ],
+        "facilities": facilities,
+        "streams": streams,
+        "transport_modes": _free_transport("pipeline", "truck"),
+    }
+    if process:
+        doc["processes"] = [
+            {
+                "id": "reclaim",
+                "facility_id": "r",
+                "name": "Water reclamation plant",
+                "unit": "m3/yr",
+                "capacity": 1_000_000,
+                "operating_cost": 0.3,
+                "status": "existing",
+                "source_id": "hand",
+            }
+        ]
+        doc["process_ports"] = [
+            {"process_id": "reclaim", "stream_id": "r_effluent", "direction": "in", "ratio": 1.0},
+            {"process_id": "reclaim", "stream_id": "r_reclaimed", "direction": "out", "ratio": 0.9},
+        ]
+    return doc
+
+
+def reclamation_park(*, effluent: bool = True, process: bool = True) -> Network:
+    """:func:`reclamation_park_document` as a Network."""
+    return network_from_document(reclamation_park_document(effluent=effluent, process=process))
+
+
+def boiler_duty_document(*, duty: bool = True) -> dict[str, Any]:
+    """A refinery F (organisation F) raises 100,000 MWh/yr of boiler heat, today from steam it
+    buys at 45 EUR/MWh (up to 80,000 MWh/yr, 1 MWh of heat per MWh of steam) or from natural
+    gas at 40 EUR/MWh (up to 150,000 MWh/yr; the boiler gives 0.9 MWh of heat per MWh). A
+    cogeneration plant C offers 100,000 MWh/yr of surplus steam and a gas works G 150,000
+    MWh/yr of surplus gas, both at no disposal cost; all co-located, transport free.
+
+    On paper, with the duty: steam fills a unit of duty for 45 EUR, gas for 40 / 0.9 = 44.44,
+    so steam first: 80,000 MWh (+3,600,000) fills 80,000 MWh of the duty and 20,000 / 0.9 =
+    22,222.22 MWh of gas the rest (+888,888.89): 4,488,888.89 EUR/yr. Without the duty
+    (``duty=False``) the model counts both demands in full, the same boiler twice:
+    80,000 x 45 + 150,000 x 40 = 9,600,000 EUR/yr.
+    """
+    facilities = [plant("c", "C", 11.0), plant("g", "G", 11.0), plant("f", "F", 11.0)]
+    facilities[2]["nace_code"] = "19.20"
+    doc: dict[str, Any] = {
+        "resources": [
+            {"id": "steam", "name": "Steam", "kind": "energy", "unit": "MWh/yr"},
+            {"id": "gas", "name": "Natural gas", "kind": "energy", "unit": "MWh/yr"},
+        ],
+        "facilities": facilities,
+        "streams": [
+            _stream("c_steam", "c", "steam", "supply", 100_000, 0.0),
+            _stream("g_gas", "g", "gas", "supply", 150_000, 0.0),
+            _stream("f_steam", "f", "steam", "demand", 80_000, 45.0),
+            _stream("f_gas", "f", "gas", "demand", 150_000, 40.0),
+        ],
+        "transport_modes": _free_transport("pipeline", "grid", "truck"),
+    }
+    if duty:
+        doc["duties"] = [
+            {
+                "id": "boiler",
+                "facility_id": "f",
+                "name": "Boiler heat duty",
+                "unit": "MWh/yr",
+                "amount": 100_000,
+            }
+        ]
+        doc["duty_members"] = [
+            {"duty_id": "boiler", "stream_id": "f_steam", "ratio": 1.0},
+            {"duty_id": "boiler", "stream_id": "f_gas", "ratio": 0.9},
+        ]
+    return doc
+
+
+def boiler_duty(*, duty: bool = True) -> Network:
+    """:func:`boiler_duty_document` as a Network."""
+    return network_from_document(boiler_duty_document(duty=duty))
+
+
+def heat_pump_park_document(capex: float = 1_000_000.0) -> dict[str, Any]:
+    """A data centre D (organisation D) vents 10,000 MWh/yr of low-grade heat (no disposal
+    cost); the heat utility H may build a heat pump (a candidate process, capex ``capex``
+    EUR over 20 years at 8 %, annuity 0.10185221) that makes up to 8,000 MWh/yr of heat from
+    0.75 MWh of waste heat per MWh (the rest is electricity, 20 EUR per MWh of heat made);
+    the greenhouse G wants 8,000 MWh/yr of heat and pays 60 EUR/MWh for gas heat today.
+    The waste heat (30 degC) is too cold for the greenhouse (70-90 degC) without the heat
+    pump (75 degC). All co-located, transport free, no link capex.
+
+    On paper at 1,000,000 EUR: built, 8,000 MWh sold (+480,000), 160,000 to run and
+    101,852.21 annuity: 218,147.79 EUR/yr (D sends 0.75 x 8,000 = 6,000 MWh). At 10,000,000 EUR the annuity
+    (1,018,522.09) is more than the 320,000 it earns: not built, 0.
+    """
+    facilities = [plant("d", "D", 11.0), plant("h", "H", 11.0), plant("g", "G", 11.0)]
+    facilities[0]["nace_code"] = "63.11"
+    facilities[1]["nace_code"] = "35.30"
+    facilities[2]["nace_code"] = "01.13"
+    warm, hot, needs = {"temperature_C": 30}, {"temperature_C": 75}, {"temperature_C": [70, 90]}
+    return {
+        "resources": [
+            {
+                "id": "waste_heat",
+                "name": "Low-grade waste heat",
+                "kind": "energy",
+                "unit": "MWh/yr",
+            },
+            {"id": "heat", "name": "District heat", "kind": "energy", "unit": "MWh/yr"},
+        ],
+        "facilities": facilities,
+        "streams": [
+            {**_stream("d_heat", "d", "waste_heat", "supply", 10_000, 0.0), "quality": warm},
+            _stream("h_source", "h", "waste_heat", "demand", 10_000, None),
+            {**_stream("h_heat", "h", "heat", "supply", 8_000, 0.0), "quality": hot},
+            {**_stream("g_heat", "g", "heat", "demand", 8_000, 60.0), "quality": needs},
+        ],
+        "transport_modes": _free_transport("pipeline", "grid", "truck"),
+        "processes": [
+            {
+                "id": "heat_pump",
+                "facility_id": "h",
+                "name": "Heat pump on waste heat",
+                "unit": "MWh/yr",
+                "capacity": 8_000,
+                "operating_cost": 20.0,
+                "status": "candidate",
+                "capex": capex,
+                "lifetime_years": 20,
+            }
+        ],
+        "process_ports": [
+            {"process_id": "heat_pump", "stream_id": "h_source", "direction": "in", "ratio": 0.75},
+            {"process_id": "heat_pump", "stream_id": "h_heat", "direction": "out", "ratio": 1.0},
+        ],
+    }
+
+
+def heat_pump_park(capex: float = 1_000_000.0) -> Network:
+    """:func:`heat_pump_park_document` as a Network."""
+    return network_from_document(heat_pump_park_document(capex))

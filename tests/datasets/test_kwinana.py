@@ -106,6 +106,33 @@ def test_reclamation_plant_balance_as_documented(network: Network) -> None:
     assert product + brine == pytest.approx(feed)
 
 
+def test_reclaimed_water_only_as_far_as_effluent_reaches_the_plant(
+    network: Network, candidates: pd.DataFrame, solution: DesignSolution
+) -> None:
+    """The KWRP's process: the design sells at most 0.8 m3 of reclaimed water (and 0.2 m3 of
+    brine) per m3 of effluent it delivers to the plant; before processes were modelled it
+    sold 4.5 GL/yr of water while leaving the effluent link out."""
+    ports = network.process_ports.set_index(["process_id", "stream_id"])["ratio"]
+    recovery = ports[("kwrp_treatment", "kwrp_reclaimed_water_supply")]
+    assert recovery == pytest.approx(0.8)
+    flows = solution.flows
+    received = flows.loc[flows["demand_id"] == "kwrp_effluent_demand", "flow"].sum()
+    sold = flows.loc[flows["supply_id"] == "kwrp_reclaimed_water_supply", "flow"].sum()
+    brine = flows.loc[flows["supply_id"] == "kwrp_brine_supply", "flow"].sum()
+    activity = solution.processes.set_index("process_id").loc["kwrp_treatment", "activity"]
+    assert sold > 0 and received > 0
+    assert activity <= received * (1 + 1e-9)
+    assert sold <= recovery * received * (1 + 1e-9)
+    assert brine <= 0.2 * received * (1 + 1e-9)
+    # the refinery's heat is one duty: steam and boiler gas together fill it at most once
+    duty = network.duties.set_index("id").loc["bp_process_heat", "amount"]
+    members = network.duty_members.set_index("stream_id")["ratio"]
+    into = flows[flows["demand_id"].isin(members.index)]
+    units = candidates.set_index("candidate_id")["demand_units_per_unit"]
+    filled = (into["flow"] * into["candidate_id"].map(units) * into["demand_id"].map(members)).sum()
+    assert 0 < filled <= duty * (1 + 1e-9)
+
+
 def test_every_running_exchange_is_a_candidate(network: Network, candidates: pd.DataFrame) -> None:
     pairs = set(zip(candidates["supply_id"], candidates["demand_id"], strict=True))
     existing = network.exchanges[network.exchanges["status"] == "existing"]

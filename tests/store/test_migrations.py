@@ -18,6 +18,17 @@ from symbiograph.store import Store, metadata, table_name
 from symbiograph.store._schema import VERSION_TABLE, column_type
 from symbiograph.store._store import SCRIPT_LOCATION
 
+#: Tables added after revision 0003: archetypes by 0005, infrastructure by 0006, processes
+#: and duties by 0010.
+_LATER_TABLES = (
+    "archetypes",
+    "infrastructure",
+    "processes",
+    "process_ports",
+    "duties",
+    "duty_members",
+)
+
 
 def _config() -> Config:
     config = Config()
@@ -36,10 +47,11 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0005_archetypes.py",
         "versions/0006_baseline_infrastructure.py",
         "versions/0009_accounts.py",
+        "versions/0010_processes_duties.py",
     ):
         assert (folder / name).is_file(), name
     scripts = ScriptDirectory.from_config(_config())
-    assert scripts.get_heads() == ["0009"]
+    assert scripts.get_heads() == ["0010"]
 
 
 def test_schema_is_derived_from_the_attribute_table() -> None:
@@ -79,7 +91,7 @@ def test_migrated_database_matches_the_metadata(store: Store) -> None:
         version = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE}
         ).get_current_revision()
-    assert version == "0009"
+    assert version == "0010"
 
 
 def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:
@@ -90,8 +102,7 @@ def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:
         config = _config()
         config.attributes["connection"] = connection
         command.upgrade(config, "0001")
-        # archetypes added by revision 0005, infrastructure by 0006
-        tables_at_0001 = [t for t in TABLES if t not in ("archetypes", "infrastructure")]
+        tables_at_0001 = [t for t in TABLES if t not in _LATER_TABLES]
         counts = {f"n_{t}": 0 for t in tables_at_0001} | {"n_facilities": 1}
         connection.execute(
             sa.text(
@@ -168,7 +179,7 @@ def old_database(
 def _insert_old_network(
     connection: sa.Connection, network_id: int, name: str, facilities: list[str]
 ) -> None:
-    counts = {f"n_{t}": 0 for t in TABLES if t not in ("archetypes", "infrastructure")} | {
+    counts = {f"n_{t}": 0 for t in TABLES if t not in _LATER_TABLES} | {
         "n_facilities": len(facilities),
         "n_streams": 1,
     }

@@ -38,7 +38,14 @@ from symbiograph.optimize import (
     design_problem,
     independent_parts,
 )
-from symbiograph.optimize.solver import LoadedModel, part_tables
+from symbiograph.optimize.solver import (
+    LoadedModel,
+    add_processes,
+    join_parts,
+    part_tables,
+    process_owners,
+    process_plan,
+)
 from symbiograph.tasks import Executor, InProcess
 
 __all__ = ["CoalitionGame", "PartGame", "defecting_pairs", "dual_allocation"]
@@ -444,7 +451,8 @@ class CoalitionGame:
         table = self.problem.tables.candidates
         self._giver = table["giver_pos"].to_numpy(dtype=np.int64)
         self._taker = table["taker_pos"].to_numpy(dtype=np.int64)
-        labels = independent_parts(self.problem)
+        plan = self._plan = process_plan(self.network, self.problem.params)  # and duties
+        labels = join_parts(plan, self.problem, independent_parts(self.problem))
         self.parts: list[PartGame] = []
         order = np.argsort(labels, kind="stable")
         bounds = np.flatnonzero(np.r_[True, np.diff(labels[order]) != 0, True])
@@ -455,7 +463,7 @@ class CoalitionGame:
             self.parts.append(
                 PartGame(
                     players,
-                    build_model(tables, objective="cost"),
+                    add_processes(plan, build_model(tables, objective="cost"), tables),
                     np.searchsorted(players, self._giver[members]),
                     np.searchsorted(players, self._taker[members]),
                     self.settings,
@@ -794,7 +802,8 @@ def dual_allocation(game: CoalitionGame) -> pd.Series:
     of the LP game, and in the core of the design game when fixed costs do not bind.
     Returns currency/yr per participant; the total is the LP optimum.
     """
-    model = build_model(game.problem.tables, objective="cost")
+    tables = game.problem.tables
+    model = add_processes(game._plan, build_model(tables, objective="cost"), tables)
     upper = model.col_upper.copy()
     upper[model.columns("flow")] = np.inf  # the rows, not the flow bounds, hold the value
     result = _relaxation(model, game.settings, upper=upper, what="the grand coalition's LP").run()
@@ -819,4 +828,16 @@ def dual_allocation(game: CoalitionGame) -> pd.Series:
         pos = pd.Index(model.col_ref[model.columns("flow")]).get_indexer(model.col_ref[builds])
         np.add.at(share, game._giver[pos], build_value / 2)
         np.add.at(share, game._taker[pos], build_value / 2)
+    # plant processes and duties: what their rows' limits and their columns' bounds are
+    # worth goes to the organisation running them
+    row_owner, col_owner = process_owners(game._plan, game.network, model)
+    player = pd.Index(game.players)
+    who = player.get_indexer(row_owner)
+    at = np.flatnonzero(who >= 0)
+    limit = np.where(np.isfinite(model.row_upper[at]), model.row_upper[at], 0.0)
+    np.add.at(share, who[at], row_dual[at] * limit)
+    who = player.get_indexer(col_owner)
+    at = np.flatnonzero(who >= 0)
+    active = np.where(col_dual[at] > 0, upper[at], model.col_lower[at])
+    np.add.at(share, who[at], col_dual[at] * active)
     return game._by_participant(share - game.today_shares, "dual")

@@ -18,6 +18,7 @@ from symbiograph.match import annuity_factor, knowledge_base
 from symbiograph.model import Network, output_columns
 from symbiograph.optimize import (
     GIVER_TERMS,
+    PROCESS_TERMS,
     TAKER_TERMS,
     TERMS,
     DesignSolution,
@@ -223,7 +224,9 @@ def assess_design(
 
     shares = solution.shares
     shares = shares[shares["candidate_id"].isin(set(exchanges["candidate_id"]))]
-    participants = _participants(exchanges, shares, corridor_cost, annuity)
+    participants = _with_processes(
+        _participants(exchanges, shares, corridor_cost, annuity), solution, annuity
+    )
     summary = _summary(exchanges, participants, jobs, currency, annuity, corridor_cost)
     return Assessment(
         exchanges=exchanges,
@@ -278,6 +281,41 @@ def _participants(
     return table.reset_index()
 
 
+#: What each process term of the summary is.
+_PROCESS_NOTES = {
+    "process_operating_cost": "running cost of plant processes (negative)",
+    "process_capex": "annualised capex of processes built (negative)",
+}
+
+
+def _with_processes(
+    participants: pd.DataFrame, solution: DesignSolution, annuity: float
+) -> pd.DataFrame:
+    """``participants`` with the PROCESS_TERMS of the solution's processes (currency/yr,
+    charged to each process's organisation) after the money terms, and net_benefit, capex,
+    npv and payback_years counting them; unchanged when the design has no processes."""
+    processes = solution.processes
+    if processes.empty:
+        return participants
+    costs = (
+        processes.groupby("organisation", sort=True)[["operating_cost", "capex"]]
+        .sum()
+        .set_axis(list(PROCESS_TERMS), axis=1)
+    )
+    table = participants.set_index("organisation")
+    table = table.reindex(table.index.union(costs.index)).fillna(0.0)
+    at = table.columns.get_loc("net_benefit")
+    assert isinstance(at, int)
+    for k, term in enumerate(PROCESS_TERMS):
+        table.insert(at + k, term, costs[term].reindex(table.index).fillna(0.0))
+    table["net_benefit"] = table[[*MONEY_TERMS, *PROCESS_TERMS]].sum(axis=1)
+    fixed = -table["fixed_cost"].to_numpy() - table["process_capex"].to_numpy()
+    capex, npv, payback = _npv_and_payback(table["net_benefit"].to_numpy(), fixed, annuity)
+    table["capex"], table["npv"], table["payback_years"] = capex, npv, payback
+    table.index.name = "organisation"
+    return table.reset_index()
+
+
 def _summary(
     exchanges: pd.DataFrame,
     participants: pd.DataFrame,
@@ -287,10 +325,11 @@ def _summary(
     corridor_cost: float,
 ) -> pd.DataFrame:
     """Totals as indicator, value, unit, note."""
-    money = {term: float(participants[term].sum()) for term in MONEY_TERMS}
+    terms = [*MONEY_TERMS, *(t for t in PROCESS_TERMS if t in participants.columns)]
+    money = {term: float(participants[term].sum()) for term in terms}
     net = float(sum(money.values()))
     capex, npv, payback = _npv_and_payback(
-        np.array([net]), np.array([-money["fixed_cost"]]), annuity
+        np.array([net]), np.array([-money["fixed_cost"] - money.get("process_capex", 0.0)]), annuity
     )
     flowing = exchanges[exchanges["flow"] > 0]
     per_yr = f"{currency}/yr"
@@ -327,6 +366,11 @@ def _summary(
             money["operating_cost"],
             per_yr,
             "running cost of links built today, whose capital is sunk (negative)",
+        ),
+        *(
+            (term, money[term], per_yr, _PROCESS_NOTES[term])
+            for term in PROCESS_TERMS
+            if term in money
         ),
         ("net_benefit", net, per_yr, "sum of the money terms; equals the solution's objective"),
         ("capex", float(capex[0]), currency, "investment: annualised capex / annuity factor"),

@@ -918,6 +918,7 @@ def build_network(raw: RawScenario) -> Network:
         lambda p: f"a {infrastructure['kind'].iloc[p]} needs from_facility_id and to_facility_id",
     )
     tables["infrastructure"] = infrastructure
+    tables.update(_processes_and_duties(raw_of, origin_of, tables, out))
 
     pf_origin = origin_of("published_figures")
     figures = _coerce_table("published_figures", raw_of("published_figures"), pf_origin, out)
@@ -957,3 +958,173 @@ def build_network(raw: RawScenario) -> Network:
         frame = tables.get(name, empty_table(name))
         setattr(network, name, frame.reset_index(drop=True))
     return network
+
+
+def _own_units(raw: pd.DataFrame, table: str) -> pd.Series:
+    """The unit each row of a raw processes or duties table gives itself (None if unknown),
+    for converting its quantity column."""
+    if "unit" not in raw.columns:
+        return pd.Series([None] * len(raw), dtype=object)
+    units = _as_text(raw["unit"].reset_index(drop=True))
+    choices = next(a.choices for a in attributes(table) if a.name == "unit")
+    return units.where(units.isin(choices), None).astype(object)
+
+
+def _processes_and_duties(
+    raw_of: Callable[[str], pd.DataFrame],
+    origin_of: Callable[[str], TableOrigin],
+    tables: dict[str, pd.DataFrame],
+    out: _Collector,
+) -> dict[str, pd.DataFrame]:
+    """Coerce and check the tables of plant processes and shared duties against the
+    facilities, streams and sources already read: ports are streams of the process's own
+    facility (demands in, supplies out), duty members demands of the duty's facility, each
+    stream in at most one duty, every ratio above 0, a candidate process with its capex."""
+    facilities, streams, sources = tables["facilities"], tables["streams"], tables["sources"]
+    stream_facility = streams.drop_duplicates("id").set_index("id")["facility_id"]
+    stream_direction = streams.drop_duplicates("id").set_index("id")["direction"]
+    found: dict[str, pd.DataFrame] = {}
+
+    def owners(
+        frame: pd.DataFrame,
+        origin: TableOrigin,
+        owner_col: str,
+        owner_facility: pd.Series,
+        what: str,
+    ) -> None:
+        """A member's stream must belong to its owner's facility."""
+        own = frame[owner_col].map(owner_facility)
+        got = frame["stream_id"].map(stream_facility)
+        wrong = (own.notna() & got.notna() & (own != got)).to_numpy()
+        out.rows(
+            origin,
+            np.flatnonzero(wrong),
+            "stream_id",
+            lambda p: (
+                f"stream {shown(frame['stream_id'].iloc[p])} belongs to facility "
+                f"{shown(got.iloc[p])}, not to facility {shown(own.iloc[p])} of {what} "
+                f"{shown(frame[owner_col].iloc[p])}"
+            ),
+        )
+
+    def positive_ratio(frame: pd.DataFrame, origin: TableOrigin) -> None:
+        ratio = frame["ratio"].to_numpy(dtype=float)
+        out.rows(
+            origin,
+            np.flatnonzero(ratio <= 0),
+            "ratio",
+            _each(ratio, "ratio must be more than 0, not {v:g}"),
+        )
+
+    def without_rows(
+        frame: pd.DataFrame, origin: TableOrigin, members: pd.Series, what: str
+    ) -> None:
+        lonely = (~frame["id"].isin(members) & (frame["id"] != "")).to_numpy()
+        out.rows(
+            origin,
+            np.flatnonzero(lonely),
+            "id",
+            lambda p: f"{shown(frame['id'].iloc[p])} has no rows in {what}",
+        )
+
+    # processes: activity in the process's own unit, capacity converted to it
+    pr_origin, pr_raw = origin_of("processes"), raw_of("processes")
+    processes = _coerce_table(
+        "processes", pr_raw, pr_origin, out, units=_own_units(pr_raw, "processes")
+    )
+    _check_keys("processes", processes, pr_origin, out)
+    _check_reference(processes, "facility_id", facilities["id"], "facility", pr_origin, out)
+    _check_reference(processes, "source_id", sources["id"], "source", pr_origin, out, True)
+    for pos, column, reason in out_of_range("processes", processes):
+        out.add(Problem(pr_origin.file, reason, pr_origin.sheet, pr_origin.row(pos), column))
+    no_capex = (processes["status"] == "candidate").to_numpy() & np.isnan(
+        processes["capex"].to_numpy(dtype=float)
+    )
+    out.rows(
+        pr_origin,
+        np.flatnonzero(no_capex),
+        "capex",
+        lambda p: "a candidate process needs its capex (the capital cost of building it)",
+    )
+    life = processes["lifetime_years"].to_numpy(dtype=float)
+    out.rows(
+        pr_origin,
+        np.flatnonzero(life <= 0),
+        "lifetime_years",
+        _each(life, "lifetime_years must be more than 0 years, not {v:g}"),
+    )
+
+    pp_origin = origin_of("process_ports")
+    ports = _coerce_table("process_ports", raw_of("process_ports"), pp_origin, out)
+    _check_keys("process_ports", ports, pp_origin, out)
+    _check_reference(ports, "process_id", processes["id"], "process", pp_origin, out)
+    _check_reference(ports, "stream_id", streams["id"], "stream", pp_origin, out)
+    owners(
+        ports,
+        pp_origin,
+        "process_id",
+        processes.drop_duplicates("id").set_index("id")["facility_id"],
+        "process",
+    )
+    want = ports["direction"].map({"in": "demand", "out": "supply"})
+    got = ports["stream_id"].map(stream_direction)
+    wrong = (want.notna() & got.notna() & (want != got)).to_numpy()
+    out.rows(
+        pp_origin,
+        np.flatnonzero(wrong),
+        "direction",
+        lambda p: (
+            f"an {ports['direction'].iloc[p]} port needs a {want.iloc[p]} stream, but "
+            f"{shown(ports['stream_id'].iloc[p])} is a {got.iloc[p]}"
+        ),
+    )
+    positive_ratio(ports, pp_origin)
+    without_rows(processes, pr_origin, ports["process_id"], "process_ports (a process needs ports)")
+    found["processes"], found["process_ports"] = processes, ports
+
+    # duties: one need that alternative demand streams fill once
+    du_origin, du_raw = origin_of("duties"), raw_of("duties")
+    duties = _coerce_table("duties", du_raw, du_origin, out, units=_own_units(du_raw, "duties"))
+    _check_keys("duties", duties, du_origin, out)
+    _check_reference(duties, "facility_id", facilities["id"], "facility", du_origin, out)
+    _check_reference(duties, "source_id", sources["id"], "source", du_origin, out, True)
+    for pos, column, reason in out_of_range("duties", duties):
+        out.add(Problem(du_origin.file, reason, du_origin.sheet, du_origin.row(pos), column))
+
+    dm_origin = origin_of("duty_members")
+    members = _coerce_table("duty_members", raw_of("duty_members"), dm_origin, out)
+    _check_keys("duty_members", members, dm_origin, out)
+    _check_reference(members, "duty_id", duties["id"], "duty", dm_origin, out)
+    _check_reference(members, "stream_id", streams["id"], "stream", dm_origin, out)
+    owners(
+        members,
+        dm_origin,
+        "duty_id",
+        duties.drop_duplicates("id").set_index("id")["facility_id"],
+        "duty",
+    )
+    got = members["stream_id"].map(stream_direction)
+    not_demand = (got.notna() & (got != "demand")).to_numpy()
+    out.rows(
+        dm_origin,
+        np.flatnonzero(not_demand),
+        "stream_id",
+        lambda p: f"stream {shown(members['stream_id'].iloc[p])} is a {got.iloc[p]}, not a demand",
+    )
+    positive_ratio(members, dm_origin)
+    streams_seen = members["stream_id"]
+    twice = (streams_seen.duplicated(keep="first") & (streams_seen != "")).to_numpy()
+    first_at = {s: i for i, s in reversed(list(enumerate(streams_seen)))}
+    out.rows(
+        dm_origin,
+        np.flatnonzero(twice & ~members.duplicated(["duty_id", "stream_id"]).to_numpy()),
+        "stream_id",
+        lambda p: (
+            f"stream {shown(streams_seen.iloc[p])} is already a member of duty "
+            f"{shown(members['duty_id'].iloc[first_at[streams_seen.iloc[p]]])} (row "
+            f"{dm_origin.row(first_at[streams_seen.iloc[p]])}); a stream belongs to one duty"
+        ),
+    )
+    without_rows(duties, du_origin, members["duty_id"], "duty_members (a duty needs members)")
+    found["duties"], found["duty_members"] = duties, members
+    return found

@@ -55,6 +55,9 @@ class Network:
     own synergy archetypes and changes to the shipped ones (see ``symbiograph.match``).
     ``infrastructure`` lists pipes, corridors, plants and stores, built (capital sunk) or
     planned; an exchange's own link says whether it is built in its ``infrastructure`` column.
+    ``processes`` convert a facility's input streams into its output streams at the ratios of
+    ``process_ports`` (per unit of activity); ``duties`` are needs that alternative demand
+    streams (``duty_members``, each with the share of the duty a unit of it fills) meet once.
     """
 
     parameters: dict[str, Any] = field(default_factory=default_parameters)
@@ -65,6 +68,10 @@ class Network:
     stream_quality: pd.DataFrame = field(default_factory=lambda: empty_table("stream_quality"))
     exchanges: pd.DataFrame = field(default_factory=lambda: empty_table("exchanges"))
     infrastructure: pd.DataFrame = field(default_factory=lambda: empty_table("infrastructure"))
+    processes: pd.DataFrame = field(default_factory=lambda: empty_table("processes"))
+    process_ports: pd.DataFrame = field(default_factory=lambda: empty_table("process_ports"))
+    duties: pd.DataFrame = field(default_factory=lambda: empty_table("duties"))
+    duty_members: pd.DataFrame = field(default_factory=lambda: empty_table("duty_members"))
     transport_modes: pd.DataFrame = field(default_factory=lambda: empty_table("transport_modes"))
     timeseries: pd.DataFrame = field(default_factory=lambda: empty_table("timeseries"))
     published_figures: pd.DataFrame = field(

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     )
     from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
     from symbiograph.optimize._pareto import pareto_front
+    from symbiograph.optimize._processes import PROCESS_TERMS
     from symbiograph.optimize._review import review_documented
     from symbiograph.optimize._settings import (
         OBJECTIVES,
@@ -81,6 +82,7 @@ __all__ = [
     "GIVER_TERMS",
     "HOURS_PER_YEAR",
     "OBJECTIVES",
+    "PROCESS_TERMS",
     "SHARED_TERMS",
     "SOLVERS",
     "TAKER_TERMS",
@@ -148,6 +150,7 @@ _HOME = {
     "GIVER_TERMS": "_design",
     "HOURS_PER_YEAR": "_water",
     "OBJECTIVES": "_settings",
+    "PROCESS_TERMS": "_processes",
     "SHARED_TERMS": "_design",
     "SOLVERS": "_solve",
     "TAKER_TERMS": "_design",

@@ -24,6 +24,7 @@ from symbiograph.optimize._align import check_candidates, check_corridors, check
 from symbiograph.optimize._builder import DesignModel, DesignTables, build_model
 from symbiograph.optimize._diagnose import InfeasibleDesign, diagnose_infeasibility
 from symbiograph.optimize._heuristics import primal_start
+from symbiograph.optimize._processes import add_processes, join_parts, process_plan, process_results
 from symbiograph.optimize._settings import DesignSettings
 from symbiograph.optimize._solve import SolveResult, solve_model
 from symbiograph.optimize._timeslices import (
@@ -165,6 +166,7 @@ class DesignSolution:
     infrastructure: pd.DataFrame = field(default_factory=pd.DataFrame)
     settings: DesignSettings = field(default_factory=DesignSettings)
     shares: pd.DataFrame = field(default_factory=pd.DataFrame)
+    processes: pd.DataFrame = field(default_factory=pd.DataFrame)  # see process_results
 
     @property
     def optimal(self) -> bool:
@@ -590,6 +592,7 @@ def build_design(
     sliced = settings.time_slices != "none"
     slices = time_slices(settings.time_slices) if sliced else None
     store_table = _store_table(stores)
+    plan = process_plan(network, problem.params, sliced)
     combined = (
         len(problem.corridor_table)
         or settings.budget is not None
@@ -617,6 +620,7 @@ def build_design(
         if settings.decompose and not coupled
         else np.zeros(len(problem.tables.candidates), dtype=np.int64)
     )
+    part = join_parts(plan, problem, part)
     t1 = time.perf_counter()
     batches = []
     for members in _batches(part, settings.batch_columns):
@@ -649,6 +653,7 @@ def build_design(
                 min_co2e_t=settings.min_co2e_t,
                 tight=settings.tight,
             )
+            model = add_processes(plan, model, tables, settings.objective)
         batches.append(DesignBatch(members, tables, s_used, d_used, c_used, sub_stores, model))
     return DesignBuild(
         network=network,
@@ -879,6 +884,7 @@ def extract_design(build: DesignBuild, results: list[SolveResult]) -> DesignSolu
         settings=build.settings,
         shares=shares,
     )
+    process_results(solution, build, results)
     solution.timings["extract_s"] = time.perf_counter() - t0
     return solution
 

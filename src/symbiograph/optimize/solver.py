@@ -8,6 +8,12 @@ Every HiGHS call of symbiograph goes through ``optimize/_solve.py``, behind them
 """
 
 from symbiograph.optimize._design import part_tables
+from symbiograph.optimize._processes import (
+    add_processes,
+    join_parts,
+    process_owners,
+    process_plan,
+)
 from symbiograph.optimize._solve import (
     SOLVERS,
     LoadedModel,
@@ -25,7 +31,11 @@ __all__ = [
     "SolveResult",
     "Solver",
     "SolverOption",
+    "add_processes",
+    "join_parts",
     "part_tables",
+    "process_owners",
+    "process_plan",
     "solve_dense_lp",
     "solve_model",
     "solve_rows",

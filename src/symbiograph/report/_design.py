@@ -123,7 +123,15 @@ def shared_design_tables(
         out["participants"] = redact_columns(
             part,
             part["organisation"].isin(orgs).to_numpy(),
-            ["as_giver", "as_taker", "net_benefit"],
+            ["as_giver", "as_taker", "as_process", "net_benefit"],
+        )
+    if "processes" in tables:  # a process's activity follows its streams
+        proc, ports = tables["processes"], network.process_ports
+        secret = set(ports.loc[ports["stream_id"].isin(hidden), "process_id"])
+        out["processes"] = redact_columns(
+            proc,
+            proc["process_id"].isin(secret).to_numpy(),
+            ["activity", "operating_cost", "net_benefit"],
         )
     duals = tables["duals"]
     out["duals"] = redact_columns(
@@ -205,7 +213,7 @@ def write_design_report(
     viewer: Viewer = SHARED,
     baseline: Any = None,
 ) -> dict[str, Path]:
-    """Write flows.csv, objective.csv, participants.csv, duals.csv, (pareto.csv),
+    """Write flows.csv, objective.csv, participants.csv, duals.csv, (processes.csv, pareto.csv),
     summary.json and report.html into ``out``; returns their paths by name. With
     ``baseline`` (a ``symbiograph.assess.BaselineAssessment``), also today_design_added.csv
     and participants_today_design_added.csv, and the report shows every total three ways:
@@ -232,6 +240,8 @@ def write_design_report(
         tables["storage"] = solution.storage
     if len(solution.infrastructure):
         tables["infrastructure"] = solution.infrastructure
+    if len(getattr(solution, "processes", ())):
+        tables["processes"] = solution.processes
     if pareto is not None:
         tables["pareto"] = pareto
     if indicators is not None:

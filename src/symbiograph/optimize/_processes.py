@@ -1,0 +1,469 @@
+"""Plant processes and shared duties in the design MILP.
+
+A process ``p`` (table ``processes``) has an activity column ``a_p`` in [0, capacity]
+(its own unit per year) that costs its operating cost per unit, charged to the process's
+facility. Its ports (table ``process_ports``) tie the exchanges of its streams to it:
+
+- out-port stream ``s`` (a supply): what the candidates send from ``s`` is at most
+  ``sum_p ratio_ps * a_p`` (row group ``process_output``), so an output is only sold as far
+  as the process makes it;
+- in-port stream ``s`` (a demand): what the candidates deliver into ``s`` (in its own
+  units) goes through the process, so it equals ``sum_p ratio_ps * a_p``
+  (``process_input``): the input is received, and nothing received is wasted (a delivery
+  the process does not take would be waste again, while its giver's disposal saving were
+  counted). When the demand stream has a price its input can also be bought, as today:
+  then the delivery is at most ``sum_p ratio_ps * a_p``, which is at most the stream's
+  quantity (``process_purchase``; the purchase is today's, already in the baseline, so a
+  process run below today's level saves nothing here, which never overstates the benefit).
+
+A candidate process (status ``candidate``) gets a binary ``process_switch`` column with the
+annuity of its capex (after the capex grant) as a fixed cost and ``a_p <= capacity *
+switch`` (``process_build``); a process with a ``min_load`` gets the same switch (no cost
+when it exists) and ``a_p >= min_load * capacity * switch`` (``process_min_load``).
+
+A duty ``d`` (table ``duties``) with member demand streams ``m`` (``duty_members``, ratio
+``r_m``) is filled at most once: ``sum_m r_m * (what the candidates deliver into m, in m's
+units) <= amount_d`` (``duty``), so alternative resources are not counted twice.
+
+The streams of one process or duty are kept in one independent part of the design
+(:func:`join_parts`), so each part's model holds every row of its processes and duties.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from symbiograph.errors import InputError
+from symbiograph.match import annuity_factor
+from symbiograph.model import Network
+from symbiograph.optimize._builder import DesignModel, DesignTables
+
+if TYPE_CHECKING:
+    from symbiograph.optimize._design import DesignBuild, DesignProblem, DesignSolution
+    from symbiograph.optimize._solve import SolveResult
+
+__all__ = [
+    "PROCESS_TERMS",
+    "ProcessPlan",
+    "add_processes",
+    "join_parts",
+    "process_owners",
+    "process_plan",
+    "process_results",
+]
+
+#: The objective terms processes add (currency/yr, negative: costs), when a design has any.
+PROCESS_TERMS = ("process_operating_cost", "process_capex")
+
+
+@dataclass
+class ProcessPlan:
+    """The processes and duties of a network as aligned tables for the model builder.
+
+    ``processes``: id, facility_id, organisation, status, capacity, operating_cost,
+    min_load (0 when none), switch (needs a binary), capex_per_yr (annuity after grant).
+    ``ports``: process_pos, stream_id, direction, ratio, priced (the input can be bought),
+    quantity (of the stream). ``duties``: id, amount. ``members``: duty_pos, stream_id,
+    ratio.
+    """
+
+    processes: pd.DataFrame
+    ports: pd.DataFrame
+    duties: pd.DataFrame
+    members: pd.DataFrame
+
+    @property
+    def empty(self) -> bool:
+        """True when the network has neither processes nor duties."""
+        return not len(self.processes) and not len(self.duties)
+
+
+def process_plan(network: Network, params: dict[str, Any], sliced: bool = False) -> ProcessPlan:
+    """The processes and duties of ``network`` priced under ``params`` (discount rate,
+    lifetime, capex grant). Raises InputError when they meet time slices (not modelled)."""
+    pr, ports, du, dm = (
+        network.processes.reset_index(drop=True),
+        network.process_ports,
+        network.duties.reset_index(drop=True),
+        network.duty_members,
+    )
+    if sliced and (len(pr) or len(du)):
+        raise InputError("plant processes and shared duties do not yet combine with time slices")
+    organisation = network.facilities.drop_duplicates("id").set_index("id")["organisation"]
+    rate = float(params.get("discount_rate", 0.08))
+    default_life = float(params.get("lifetime_years", 20.0))
+    life = pr["lifetime_years"].to_numpy(dtype=float)
+    life = np.where(np.isnan(life), default_life, life)
+    annuity = np.array([annuity_factor(rate, y) for y in life]) if len(pr) else np.zeros(0)
+    candidate = (pr["status"] == "candidate").to_numpy()
+    min_load = np.nan_to_num(pr["min_load"].to_numpy(dtype=float))
+    grant = 1.0 - float(params.get("capex_grant_share", 0.0))
+    processes = pd.DataFrame(
+        {
+            "id": pr["id"].to_numpy(dtype=object),
+            "facility_id": pr["facility_id"].to_numpy(dtype=object),
+            "organisation": pr["facility_id"].map(organisation).to_numpy(dtype=object),
+            "status": pr["status"].to_numpy(dtype=object),
+            "capacity": pr["capacity"].to_numpy(dtype=float),
+            "operating_cost": np.nan_to_num(pr["operating_cost"].to_numpy(dtype=float)),
+            "min_load": min_load,
+            "switch": candidate | (min_load > 0),
+            "capex_per_yr": np.where(
+                candidate, np.nan_to_num(pr["capex"].to_numpy(dtype=float)) * annuity * grant, 0.0
+            ),
+        }
+    )
+    streams = network.streams.drop_duplicates("id").set_index("id")
+    price = streams["price"].reindex(ports["stream_id"]).to_numpy(dtype=float)
+    port_table = pd.DataFrame(
+        {
+            "process_pos": pd.Index(processes["id"]).get_indexer(ports["process_id"]),
+            "stream_id": ports["stream_id"].to_numpy(dtype=object),
+            "direction": ports["direction"].to_numpy(dtype=object),
+            "ratio": ports["ratio"].to_numpy(dtype=float),
+            "priced": (ports["direction"] == "in").to_numpy() & ~np.isnan(price),
+            "quantity": streams["quantity"].reindex(ports["stream_id"]).to_numpy(dtype=float),
+        }
+    )
+    duties = pd.DataFrame(
+        {"id": du["id"].to_numpy(dtype=object), "amount": du["amount"].to_numpy(dtype=float)}
+    )
+    members = pd.DataFrame(
+        {
+            "duty_pos": pd.Index(duties["id"]).get_indexer(dm["duty_id"]),
+            "stream_id": dm["stream_id"].to_numpy(dtype=object),
+            "ratio": dm["ratio"].to_numpy(dtype=float),
+        }
+    )
+    return ProcessPlan(processes, port_table, duties, members)
+
+
+def join_parts(plan: ProcessPlan, problem: DesignProblem, part: np.ndarray) -> np.ndarray:
+    """``part`` (a label per candidate) with the parts that share a process or a duty
+    merged, so that each process's and duty's streams lie in one part."""
+    if plan.empty or not len(part):
+        return part
+    cand = problem.cand
+    n = len(cand)
+    groups = pd.concat(
+        [
+            pd.DataFrame(
+                {"stream_id": plan.ports["stream_id"], "group": plan.ports["process_pos"]}
+            ),
+            pd.DataFrame(
+                {
+                    "stream_id": plan.members["stream_id"],
+                    "group": len(plan.processes) + plan.members["duty_pos"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    ends = pd.DataFrame(
+        {
+            "pos": np.concatenate([np.arange(n), np.arange(n)]),
+            "stream_id": np.concatenate(
+                [cand["supply_id"].to_numpy(dtype=object), cand["demand_id"].to_numpy(dtype=object)]
+            ),
+        }
+    )
+    touch = ends.merge(groups, on="stream_id")
+    if not len(touch):
+        return part
+    _, label = np.unique(part, return_inverse=True)
+    n_parts = int(label.max()) + 1
+    n_nodes = n_parts + len(plan.processes) + len(plan.duties)
+    a = label[touch["pos"].to_numpy(dtype=np.int64)]
+    b = n_parts + touch["group"].to_numpy(dtype=np.int64)
+    graph = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(n_nodes, n_nodes))
+    _, component = connected_components(graph, directed=False)
+    joined: np.ndarray = component[label]
+    return joined
+
+
+def _scale(objective: str) -> float:
+    """Weight of money in the objective (the CO2e objective breaks ties on money)."""
+    return 1e-6 if objective == "co2" else 1.0
+
+
+def add_processes(
+    plan: ProcessPlan,
+    model: DesignModel,
+    tables: DesignTables,
+    objective: str = "cost",
+) -> DesignModel:
+    """``model`` (built from ``tables``, one batch of parts) with the activity and switch
+    columns of the processes whose output streams its candidates supply from, and the rows
+    of those processes and of the duties whose members its candidates deliver to (see the
+    module). The model itself when there are none."""
+    if plan.empty:
+        return model
+    supply_index, demand_index = pd.Index(tables.supply_ids), pd.Index(tables.demand_ids)
+    ports = plan.ports
+    out_local = np.where(
+        ports["direction"].to_numpy() == "out", supply_index.get_indexer(ports["stream_id"]), -1
+    )
+    chosen = np.unique(ports["process_pos"].to_numpy()[out_local >= 0])
+    members = plan.members
+    member_local = demand_index.get_indexer(members["stream_id"])
+    duty_used = np.unique(members["duty_pos"].to_numpy()[member_local >= 0])
+    if not len(chosen) and not len(duty_used):
+        return model
+    c = tables.candidates
+    n0 = model.shape[1]
+    flow_cols = model.columns("flow")
+    supply_pos = c["supply_pos"].to_numpy(dtype=np.int64)
+    demand_pos = c["demand_pos"].to_numpy(dtype=np.int64)
+    units = c["demand_units_per_unit"].to_numpy(dtype=float)
+    money = _scale(objective)
+
+    procs = plan.processes.iloc[chosen].reset_index(drop=True)
+    k = len(procs)
+    switched = np.flatnonzero(procs["switch"].to_numpy(dtype=bool))
+    n_new = k + len(switched)
+    activity_col = n0 + np.arange(k)
+    switch_col = n0 + k + np.arange(len(switched))
+    capex = procs["capex_per_yr"].to_numpy(dtype=float)[switched]
+    opcost = procs["operating_cost"].to_numpy(dtype=float)
+    capacity = procs["capacity"].to_numpy(dtype=float)
+
+    # the new columns' entries in existing rows: budget, individual rationality
+    r_old: list[np.ndarray] = []
+    j_old: list[np.ndarray] = []
+    v_old: list[np.ndarray] = []
+    budget = model.rows("budget")
+    if len(budget) and len(switched):
+        r_old.append(np.full(len(switched), budget[0]))
+        j_old.append(k + np.arange(len(switched)))
+        v_old.append(capex)
+    ir = model.rows("individual_rationality")
+    if len(ir):
+        ir_of = pd.Index(model.row_ref[ir]).get_indexer(procs["organisation"])
+        on = np.flatnonzero(ir_of >= 0)
+        r_old.append(ir[ir_of[on]])
+        j_old.append(on)
+        v_old.append(-opcost[on])
+        sw_on = np.flatnonzero(ir_of[switched] >= 0)
+        r_old.append(ir[ir_of[switched[sw_on]]])
+        j_old.append(k + sw_on)
+        v_old.append(-capex[sw_on])
+    old = sp.csc_matrix(
+        (
+            np.concatenate([np.zeros(0), *v_old]),
+            (
+                np.concatenate([np.zeros(0, dtype=np.int64), *r_old]),
+                np.concatenate([np.zeros(0, dtype=np.int64), *j_old]),
+            ),
+        ),
+        shape=(model.shape[0], n_new),
+    )
+    model = model.with_columns(
+        old,
+        np.concatenate([-money * opcost, -money * capex]),
+        np.zeros(n_new),
+        np.concatenate([capacity, np.ones(len(switched))]),
+        "process_activity",
+    )
+    ids = procs["id"].to_numpy(dtype=object)
+    group = model.col_group.copy()
+    group[switch_col] = "process_switch"
+    ref = model.col_ref.copy()
+    ref[activity_col] = ids
+    ref[switch_col] = ids[switched]
+    integer = model.integer.copy()
+    integer[switch_col] = True
+    model = dataclasses.replace(model, col_group=group, col_ref=ref, integer=integer)
+    n_cols = model.shape[1]
+
+    def rows(
+        r: np.ndarray, j: np.ndarray, v: np.ndarray, lo: Any, hi: Any, name: str, refs: Any
+    ) -> None:
+        nonlocal model
+        if not len(lo):
+            return
+        matrix = sp.csr_matrix((v, (r, j)), shape=(len(lo), n_cols))
+        model = model.with_rows(matrix, lo, hi, name, refs)
+
+    # ports of the chosen processes, by stream
+    local = pd.Index(procs["id"]).get_indexer(plan.processes["id"].to_numpy()[ports["process_pos"]])
+    mine = ports[local >= 0].assign(local=local[local >= 0])
+    for direction in ("out", "in"):
+        side = mine[mine["direction"] == direction]
+        if not len(side):
+            continue
+        stream_ids, row = np.unique(side["stream_id"].to_numpy(dtype=object), return_inverse=True)
+        r = [row]
+        j = [activity_col[side["local"].to_numpy()]]
+        v = [(1.0 if direction == "in" else -1.0) * side["ratio"].to_numpy(dtype=float)]
+        lower, upper = np.full(len(stream_ids), -np.inf), np.zeros(len(stream_ids))
+        if direction == "out":
+            at = supply_index.get_indexer(stream_ids)
+            stream_row = np.full(len(supply_index), -1)
+            stream_row[at[at >= 0]] = np.flatnonzero(at >= 0)
+            feeds = np.flatnonzero(stream_row[supply_pos] >= 0)
+            r.append(stream_row[supply_pos[feeds]])
+            j.append(flow_cols[feeds])
+            v.append(np.ones(len(feeds)))
+        else:
+            # what arrives goes through the process (none of it is wasted): equal to the
+            # input for an input without a market; at most the input for one also bought,
+            # whose input is then bounded by the stream's quantity (process_purchase)
+            first = side.drop_duplicates("stream_id").set_index("stream_id")
+            priced = first["priced"].reindex(stream_ids).to_numpy(dtype=bool)
+            quantity = first["quantity"].reindex(stream_ids).to_numpy(dtype=float)
+            lower, upper = np.zeros(len(stream_ids)), np.where(priced, np.inf, 0.0)
+            at = demand_index.get_indexer(stream_ids)
+            stream_row = np.full(len(demand_index), -1)
+            stream_row[at[at >= 0]] = np.flatnonzero(at >= 0)
+            feeds = np.flatnonzero(stream_row[demand_pos] >= 0)
+            r.append(stream_row[demand_pos[feeds]])
+            j.append(flow_cols[feeds])
+            v.append(-units[feeds])
+            bought = np.flatnonzero(priced)
+            in_bought = np.flatnonzero(np.isin(row, bought))
+            rows(
+                np.searchsorted(bought, row[in_bought]),
+                activity_col[side["local"].to_numpy()[in_bought]],
+                side["ratio"].to_numpy(dtype=float)[in_bought],
+                np.full(len(bought), -np.inf),
+                quantity[bought],
+                "process_purchase",
+                stream_ids[bought],
+            )
+        rows(
+            np.concatenate(r),
+            np.concatenate(j),
+            np.concatenate(v),
+            lower,
+            upper,
+            f"process_{'output' if direction == 'out' else 'input'}",
+            stream_ids,
+        )
+    if len(switched):
+        s = np.arange(len(switched))
+        rows(
+            np.concatenate([s, s]),
+            np.concatenate([activity_col[switched], switch_col]),
+            np.concatenate([np.ones(len(switched)), -capacity[switched]]),
+            np.full(len(switched), -np.inf),
+            np.zeros(len(switched)),
+            "process_build",
+            ids[switched],
+        )
+        loads = procs["min_load"].to_numpy(dtype=float)[switched]
+        least = np.flatnonzero(loads > 0)
+        s = np.arange(len(least))
+        rows(
+            np.concatenate([s, s]),
+            np.concatenate([activity_col[switched[least]], switch_col[least]]),
+            np.concatenate([np.ones(len(least)), -(loads * capacity[switched])[least]]),
+            np.zeros(len(least)),
+            np.full(len(least), np.inf),
+            "process_min_load",
+            ids[switched[least]],
+        )
+    if len(duty_used):
+        into = members[member_local >= 0]
+        duty_row = np.full(len(plan.duties), -1)
+        duty_row[duty_used] = np.arange(len(duty_used))
+        ratio_of = np.zeros(len(demand_index))
+        row_of = np.full(len(demand_index), -1)
+        at = demand_index.get_indexer(into["stream_id"])
+        ratio_of[at] = into["ratio"].to_numpy(dtype=float)
+        row_of[at] = duty_row[into["duty_pos"].to_numpy()]
+        feeds = np.flatnonzero(row_of[demand_pos] >= 0)
+        rows(
+            row_of[demand_pos[feeds]],
+            flow_cols[feeds],
+            ratio_of[demand_pos[feeds]] * units[feeds],
+            np.full(len(duty_used), -np.inf),
+            plan.duties["amount"].to_numpy(dtype=float)[duty_used],
+            "duty",
+            plan.duties["id"].to_numpy(dtype=object)[duty_used],
+        )
+    return model
+
+
+def process_results(
+    solution: DesignSolution, build: DesignBuild, results: list[SolveResult]
+) -> None:
+    """Add the processes of a solved design to ``solution`` in place: its ``processes``
+    table (id, facility_id, organisation, status, capacity, activity per year, built, and
+    the operating_cost and capex paid, currency/yr, negative), the PROCESS_TERMS of its
+    objective and each organisation's ``as_process`` (its processes' costs) in
+    ``participants``, whose net_benefit then includes them. Nothing changes when the
+    network has no processes."""
+    plan = process_plan(build.network, build.problem.params)
+    if not len(plan.processes):
+        return
+    procs = plan.processes
+    activity = pd.Series(0.0, index=procs["id"].to_numpy(dtype=object))
+    switch = pd.Series(False, index=procs["id"].to_numpy(dtype=object))
+    for batch, result in zip(build.batches, results, strict=True):
+        cols = batch.model.columns("process_activity")
+        activity[batch.model.col_ref[cols]] = result.x[cols]
+        cols = batch.model.columns("process_switch")
+        switch[batch.model.col_ref[cols]] = result.x[cols] > 0.5
+    level = activity.to_numpy(dtype=float)
+    level = np.where(np.abs(level) < 1e-9, 0.0, level)
+    candidate = (procs["status"] == "candidate").to_numpy()
+    built = np.where(candidate, switch.to_numpy(dtype=bool), True)
+    table = procs[["id", "facility_id", "organisation", "status", "capacity"]].copy()
+    table["activity"] = level
+    table["built"] = built
+    table["operating_cost"] = 0.0 - procs["operating_cost"].to_numpy(dtype=float) * level
+    table["capex"] = 0.0 - np.where(built, procs["capex_per_yr"].to_numpy(dtype=float), 0.0)
+    table["net_benefit"] = table["operating_cost"] + table["capex"]
+    solution.processes = table.rename(columns={"id": "process_id"})
+    solution.objective["process_operating_cost"] = float(table["operating_cost"].sum())
+    solution.objective["process_capex"] = float(table["capex"].sum())
+    own = table.groupby("organisation", sort=True)["net_benefit"].sum()
+    participants = solution.participants.set_index("organisation")
+    participants = participants.reindex(participants.index.union(own.index)).fillna(0.0)
+    participants["as_process"] = own.reindex(participants.index).fillna(0.0)
+    participants["net_benefit"] = (
+        participants["as_giver"] + participants["as_taker"] + participants["as_process"]
+    )
+    participants.index.name = "organisation"
+    solution.participants = participants.reset_index()
+
+
+def process_owners(
+    plan: ProcessPlan, network: Network, model: DesignModel
+) -> tuple[np.ndarray, np.ndarray]:
+    """The organisation owning each row and each column of ``model`` that
+    :func:`add_processes` added ("" for the others): a process's rows and columns belong to
+    its facility's organisation, a duty's row to the duty's, a purchase row to the buying
+    facility's. For sharing shadow values (dual allocation) by participant."""
+    rows = np.full(model.shape[0], "", dtype=object)
+    cols = np.full(model.shape[1], "", dtype=object)
+    if plan.empty:
+        return rows, cols
+    organisation = network.facilities.drop_duplicates("id").set_index("id")["organisation"]
+    streams = network.streams.drop_duplicates("id").set_index("id")["facility_id"]
+    by_stream = streams.map(organisation)
+    by_process = pd.Series(
+        plan.processes["organisation"].to_numpy(), index=plan.processes["id"].to_numpy()
+    )
+    by_duty = network.duties.drop_duplicates("id").set_index("id")["facility_id"].map(organisation)
+    for group, owner in (
+        ("process_output", by_stream),
+        ("process_input", by_stream),
+        ("process_purchase", by_stream),
+        ("process_build", by_process),
+        ("process_min_load", by_process),
+        ("duty", by_duty),
+    ):
+        at = model.rows(group)
+        rows[at] = owner.reindex(model.row_ref[at]).fillna("").to_numpy(dtype=object)
+    for group in ("process_activity", "process_switch"):
+        at = model.columns(group)
+        cols[at] = by_process.reindex(model.col_ref[at]).fillna("").to_numpy(dtype=object)
+    return rows, cols
