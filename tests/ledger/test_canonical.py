@@ -130,3 +130,78 @@ def test_seal_hides_the_price_and_unseal_checks_it() -> None:
         unseal(public, {"price_eur_per_t": Opening(openings["price_eur_per_t"].salt, 40.0)})
     with pytest.raises(InputError, match="missing"):
         seal(record, ["missing"])
+
+
+def _es_reference(x: float) -> str:
+    """ECMAScript Number::toString from the shortest digits, written out plainly."""
+    if x == 0:
+        return "0"
+    if x < 0:
+        return "-" + _es_reference(-x)
+    from decimal import Decimal
+
+    exact = Decimal(x)
+    # the fewest digits p for which some p-digit s x 10**e reads back as x; among those s
+    # the closest to x (ECMA-262 Number::toString step 5)
+    for p in range(1, 18):
+        text = f"{x:.{p - 1}e}"
+        base, _, exp_s = text.partition("e")
+        s_int = int(base.replace(".", ""))
+        scale = Decimal(10) ** (int(exp_s) - p + 1)
+        found = [c for c in (s_int - 1, s_int, s_int + 1) if float(Decimal(c) * scale) == x]
+        found = [c for c in found if len(str(c)) == p]
+        if found:
+            best = min(found, key=lambda c: abs(Decimal(c) * scale - exact))
+            mantissa, exp_s = str(best), str(int(exp_s) + len(str(best)) - p)
+            break
+    digits = mantissa.replace(".", "").rstrip("0") or "0"
+    n = int(exp_s) + 1
+    k = len(digits)
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * -n + digits
+    e = n - 1
+    head = digits if k == 1 else digits[0] + "." + digits[1:]
+    return head + ("e+" if e >= 0 else "e-") + str(abs(e))
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_numbers_match_a_plain_reference(x: float) -> None:
+    assert es_number(x) == _es_reference(x)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _as_proxy(value: object) -> object:
+    """The same value with every dict a mapping proxy (the careful encoder's path)."""
+    import types
+
+    if isinstance(value, dict):
+        return types.MappingProxyType({k: _as_proxy(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_as_proxy(v) for v in value)
+    return value
+
+
+@given(json_values)
+def test_fast_and_careful_encoders_agree(value: object) -> None:
+    try:
+        fast = canonical_json(value)
+    except InputError:
+        with pytest.raises(InputError):
+            canonical_json(_as_proxy(value))
+        return
+    assert canonical_json(_as_proxy(value)) == fast
+    assert json.loads(fast, parse_int=float) == value  # JSON numbers are doubles

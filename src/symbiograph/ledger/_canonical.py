@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,67 @@ __all__ = [
 ]
 
 MAX_SAFE_INTEGER = 2**53 - 1
+# code points where UTF-16 order and code point order can differ (U+E000 and above)
+_HIGH = re.compile("[\ue000-\U0010ffff]")
+_quote = json.encoder.encode_basestring
+
+
+class _Refused(Exception):
+    """The fast encoder met something to refuse; the careful one says where."""
+
+
+def _utf16(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _fast(value: Any, out: list[str]) -> None:
+    t = type(value)
+    if t is str:
+        out.append(_quote(value))
+    elif t is dict:
+        keys = sorted(value) if all(type(k) is str for k in value) else None
+        if keys is None:
+            raise _Refused
+        if _HIGH.search("".join(keys)):
+            keys.sort(key=_utf16)
+        out.append("{")
+        first = True
+        for key in keys:
+            if not first:
+                out.append(",")
+            first = False
+            out.append(_quote(key))
+            out.append(":")
+            _fast(value[key], out)
+        out.append("}")
+    elif t is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            out.append(str(value))
+        else:
+            raise _Refused
+    elif t is float:
+        if value != value or value in (math.inf, -math.inf):
+            raise _Refused
+        out.append(es_number(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif t is list or t is tuple:
+        out.append("[")
+        first = True
+        for item in value:
+            if not first:
+                out.append(",")
+            first = False
+            _fast(item, out)
+        out.append("]")
+    else:
+        raise _Refused
+
+
 COMMITMENT_KEY = "$commitment"
 
 
@@ -42,6 +104,9 @@ def es_number(x: float) -> str:
         return "0"
     if x < 0:
         return "-" + es_number(-x)
+    text = repr(x)
+    if 1e-6 <= x < 1e16 and "e" not in text:  # repr's plain form is ECMAScript's, bar ".0"
+        return text[:-2] if text.endswith(".0") else text
     _, digits_t, exp_raw = Decimal(repr(x)).as_tuple()
     digits = "".join(map(str, digits_t)).rstrip("0") or "0"
     exp = (
@@ -119,6 +184,12 @@ def _encode(value: Any, where: str, out: list[str]) -> None:
 def canonical_json(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 encoding of a JSON value (dict, list, str, number, bool, None)."""
     out: list[str] = []
+    try:
+        _fast(value, out)
+        return "".join(out).encode("utf-8")
+    except (_Refused, UnicodeEncodeError):
+        pass  # other mappings and sequences, or something to refuse: the careful encoder
+    out = []
     _encode(value, "$", out)
     return "".join(out).encode("utf-8")
 
