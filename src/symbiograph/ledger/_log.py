@@ -104,6 +104,7 @@ class Log:
         self.checkpoints: list[str] = []
         self.public_keys: dict[str, Ed25519PublicKey] = {self.key_name: key.public_key()}
         self._raw: dict[str, bytes] = {}
+        self._signers: dict[str, Ed25519PrivateKey] = {}  # private keys already matched
         sign_checkpoint(Checkpoint(origin, 0, self.tree.root()), self.key_name, key)  # checks
 
     def __len__(self) -> int:
@@ -119,8 +120,10 @@ class Log:
 
     def append(self, org: str, record: Mapping[str, Any], key: Ed25519PrivateKey) -> Entry:
         """Sign ``record`` as ``org`` with ``key`` and append it; returns the entry."""
-        if self._raw.get(org) != public_key_raw(key):
-            raise InputError(f"the key given is not the registered key of {org!r}")
+        if self._signers.get(org) is not key:
+            if self._raw.get(org) != public_key_raw(key):
+                raise InputError(f"the key given is not the registered key of {org!r}")
+            self._signers[org] = key
         entry = sign_entry(len(self.entries), org, record, key)
         self.entries.append(entry)
         self.tree.append(entry.leaf)
