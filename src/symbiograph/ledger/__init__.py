@@ -5,8 +5,9 @@ openings are kept apart, so a log can go to an auditor without a price in it. Ea
 signed by its organisation's Ed25519 key; the leaves form an RFC 9162 tree whose heads are
 signed as C2SP checkpoints; inclusion and consistency proofs and :func:`verify_log` let
 anyone check the log, and ``verify_bundle.py`` beside this file checks one entry's evidence
-offline with nothing but the standard library and ``cryptography``. Pure: no file, socket
-or database; persistence is the store's.
+offline with nothing but the standard library and ``cryptography``. Contract obligations are
+checked per period (quantity band, take-or-pay, deliver-or-pay) and settled in cents. Pure:
+no file, socket or database; persistence is the store's.
 """
 
 from symbiograph.ledger._canonical import (
@@ -18,6 +19,14 @@ from symbiograph.ledger._canonical import (
     open_commitment,
     seal,
     unseal,
+)
+from symbiograph.ledger._contracts import (
+    ContractTerms,
+    Delivery,
+    Payment,
+    PeriodOutcome,
+    assess_period,
+    settle,
 )
 from symbiograph.ledger._keys import (
     Ed25519PrivateKey,
@@ -66,13 +75,18 @@ __all__ = [
     "EVIDENCE_FORMAT",
     "Checkpoint",
     "CompactRange",
+    "ContractTerms",
+    "Delivery",
     "Ed25519PrivateKey",
     "Ed25519PublicKey",
     "Entry",
     "Log",
     "MerkleTree",
     "Opening",
+    "Payment",
+    "PeriodOutcome",
     "Verdict",
+    "assess_period",
     "canonical_json",
     "commit",
     "es_number",
@@ -89,6 +103,7 @@ __all__ = [
     "public_key_raw",
     "root_of",
     "seal",
+    "settle",
     "sign",
     "sign_checkpoint",
     "sign_entry",
