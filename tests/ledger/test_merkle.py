@@ -253,3 +253,20 @@ def test_consistency_proofs_verify_and_flipped_bytes_fail(n: int, data: st.DataO
     else:
         r2 = flip(r2)
     assert not verify_consistency(first, second, r1, r2, proof)
+
+
+@pytest.mark.slow
+def test_100k_random_trees_match_pymerkle() -> None:
+    """The issue's check: on 100,000 random trees (1 to 32 leaves of 0 to 16 random bytes),
+    our heads equal pymerkle's, and our plain recursive reference's on every 100th."""
+    pymerkle = pytest.importorskip("pymerkle")
+    rng = random.Random(100_000)
+    for t in range(100_000):
+        leaves = [rng.randbytes(rng.randint(0, 16)) for _ in range(rng.randint(1, 32))]
+        theirs = pymerkle.InmemoryTree(algorithm="sha256")
+        for leaf in leaves:
+            theirs.append_entry(leaf)
+        ours = MerkleTree(leaves).root()
+        assert ours == theirs.get_root(), (t, leaves)
+        if t % 100 == 0:
+            assert ours == _ref_mth(leaves)
