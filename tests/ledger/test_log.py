@@ -164,5 +164,27 @@ def test_verify_log_names_what_is_wrong() -> None:
     log.checkpoint()
     v = verify_log(log.entries, [*log.checkpoints, log.checkpoints[0]], pub)
     assert (v.first_bad_entry, v.checkpoint) == (6, 2) and "rolls the log back" in v.reason
+    # a checkpoint signed by an organisation's key is not the log's
+    from symbiograph.ledger import Checkpoint, sign_checkpoint
+
+    by_org = sign_checkpoint(Checkpoint(log.origin, 9, log.tree.root()), "orsted", keys["orsted"])
+    v = verify_log(log.entries, [*log.checkpoints, by_org], pub)
+    assert v.checkpoint == 2 and "no signature by a known key" in v.reason
+    renamed = Log("symbiograph.test/other", generate_key(), key_name="other-key")
+    for org, key in keys.items():
+        renamed.register(org, key.public_key())
+    renamed.append("orsted", {"x": 1}, keys["orsted"])
+    renamed.checkpoint()
+    assert not verify_log(renamed.entries, renamed.checkpoints, renamed.public_keys).ok
+    assert verify_log(
+        renamed.entries, renamed.checkpoints, renamed.public_keys, log_key="other-key"
+    ).ok
+    v = verify_log(
+        renamed.entries,
+        [*renamed.checkpoints, *log.checkpoints[:1]],
+        renamed.public_keys,
+        log_key="other-key",
+    )
+    assert v.checkpoint == 1 and "origin" in v.reason
     noncanonical = Entry(entries[0].payload.replace(b":", b": ", 1), entries[0].signature)
     assert "canonical" in verify_log([noncanonical, *entries[1:]], cps, pub).reason

@@ -25,7 +25,13 @@ from symbiograph.ledger._keys import (
     verify_signature,
 )
 from symbiograph.ledger._merkle import CompactRange, MerkleTree, leaf_hash
-from symbiograph.ledger._note import Checkpoint, sign_checkpoint, verifier_key, verify_checkpoint
+from symbiograph.ledger._note import (
+    Checkpoint,
+    parse_signed_note,
+    sign_checkpoint,
+    verifier_key,
+    verify_checkpoint,
+)
 
 __all__ = ["DOMAIN", "EVIDENCE_FORMAT", "Entry", "Log", "Verdict", "sign_entry", "verify_log"]
 
@@ -156,17 +162,14 @@ class Log:
         the entry, its leaf, the inclusion proof, the signed checkpoint and both public keys."""
         if not 0 <= index < len(self.entries):
             raise InputError(f"entry {index} is not in the log of {len(self.entries)} entries")
+        own = {self.key_name: self.public_keys[self.key_name]}
         note = next(
-            (
-                n
-                for n in reversed(self.checkpoints)
-                if verify_checkpoint(n, self.public_keys).size > index
-            ),
+            (n for n in reversed(self.checkpoints) if verify_checkpoint(n, own).size > index),
             None,
         )
         if note is None:
             note = self.checkpoint()
-        size = verify_checkpoint(note, self.public_keys).size
+        size = verify_checkpoint(note, own).size
         entry = self.entries[index]
         content = entry.content()
         org = str(content["org"])
@@ -228,6 +231,7 @@ def verify_log(
     checkpoints: Sequence[str],
     public_keys: Mapping[str, Ed25519PublicKey],
     known_good: set[bytes] | None = None,
+    log_key: str | None = None,
 ) -> Verdict:
     """Check a whole log: each entry's place, organisation key and signature, each
     checkpoint's signature, that checkpoints never go back, and that each head matches the
@@ -237,14 +241,25 @@ def verify_log(
     ``public_keys`` maps organisation and log key names to their keys. ``known_good``, a set
     kept between calls, remembers entries already checked so a second audit of a grown or
     altered log re-checks only the new leaves' signatures (the places are always checked).
+    Checkpoints count only when signed by the log's key ``log_key`` (a name in
+    ``public_keys``; by default the name the first checkpoint gives as its origin), never by
+    an organisation's key, and all must name one origin.
     """
     keys = dict(public_keys)
     heads: list[Checkpoint] = []
     rollback: tuple[int, int, int] | None = None  # (checkpoint position, its size, size before)
     largest = 0
+    origin: str | None = None
     for k, note in enumerate(checkpoints):
         try:
-            cp = verify_checkpoint(note, keys)
+            claimed = Checkpoint.parse(parse_signed_note(note)[0])
+            origin = claimed.origin if origin is None else origin
+            if claimed.origin != origin:
+                raise InputError(f"its origin {claimed.origin!r} is not {origin!r}")
+            name = log_key or origin
+            if name not in keys:
+                raise InputError(f"the log key {name!r} is not among the public keys")
+            cp = verify_checkpoint(note, {name: keys[name]})
         except InputError as exc:
             return Verdict(False, None, k, f"checkpoint {k}: {exc}", 0)
         if cp.size < largest and rollback is None:
