@@ -211,6 +211,8 @@ def test_inclusion_proofs_verify_and_flipped_bytes_fail(n: int, data: st.DataObj
     proof = tree.inclusion_proof(m, size)
     lh = leaf_hash(leaves[m])
     assert verify_inclusion(lh, m, size, proof, root)
+    assert proof == _ref_path(m, leaves[:size])
+    assert root == _ref_mth(leaves[:size])
     assert len(proof) <= (size - 1).bit_length()
     target = data.draw(st.integers(0, len(proof)))  # len(proof) means the leaf hash itself
     byte = data.draw(st.integers(0, 31))
@@ -230,12 +232,14 @@ def test_inclusion_proofs_verify_and_flipped_bytes_fail(n: int, data: st.DataObj
 @settings(max_examples=60, deadline=None)
 @given(sizes, st.data())
 def test_consistency_proofs_verify_and_flipped_bytes_fail(n: int, data: st.DataObject) -> None:
-    tree = MerkleTree(i.to_bytes(3, "big") for i in range(n))
+    leaves = [i.to_bytes(3, "big") for i in range(n)]
+    tree = MerkleTree(leaves)
     second = data.draw(st.integers(1, n))
     first = data.draw(st.integers(1, second))
     r1, r2 = tree.root(first), tree.root(second)
     proof = tree.consistency_proof(first, second)
     assert verify_consistency(first, second, r1, r2, proof)
+    assert proof == _ref_subproof(first, leaves[:second], True)
     if first == second:
         assert not verify_consistency(first, second, r1, r2, [r1])
         return
