@@ -13,6 +13,7 @@ BENCHMARKS = [
     "benchmarks.bench_hard",
     "benchmarks.bench_baseline",
     "benchmarks.bench_classify",
+    "benchmarks.bench_ledger",
 ]
 
 

@@ -41,6 +41,7 @@ ALLOWED: dict[str, set[str]] = {
         "sweep",
     },
     "store": {"errors", "model", "taxonomy", "io", "access"},
+    "ledger": {"errors", "model", "taxonomy"},
 }
 ADAPTERS = {"cli", "web", "store", "ingest", "parallel", "__main__"}
 # third-party frameworks that only adapters may import
