@@ -1,0 +1,193 @@
+"""Outages on a chain of three plants worked out on paper, the cascade rule, the property
+rewired <= frozen, and the Kalundborg backtest (the coal phase-out at Asnæs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scenarios import plant
+from symbiograph.errors import InputError
+from symbiograph.io import network_from_document
+from symbiograph.match import find_candidates
+from symbiograph.model import Network
+from symbiograph.optimize import design_network
+from symbiograph.resilience import betweenness, degree, outage_analysis
+
+
+def chain(
+    a_supply: float = 100.0, c_gypsum: float | None = 50.0, prices: tuple[float, ...] = ()
+) -> Network:
+    """A -> B -> C, co-located, no transport cost. A gives ``a_supply`` t gypsum (disposal
+    20 EUR/t); B takes 100 t gypsum (virgin 30) and gives 50 t ash (disposal 10); C takes 50 t
+    ash (virgin 15) and, if ``c_gypsum``, that much gypsum (virgin 25).
+
+    On paper (a_supply 100): the design sends A->B 100 t (50 EUR/t: 5,000) rather than A->C
+    (45 EUR/t) and B->C 50 t ash (25 EUR/t: 1,250): 6,250 EUR/yr. At zero transfer price A
+    keeps 2,000, B 3,000 + 500 = 3,500, C 750. B fails, frozen: both flows fail, 6,250 lost
+    (A 2,000, B 3,500, C 750; 150 t). Rewired: A->C 50 t gypsum, 2,250 EUR/yr, so 4,000 lost
+    (A 1,000, B 3,500, C 750 - 1,250 = -500: C gains)."""
+    p = list(prices) + [20.0, 30.0, 10.0, 15.0, 25.0][len(prices) :]
+    streams: list[dict[str, Any]] = [
+        {"id": "sa_g", "facility_id": "a", "resource_id": "g", "direction": "supply",
+         "quantity": a_supply, "price": p[0]},
+        {"id": "db_g", "facility_id": "b", "resource_id": "g", "direction": "demand",
+         "quantity": 100, "price": p[1]},
+        {"id": "sb_h", "facility_id": "b", "resource_id": "h", "direction": "supply",
+         "quantity": 50, "price": p[2]},
+        {"id": "dc_h", "facility_id": "c", "resource_id": "h", "direction": "demand",
+         "quantity": 50, "price": p[3]},
+    ]  # fmt: skip
+    if c_gypsum:
+        streams.append(
+            {"id": "dc_g", "facility_id": "c", "resource_id": "g", "direction": "demand",
+             "quantity": c_gypsum, "price": p[4]}
+        )  # fmt: skip
+    doc = {
+        "resources": [
+            {"id": "g", "name": "Gypsum", "kind": "material", "unit": "t/yr"},
+            {"id": "h", "name": "Ash", "kind": "material", "unit": "t/yr"},
+        ],
+        "facilities": [plant("a", "A", 11.0), plant("b", "B", 11.0), plant("c", "C", 11.0)],
+        "streams": streams,
+        "transport_modes": [
+            {"mode": "truck", "cost_per_tkm": 0.0, "co2e_kg_per_tkm": 0.0, "detour_factor": 1.0}
+        ],
+    }
+    return network_from_document(doc)
+
+
+def _run(network: Network, **kwargs: Any) -> tuple[Any, Any]:
+    candidates = find_candidates(network).candidates
+    design = design_network(network, candidates)
+    return design, outage_analysis(network, candidates, design, **kwargs)
+
+
+def _loss(result: Any, scenario: str, reading: str) -> pd.Series:
+    rows = result.losses[
+        (result.losses["scenario"] == scenario) & (result.losses["reading"] == reading)
+    ]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def _org_loss(result: Any, scenario: str, reading: str) -> dict[str, float]:
+    p = result.participants
+    rows = p[(p["scenario"] == scenario) & (p["reading"] == reading)]
+    return dict(zip(rows["organisation"], rows["net_benefit_loss"].round(6), strict=True))
+
+
+def test_chain_design_is_as_on_paper() -> None:
+    design, _ = _run(chain(), elements=[("organisation", "A")])
+    assert design.net_benefit == pytest.approx(6250.0)
+    flows = design.flows.set_index("candidate_id")["flow"]
+    assert flows[flows > 0].sum() == pytest.approx(150.0)
+
+
+def test_middle_plant_fails_frozen_and_rewired_on_paper() -> None:
+    _, result = _run(chain())
+    frozen = _loss(result, "organisation:B", "frozen")
+    rewired = _loss(result, "organisation:B", "rewired")
+    assert frozen["net_benefit_loss"] == pytest.approx(6250.0)
+    assert frozen["tonnes_loss"] == pytest.approx(150.0)
+    assert frozen["failed_exchanges"] == 2
+    assert _org_loss(result, "organisation:B", "frozen") == {"A": 2000.0, "B": 3500.0, "C": 750.0}
+    assert rewired["net_benefit_loss"] == pytest.approx(4000.0)
+    assert rewired["tonnes_loss"] == pytest.approx(100.0)  # 150 t lost, 50 t A->C new
+    assert _org_loss(result, "organisation:B", "rewired") == {
+        "A": 1000.0,
+        "B": 3500.0,
+        "C": -500.0,
+    }
+    # the facility outage is the same as its organisation's here
+    assert _loss(result, "facility:b", "rewired")["net_benefit_loss"] == pytest.approx(4000.0)
+    # the new A->C flow is listed among the rewired changes
+    f = result.failures
+    new = f[
+        (f["scenario"] == "organisation:B") & (f["reading"] == "rewired") & (f["flow_design"] == 0)
+    ]
+    assert list(new["supply_organisation"] + ">" + new["demand_organisation"]) == ["A>C"]
+    assert new["flow_after"].iloc[0] == pytest.approx(50.0)
+
+
+def test_without_the_alternative_rewired_equals_frozen() -> None:
+    _, result = _run(chain(c_gypsum=None))
+    assert _loss(result, "organisation:B", "frozen")["net_benefit_loss"] == pytest.approx(6250.0)
+    assert _loss(result, "organisation:B", "rewired")["net_benefit_loss"] == pytest.approx(6250.0)
+
+
+def test_an_outage_that_touches_no_flow_loses_nothing() -> None:
+    network = chain()
+    _, result = _run(network, elements=[("stream", "dc_g")])  # C's gypsum demand: unused
+    for reading in ("frozen", "rewired"):
+        row = _loss(result, "stream:dc_g", reading)
+        assert row["net_benefit_loss"] == 0.0 and row["failed_exchanges"] == 0
+
+
+def test_cascade_a_plant_without_its_input_stops_its_output() -> None:
+    """B makes its ash from the gypsum it takes: when A leaves, B->C fails in round 1."""
+    deps = pd.DataFrame({"supply_id": ["sb_h"], "demand_id": ["db_g"]})
+    _, result = _run(chain(c_gypsum=None), elements=[("organisation", "A")], dependencies=deps)
+    frozen = _loss(result, "organisation:A", "frozen")
+    assert frozen["net_benefit_loss"] == pytest.approx(6250.0)
+    assert frozen["cascade_rounds"] == 1
+    f = result.failures[result.failures["reading"] == "frozen"].set_index("supply_organisation")
+    assert f.loc["A", "round"] == 0 and f.loc["B", "round"] == 1
+    assert _loss(result, "organisation:A", "rewired")["net_benefit_loss"] == pytest.approx(6250.0)
+    # without the dependency, B keeps sending its ash
+    _, plain = _run(chain(c_gypsum=None), elements=[("organisation", "A")])
+    assert _loss(plain, "organisation:A", "frozen")["net_benefit_loss"] == pytest.approx(5000.0)
+
+
+def test_dependency_at_two_facilities_is_refused() -> None:
+    deps = pd.DataFrame({"supply_id": ["sa_g"], "demand_id": ["db_g"]})
+    with pytest.raises(InputError, match="different facilities"):
+        _run(chain(), dependencies=deps)
+
+
+def test_pairs_are_screened_by_the_sum_of_their_losses() -> None:
+    _, result = _run(chain(), elements=[("organisation", o) for o in "ABC"], max_pairs=1)
+    pairs = result.losses[result.losses["order"] == 2]
+    # frozen N-1: A 5,000, B 6,250, C 1,250: the worst pair by the bound is A + B
+    assert set(pairs["scenario"]) == {"organisation:A + organisation:B"}
+    assert _loss(result, "organisation:A + organisation:B", "frozen")[
+        "net_benefit_loss"
+    ] == pytest.approx(6250.0)
+
+
+def test_criticality_ranks_money_beside_topology() -> None:
+    _, result = _run(chain())
+    crit = result.criticality[result.criticality["kind"] == "organisation"].set_index("element_id")
+    assert crit.loc["B", "rank_frozen"] == 1 and crit.loc["B", "betweenness"] == pytest.approx(1.0)
+    assert crit.loc["A", "degree"] == 1 and crit.loc["B", "degree"] == 2
+
+
+def test_betweenness_matches_the_textbook_values() -> None:
+    # a star: the centre lies on every path between two leaves
+    nodes, edges = betweenness([("c", x) for x in "abcd" if x != "c"])
+    assert nodes["c"] == pytest.approx(1.0) and nodes["a"] == 0.0
+    # a path a-b-c-d: b lies on a-c and a-d of the 3 pairs without it
+    nodes, edges = betweenness([("a", "b"), ("b", "c"), ("c", "d")])
+    assert nodes["b"] == pytest.approx(2 / 3)
+    assert edges[frozenset(("b", "c"))] == pytest.approx(4 / 6)
+    assert degree([("a", "b"), ("a", "b"), ("b", "c")]) == {"a": 1, "b": 2, "c": 1}
+
+
+@settings(max_examples=12)
+@given(
+    a_supply=st.floats(10.0, 200.0),
+    c_gypsum=st.sampled_from([None, 20.0, 80.0]),
+    prices=st.tuples(*[st.floats(0.0, 40.0) for _ in range(5)]),
+)
+def test_rewired_loss_never_exceeds_frozen(
+    a_supply: float, c_gypsum: float | None, prices: tuple[float, ...]
+) -> None:
+    _, result = _run(chain(a_supply, c_gypsum, prices))
+    wide = result.losses.pivot(index="scenario", columns="reading", values="net_benefit_loss")
+    tol = 1e-6 * (1.0 + wide["frozen"].abs())
+    assert (wide["rewired"] <= wide["frozen"] + tol).all(), wide
+    assert (wide["rewired"] >= -tol).all(), wide
