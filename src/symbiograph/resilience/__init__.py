@@ -3,6 +3,13 @@ CO2e and jobs per participant, frozen and rewired; topological criticality besid
 Carlo over prices and volumes with the design as built. Pure functions over the tables of
 the stages before; fan-out goes through the executor seam (``symbiograph.tasks``)."""
 
+from symbiograph.resilience._montecarlo import (
+    Distribution,
+    MonteCarlo,
+    UncertainInput,
+    monte_carlo,
+    sample_inputs,
+)
 from symbiograph.resilience._outages import (
     ELEMENT_KINDS,
     CascadeRule,
@@ -18,12 +25,17 @@ from symbiograph.resilience._topology import betweenness, degree
 __all__ = [
     "ELEMENT_KINDS",
     "CascadeRule",
+    "Distribution",
     "Element",
+    "MonteCarlo",
     "OutageAnalysis",
+    "UncertainInput",
     "betweenness",
     "degree",
     "dependency_rule",
     "design_elements",
+    "monte_carlo",
     "outage_analysis",
+    "sample_inputs",
     "sunk_candidates",
 ]
