@@ -22,6 +22,7 @@ from symbiograph.report._html import (
     write_network_report,
     write_summary_json,
 )
+from symbiograph.report._resilience import write_resilience_report
 from symbiograph.report._summary import (
     exchange_flows,
     facility_table,
@@ -51,6 +52,7 @@ __all__ = [
     "write_allocation_report",
     "write_design_report",
     "write_network_report",
+    "write_resilience_report",
     "write_summary_json",
     "write_sweep_report",
 ]

@@ -4,9 +4,12 @@ Carlo over prices and volumes with the design as built. Pure functions over the 
 the stages before; fan-out goes through the executor seam (``symbiograph.tasks``)."""
 
 from symbiograph.resilience._montecarlo import (
+    INPUT_COLUMNS,
     Distribution,
     MonteCarlo,
     UncertainInput,
+    default_inputs,
+    inputs_from_table,
     monte_carlo,
     sample_inputs,
 )
@@ -24,6 +27,7 @@ from symbiograph.resilience._topology import betweenness, degree
 
 __all__ = [
     "ELEMENT_KINDS",
+    "INPUT_COLUMNS",
     "CascadeRule",
     "Distribution",
     "Element",
@@ -31,9 +35,11 @@ __all__ = [
     "OutageAnalysis",
     "UncertainInput",
     "betweenness",
+    "default_inputs",
     "degree",
     "dependency_rule",
     "design_elements",
+    "inputs_from_table",
     "monte_carlo",
     "outage_analysis",
     "sample_inputs",

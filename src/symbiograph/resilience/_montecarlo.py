@@ -34,9 +34,12 @@ from symbiograph.resilience._outages import sunk_candidates
 from symbiograph.tasks import Executor, InProcess, Progress, task_seed
 
 __all__ = [
+    "INPUT_COLUMNS",
     "Distribution",
     "MonteCarlo",
     "UncertainInput",
+    "default_inputs",
+    "inputs_from_table",
     "monte_carlo",
     "sample_inputs",
 ]
@@ -547,3 +550,57 @@ def monte_carlo(
     indices = sobol if sobol is not None else _sensitivity(inputs, samples, values)
     timings["monte_carlo_s"] = time.perf_counter() - t0
     return MonteCarlo(samples, draws_table, summary, indices, level, timings)
+
+
+#: The columns of a table of uncertain inputs (see :func:`inputs_from_table`).
+INPUT_COLUMNS = ("name", "quantity", "ids", "distribution", "params", "mode")
+
+
+def inputs_from_table(table: pd.DataFrame) -> list[UncertainInput]:
+    """Uncertain inputs from a table with the columns name, quantity (price, volume,
+    carbon_price), ids (stream or resource ids separated by spaces; empty for the carbon
+    price), distribution (fixed, normal, lognormal, triangular, empirical), params (numbers
+    separated by spaces) and mode (factor or value; empty: factor). Raises InputError naming
+    the row and field at fault."""
+    missing = [c for c in INPUT_COLUMNS if c not in table.columns and c != "mode"]
+    if missing:
+        raise InputError(f"the uncertain inputs lack the columns {missing}")
+    out = []
+    for row, r in enumerate(table.to_dict("records")):
+        where = f"uncertain inputs row {row + 1}"
+        quantity = str(r["quantity"]).strip()
+        if quantity not in ("price", "volume", "carbon_price"):
+            raise InputError(f"{where}, quantity: price, volume or carbon_price, not {quantity!r}")
+        mode = str(r.get("mode") or "factor").strip() or "factor"
+        if mode not in ("factor", "value"):
+            raise InputError(f"{where}, mode: factor or value, not {mode!r}")
+        ids_text = r.get("ids")
+        ids = tuple(str(ids_text).split()) if isinstance(ids_text, str) else ()
+        try:
+            params = tuple(float(v) for v in str(r["params"]).split())
+        except ValueError:
+            raise InputError(f"{where}, params: numbers separated by spaces") from None
+        try:
+            dist = Distribution(str(r["distribution"]).strip(), params)  # type: ignore[arg-type]
+        except InputError as err:
+            raise InputError(f"{where}, distribution: {err}") from None
+        out.append(UncertainInput(str(r["name"]), quantity, dist, ids, mode))  # type: ignore[arg-type]
+    return out
+
+
+def default_inputs(
+    design: DesignSolution, price_sigma: float = 0.2, carbon_sd: float = 0.25
+) -> list[UncertainInput]:
+    """A screening set when the user gives none: the price of every stream the design
+    exchanges as a lognormal factor (median 1, ``price_sigma`` of the log), independent, and
+    the carbon price as a normal factor (mean 1, sd ``carbon_sd``)."""
+    flowing = design.flows[design.flows["flow"] > 0]
+    return [
+        UncertainInput("carbon_price", "carbon_price", Distribution.normal(1.0, carbon_sd)),
+        *(
+            UncertainInput(f"price:{s}", "price", Distribution.lognormal(1.0, price_sigma), (s,))
+            for s in sorted(
+                set(flowing["supply_id"].astype(str)) | set(flowing["demand_id"].astype(str))
+            )
+        ),
+    ]
