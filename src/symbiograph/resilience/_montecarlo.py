@@ -423,7 +423,7 @@ def _sobol(
     except ImportError:
         return None
     k = len(inputs)
-    base = 2 ** max(6, math.ceil(math.log2(max(1, draws // (k + 2)))))
+    base = 2 ** max(8, math.ceil(math.log2(max(1, draws // (k + 2)))))
     problem = {"num_vars": k, "names": [i.name for i in inputs], "bounds": [[0.0, 1.0]] * k}
     u = sobol_sample.sample(problem, base, calc_second_order=False, seed=seed)
     samples = pd.DataFrame({i.name: i.distribution.inverse(u[:, n]) for n, i in enumerate(inputs)})
