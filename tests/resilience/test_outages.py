@@ -95,6 +95,14 @@ def test_cascade_a_plant_without_its_input_stops_its_output() -> None:
     f = result.failures[result.failures["reading"] == "frozen"].set_index("supply_organisation")
     assert f.loc["A", "round"] == 0 and f.loc["B", "round"] == 1
     assert _loss(result, "organisation:A", "rewired")["net_benefit_loss"] == pytest.approx(6250.0)
+
+    # the same cascade from a rule (as plant processes would give it)
+    def rule(starved: frozenset[str]) -> frozenset[str]:
+        return frozenset({"sb_h"}) if "db_g" in starved else frozenset()
+
+    _, ruled = _run(chain(c_gypsum=None), elements=[("organisation", "A")], cascade=rule)
+    assert _loss(ruled, "organisation:A", "frozen")["cascade_rounds"] == 1
+    assert _loss(ruled, "organisation:A", "rewired")["net_benefit_loss"] == pytest.approx(6250.0)
     # without the dependency, B keeps sending its ash
     _, plain = _run(chain(c_gypsum=None), elements=[("organisation", "A")])
     assert _loss(plain, "organisation:A", "frozen")["net_benefit_loss"] == pytest.approx(5000.0)

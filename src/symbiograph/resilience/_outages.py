@@ -230,6 +230,7 @@ def _context(
     design: DesignSolution,
     settings: DesignSettings | None,
     dependencies: pd.DataFrame | None,
+    cascade: CascadeRule | None = None,
 ) -> _Context:
     cand = candidates.set_index("candidate_id", drop=False)
     if cand.index.has_duplicates:
@@ -260,7 +261,7 @@ def _context(
         shares=shares.reset_index(drop=True),
         jobs_per_unit=jobs,
         fed=fed,
-        rule=dependency_rule(network, dependencies, fed),
+        rule=cascade if cascade is not None else dependency_rule(network, dependencies, fed),
         design_org=design.participants.set_index("organisation")["net_benefit"],
         sunk_org=sunk_org,
         sunk_total=float(sunk_org.sum()),
@@ -557,6 +558,7 @@ def outage_analysis(
     max_pairs: int = 0,
     rewired: bool = True,
     dependencies: pd.DataFrame | None = None,
+    cascade: CascadeRule | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
 ) -> OutageAnalysis:
@@ -569,13 +571,14 @@ def outage_analysis(
     ``scenarios`` (lists of elements that drop out together) are run as given. ``rewired``
     also re-optimises each outage (one task per outage on ``executor``, in process by
     default); ``settings`` default the design's. ``dependencies`` (supply_id, demand_id)
-    drive the cascades (see :func:`dependency_rule`). Money in currency/yr, see
+    drive the cascades (see :func:`dependency_rule`); ``cascade`` replaces that rule by
+    another (e.g. one built from plant processes: inputs lost -> outputs lost). Money in currency/yr, see
     :class:`OutageAnalysis`.
     """
     import time
 
     t0 = time.perf_counter()
-    ctx = _context(network, candidates, design, settings, dependencies)
+    ctx = _context(network, candidates, design, settings, dependencies, cascade)
     singles = list(elements) if elements is not None else design_elements(network, design)
     runner = executor or InProcess()
     timings: dict[str, float] = {}
