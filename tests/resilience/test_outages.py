@@ -16,6 +16,7 @@ from symbiograph.match import find_candidates
 from symbiograph.model import Network
 from symbiograph.optimize import design_network
 from symbiograph.resilience import betweenness, degree, outage_analysis
+from symbiograph.tasks import InProcess
 
 
 def _run(network: Network, **kwargs: Any) -> tuple[Any, Any]:
@@ -156,3 +157,26 @@ def test_rewired_loss_never_exceeds_frozen(
     tol = 1e-6 * (1.0 + wide["frozen"].abs())
     assert (wide["rewired"] <= wide["frozen"] + tol).all(), wide
     assert (wide["rewired"] >= -tol).all(), wide
+
+
+class _Recording(InProcess):
+    """The in-process executor, noting the keys of the tasks handed to it."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def map(self, fn: Any, tasks: Any, **kwargs: Any) -> Any:
+        self.keys.extend(kwargs.get("keys") or [])
+        return super().map(fn, tasks, **kwargs)
+
+
+def test_rewiring_goes_through_the_executor_seam() -> None:
+    """One task per outage that touches the design (B, A, C, their facilities and the two
+    exchanges); an outage that touches nothing needs no solve."""
+    runner = _Recording()
+    _, result = _run(chain(), executor=runner)
+    touched = result.losses[
+        (result.losses["reading"] == "rewired") & (result.losses["status"] != "unchanged")
+    ]
+    assert len(runner.keys) == len(touched) == 8
+    assert len(set(runner.keys)) == len(runner.keys)
