@@ -1311,6 +1311,7 @@ def resilience(
     ] = "inprocess",
     workers: Annotated[int, typer.Option(min=0, help="Processes; 0: every core")] = 0,
     time_limit: Annotated[float, typer.Option(help="Seconds per solve")] = 120.0,
+    full: FullOption = False,
 ) -> None:
     """What the design loses when a partner, facility or exchange drops out (frozen and
     rewired), and how prices and volumes spread each participant's result; CSV tables and
@@ -1321,7 +1322,7 @@ def resilience(
     from symbiograph.match import find_candidates
     from symbiograph.optimize import DesignSettings, design_network
     from symbiograph.parallel import close_executor, make_executor
-    from symbiograph.report import write_resilience_report
+    from symbiograph.report import shared_resilience_tables, write_resilience_report
     from symbiograph.resilience import (
         default_inputs,
         inputs_from_table,
@@ -1339,6 +1340,7 @@ def resilience(
     with _step(console, "designed the network"):
         design = design_network(network, candidates, DesignSettings(time_limit_s=time_limit))
     tables: dict[str, pd.DataFrame] = {}
+    _, banded = shared_resilience_tables(network, design.flows, {}, _viewer(full))
     runner = make_executor(executor, workers, None)
     columns = (
         TextColumn("{task.description}"),
@@ -1365,7 +1367,7 @@ def resilience(
                 criticality=result.criticality,
             )
             worst = result.criticality.sort_values("frozen_loss", ascending=False).head(1)
-            for row in worst.itertuples(index=False):
+            for row in worst.head(0 if banded else 1).itertuples(index=False):
                 console.print(
                     f"[green]✓[/] {len(result.losses) // 2:,} outages · worst "
                     f"{escape(f'{row.kind}:{row.element_id}')}: {row.frozen_loss:,.0f} frozen, "
@@ -1395,13 +1397,18 @@ def resilience(
                 mc_sensitivity=mc.sensitivity,
             )
             total = mc.summary.set_index("organisation").loc["(total)"]
-            console.print(
-                f"[green]✓[/] net benefit mean {total['mean']:,.0f}, VaR {total['value_at_risk']:,.0f}"
-                f", CVaR {total['cvar']:,.0f} {currency}/yr at {level:.0%}"
-            )
+            if banded:
+                console.print("[green]✓[/] figures banded (confidential streams): use --full")
+            else:
+                console.print(
+                    f"[green]✓[/] net benefit mean {total['mean']:,.0f}, "
+                    f"VaR {total['value_at_risk']:,.0f}, CVaR {total['cvar']:,.0f} "
+                    f"{currency}/yr at {level:.0%}"
+                )
     finally:
         close_executor(runner)
-    paths = write_resilience_report(out, tables, currency, title="Resilience")
+    shared, _ = shared_resilience_tables(network, design.flows, tables, _viewer(full))
+    paths = write_resilience_report(out, shared, currency, title="Resilience", banded=banded)
     console.print(Text(f"tables and report: {paths['report'].parent}"))
 
 

@@ -43,3 +43,30 @@ def test_resilience_exit_codes(tmp_path: Path) -> None:
     unknown = ["resilience", "--dataset", "atlantis", "--out", str(tmp_path)]
     assert runner.invoke(app, unknown).exit_code == 3
     assert runner.invoke(app, ["resilience", "--out", str(tmp_path)]).exit_code == 2
+
+
+def test_a_confidential_stream_bands_every_figure() -> None:
+    from dataclasses import replace
+
+    from scenarios import three_plant_chain
+    from symbiograph.access import FULL
+    from symbiograph.match import find_candidates
+    from symbiograph.optimize import design_network
+    from symbiograph.report import shared_resilience_tables
+    from symbiograph.resilience import outage_analysis
+
+    network = three_plant_chain()
+    streams = network.streams.copy()
+    streams["confidential"] = streams["id"] == "sb_h"
+    network = replace(network, streams=streams)
+    candidates = find_candidates(network).candidates
+    design = design_network(network, candidates)
+    result = outage_analysis(network, candidates, design, elements=[("organisation", "B")])
+    tables = {"outage_losses": result.losses, "criticality": result.criticality}
+    shared, banded = shared_resilience_tables(network, design.flows, tables)
+    assert banded
+    losses = shared["outage_losses"]
+    assert not any(isinstance(v, float) for v in losses["net_benefit_loss"])
+    assert (losses["failed_exchanges"] == result.losses["failed_exchanges"]).all()
+    full, banded_full = shared_resilience_tables(network, design.flows, tables, FULL)
+    assert not banded_full and full["outage_losses"].equals(result.losses)

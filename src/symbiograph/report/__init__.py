@@ -22,7 +22,7 @@ from symbiograph.report._html import (
     write_network_report,
     write_summary_json,
 )
-from symbiograph.report._resilience import write_resilience_report
+from symbiograph.report._resilience import shared_resilience_tables, write_resilience_report
 from symbiograph.report._summary import (
     exchange_flows,
     facility_table,
@@ -46,6 +46,7 @@ __all__ = [
     "render_network_report",
     "shared_allocation",
     "shared_design_tables",
+    "shared_resilience_tables",
     "shared_sweep_table",
     "summary_tables",
     "sweep_figures",

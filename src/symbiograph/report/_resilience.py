@@ -7,11 +7,49 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-__all__ = ["write_resilience_report"]
+from symbiograph.access import SHARED, Viewer, hidden_rows, hidden_streams, redact_columns
+from symbiograph.model import Network
+
+__all__ = ["shared_resilience_tables", "write_resilience_report"]
+
+#: Columns that are not figures a confidential stream could add to.
+_LABELS = {"order", "round", "cascade_rounds", "failed_exchanges", "draw", "degree"}
+_LABELS |= {"betweenness", "rank_degree", "rank_betweenness", "first_order", "total"}
+
+
+def shared_resilience_tables(
+    network: Network,
+    design_flows: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    viewer: Viewer = SHARED,
+) -> tuple[dict[str, pd.DataFrame], bool]:
+    """The resilience tables as ``viewer`` may see them, and whether anything was hidden. An
+    outage loss or a Monte Carlo spread is a sum over exchanges, so when any exchange of the
+    design (``design_flows``, the design's flows table) with flow carries a stream hidden
+    from ``viewer``, every figure of every table is shown as its band (conservative: no
+    total lets a hidden flow be taken apart); topological measures, counts and indices
+    stay."""
+    hidden = hidden_streams(network, viewer)
+    active = hidden_rows(design_flows, hidden) & (design_flows["flow"].to_numpy(dtype=float) != 0)
+    if not active.any():
+        return dict(tables), False
+    out = {}
+    for name, table in tables.items():
+        figures = [
+            c
+            for c in table.columns
+            if c not in _LABELS
+            and not c.startswith("rank_")
+            and pd.api.types.is_float_dtype(table[c])
+        ]
+        out[name] = redact_columns(table, np.ones(len(table), dtype=bool), figures)
+    return out, True
+
 
 _CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -61,7 +99,9 @@ def _table_html(frame: pd.DataFrame, rows: int = 30) -> str:
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td>{v:,.2f}</td>" if isinstance(v, float) else f"<td>{html.escape(str(v))}</td>"
+            f"<td>{v:,.2f}</td>"
+            if isinstance(v, float | np.floating)
+            else f"<td>{html.escape(str(v))}</td>"
             for v in r
         )
         + "</tr>"
@@ -75,11 +115,14 @@ def write_resilience_report(
     tables: dict[str, pd.DataFrame],
     currency: str = "EUR",
     title: str = "Resilience",
+    banded: bool = False,
 ) -> dict[str, Path]:
     """Write each of ``tables`` (name -> table: e.g. outage_losses, outage_participants,
     outage_failures, criticality, mc_summary, mc_draws, mc_sensitivity) as ``name.csv`` and
     ``report.html`` with the criticality chart (when ``criticality`` is given) and the
-    participants' spread (when ``mc_draws`` is given) into ``out``; returns the paths."""
+    participants' spread (when ``mc_draws`` is given) into ``out``; returns the paths.
+    ``banded``: the tables hold bands (see :func:`shared_resilience_tables`), so no chart is
+    drawn and the page says why."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -88,9 +131,14 @@ def write_resilience_report(
         table.to_csv(paths[name], index=False)
     parts = [f"<h1>{html.escape(title)}</h1>"]
     figures = []
-    if "criticality" in tables and len(tables["criticality"]):
+    if banded:
+        parts.append(
+            "<p>Figures are shown as bands: the design has exchanges with confidential "
+            "streams (charts need the full view).</p>"
+        )
+    elif "criticality" in tables and len(tables["criticality"]):
         figures.append(_criticality_figure(tables["criticality"], currency))
-    if "mc_draws" in tables and len(tables["mc_draws"]):
+    if not banded and "mc_draws" in tables and len(tables["mc_draws"]):
         figures.append(_spread_figure(tables["mc_draws"], currency))
     for k, fig in enumerate(figures):
         parts.append(
