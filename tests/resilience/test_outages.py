@@ -180,3 +180,24 @@ def test_rewiring_goes_through_the_executor_seam() -> None:
     ]
     assert len(runner.keys) == len(touched) == 8
     assert len(set(runner.keys)) == len(runner.keys)
+
+
+def test_partial_outage_on_paper() -> None:
+    """B at 50 % for six months: a quarter of the year's A->B and B->C flows lost. Frozen:
+    6,250 / 4 = 1,562.5. Rewired: A->B 75 t (3,750), B->C 37.5 t (937.5) and A's spare 25 t
+    to C (25 x 45 = 1,125): 5,812.5, so 437.5 lost."""
+    from symbiograph.resilience import partial_outage
+
+    network = chain()
+    candidates = find_candidates(network).candidates
+    design = design_network(network, candidates)
+    table = partial_outage(
+        network, candidates, design, [("organisation", "B")], availability=0.5, months=6
+    ).set_index("reading")
+    assert table.loc["frozen", "lost_share"] == pytest.approx(0.25)
+    assert table.loc["frozen", "net_benefit_loss"] == pytest.approx(1562.5)
+    assert table.loc["frozen", "tonnes_loss"] == pytest.approx(37.5)
+    assert table.loc["rewired", "net_benefit_loss"] == pytest.approx(437.5)
+    assert table.loc["rewired", "tonnes_loss"] == pytest.approx(12.5)
+    with pytest.raises(InputError):
+        partial_outage(network, candidates, design, [("organisation", "B")], availability=1.5)

@@ -21,6 +21,7 @@ from symbiograph.resilience._outages import (
     dependency_rule,
     design_elements,
     outage_analysis,
+    partial_outage,
     sunk_candidates,
 )
 from symbiograph.resilience._topology import betweenness, degree
@@ -42,6 +43,7 @@ __all__ = [
     "inputs_from_table",
     "monte_carlo",
     "outage_analysis",
+    "partial_outage",
     "sample_inputs",
     "sunk_candidates",
 ]

@@ -44,6 +44,7 @@ __all__ = [
     "dependency_rule",
     "design_elements",
     "outage_analysis",
+    "partial_outage",
     "sunk_candidates",
 ]
 
@@ -661,3 +662,53 @@ def outage_analysis(
         design_net_benefit=float(design.net_benefit),
         timings=timings,
     )
+
+
+def partial_outage(
+    network: Network,
+    candidates: pd.DataFrame,
+    design: DesignSolution,
+    elements: Sequence[Element],
+    availability: float,
+    months: float = 12.0,
+    settings: DesignSettings | None = None,
+) -> pd.DataFrame:
+    """A partial outage: ``elements`` run at ``availability`` (0..1) of their capacity for
+    ``months`` of the year. Over the year every flow touching them loses the share
+    s = (1 - availability) x months / 12. Frozen: those flows carry (1 - s) of their design
+    flow (their capex still paid). Rewired: re-optimised with those candidates capped at
+    (1 - s) of their largest flow and built links sunk, so the survivors may take up the
+    slack; the year is taken as one average (exact for the design's linear flows, since the
+    links are already paid for). Returns two rows (frozen, rewired): net_benefit_loss
+    (currency/yr), tonnes_loss and co2e_loss_t (t/yr), lost_share."""
+    if not 0.0 <= availability <= 1.0 or not 0.0 <= months <= 12.0:
+        raise InputError("availability must lie in [0, 1] and months in [0, 12]")
+    share = (1.0 - availability) * months / 12.0
+    ctx = _context(network, candidates, design, settings, None)
+    flows = ctx.flows
+    hit = _touching(flows, elements).astype(float) * share
+    variable = (flows["net_benefit"] - flows["fixed_cost"]).to_numpy(dtype=float)
+    frozen = {
+        "reading": "frozen",
+        "net_benefit_loss": float((variable * hit).sum()),
+        "tonnes_loss": float((flows["tonnes"].to_numpy() * hit).sum()),
+        "co2e_loss_t": float((flows["co2e_t"].to_numpy(dtype=float) * hit).sum()),
+    }
+    capped = sunk_candidates(ctx.candidates, flows.loc[flows["built"], "candidate_id"])
+    touch = _touching(capped, elements)
+    capped.loc[touch, "max_flow"] = capped.loc[touch, "max_flow"].to_numpy(dtype=float) * (
+        1.0 - share
+    )
+    solution = design_network(network, capped, ctx.settings)
+    after = solution.flows
+    tonnes_after = float(after.loc[after["unit"] == "t/yr", "flow"].sum())
+    rewired = {
+        "reading": "rewired",
+        "net_benefit_loss": float(design.net_benefit - (solution.net_benefit + ctx.sunk_total)),
+        "tonnes_loss": float(flows["tonnes"].sum()) - tonnes_after,
+        "co2e_loss_t": float(design.co2e_avoided_t - solution.co2e_avoided_t),
+    }
+    table = pd.DataFrame([frozen, rewired])
+    table.insert(0, "scenario", _name(elements))
+    table["lost_share"] = share
+    return table
