@@ -14,6 +14,7 @@ BENCHMARKS = [
     "benchmarks.bench_baseline",
     "benchmarks.bench_classify",
     "benchmarks.bench_ledger",
+    "benchmarks.bench_resilience",
 ]
 
 

@@ -369,3 +369,45 @@ def heat_pump_park_document(capex: float = 1_000_000.0) -> dict[str, Any]:
 def heat_pump_park(capex: float = 1_000_000.0) -> Network:
     """:func:`heat_pump_park_document` as a Network."""
     return network_from_document(heat_pump_park_document(capex))
+
+
+def three_plant_chain(
+    a_supply: float = 100.0, c_gypsum: float | None = 50.0, prices: tuple[float, ...] = ()
+) -> Network:
+    """A -> B -> C, co-located, no transport cost. A gives ``a_supply`` t gypsum (disposal
+    20 EUR/t); B takes 100 t gypsum (virgin 30) and gives 50 t ash (disposal 10); C takes 50 t
+    ash (virgin 15) and, if ``c_gypsum``, that much gypsum (virgin 25).
+
+    On paper (a_supply 100): the design sends A->B 100 t (50 EUR/t: 5,000) rather than A->C
+    (45 EUR/t) and B->C 50 t ash (25 EUR/t: 1,250): 6,250 EUR/yr. At zero transfer price A
+    keeps 2,000, B 3,000 + 500 = 3,500, C 750. B fails, frozen: both flows fail, 6,250 lost
+    (A 2,000, B 3,500, C 750; 150 t). Rewired: A->C 50 t gypsum, 2,250 EUR/yr, so 4,000 lost
+    (A 1,000, B 3,500, C 750 - 1,250 = -500: C gains)."""
+    p = list(prices) + [20.0, 30.0, 10.0, 15.0, 25.0][len(prices) :]
+    streams: list[dict[str, Any]] = [
+        {"id": "sa_g", "facility_id": "a", "resource_id": "g", "direction": "supply",
+         "quantity": a_supply, "price": p[0]},
+        {"id": "db_g", "facility_id": "b", "resource_id": "g", "direction": "demand",
+         "quantity": 100, "price": p[1]},
+        {"id": "sb_h", "facility_id": "b", "resource_id": "h", "direction": "supply",
+         "quantity": 50, "price": p[2]},
+        {"id": "dc_h", "facility_id": "c", "resource_id": "h", "direction": "demand",
+         "quantity": 50, "price": p[3]},
+    ]  # fmt: skip
+    if c_gypsum:
+        streams.append(
+            {"id": "dc_g", "facility_id": "c", "resource_id": "g", "direction": "demand",
+             "quantity": c_gypsum, "price": p[4]}
+        )  # fmt: skip
+    doc = {
+        "resources": [
+            {"id": "g", "name": "Gypsum", "kind": "material", "unit": "t/yr"},
+            {"id": "h", "name": "Ash", "kind": "material", "unit": "t/yr"},
+        ],
+        "facilities": [plant("a", "A", 11.0), plant("b", "B", 11.0), plant("c", "C", 11.0)],
+        "streams": streams,
+        "transport_modes": [
+            {"mode": "truck", "cost_per_tkm": 0.0, "co2e_kg_per_tkm": 0.0, "detour_factor": 1.0}
+        ],
+    }
+    return network_from_document(doc)

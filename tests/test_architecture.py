@@ -27,6 +27,16 @@ ALLOWED: dict[str, set[str]] = {
     "optimize": {"errors", "model", "taxonomy", "match", "tasks"},
     "assess": {"errors", "model", "taxonomy", "match", "optimize"},
     "allocate": {"errors", "model", "taxonomy", "match", "optimize", "tasks"},
+    "resilience": {
+        "errors",
+        "model",
+        "taxonomy",
+        "match",
+        "optimize",
+        "assess",
+        "allocate",
+        "tasks",
+    },
     "sweep": {"errors", "model", "taxonomy", "match", "optimize", "allocate", "tasks"},
     "access": {"errors", "model", "taxonomy"},
     "report": {

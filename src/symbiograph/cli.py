@@ -1283,6 +1283,157 @@ def sweep(
     console.print(Text(f"table: {paths['parquet']} · report: {paths['report']}"))
 
 
+@app.command()
+def resilience(
+    file: Annotated[
+        Path | None, typer.Argument(help="Scenario: a .yaml file, .xlsx workbook or CSV folder")
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
+    db: DbOption = DEFAULT_DB,
+    name: NameOption = None,
+    out: Annotated[Path, typer.Option(help="Folder for the tables and report")] = Path(
+        "out/resilience"
+    ),
+    outages: Annotated[
+        bool, typer.Option("--outages", help="N-1 outages (the default when nothing is chosen)")
+    ] = False,
+    pairs: Annotated[
+        int, typer.Option(min=0, help="Also the worst N-2 pairs per kind, screened by a bound")
+    ] = 0,
+    monte_carlo: Annotated[
+        int, typer.Option("--monte-carlo", min=0, help="Monte Carlo draws (0: none)")
+    ] = 0,
+    uncertainty: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of uncertain inputs (name, quantity, ids, distribution, params, mode); "
+            "default: every exchanged stream's price lognormal (sigma 0.2), carbon price +-25%"
+        ),
+    ] = None,
+    correlation: Annotated[
+        Path | None, typer.Option(help="CSV correlation matrix of the inputs (names as header)")
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Root seed of the draws")] = 0,
+    level: Annotated[float, typer.Option(help="Level of the value at risk")] = 0.95,
+    executor: Annotated[
+        ExecutorName,
+        typer.Option(help="Where the re-optimisations run: inprocess, processes or dask"),
+    ] = "inprocess",
+    workers: Annotated[int, typer.Option(min=0, help="Processes; 0: every core")] = 0,
+    time_limit: Annotated[float, typer.Option(help="Seconds per solve")] = 120.0,
+    full: FullOption = False,
+) -> None:
+    """What the design loses when a partner, facility or exchange drops out (frozen and
+    rewired), and how prices and volumes spread each participant's result; CSV tables and
+    report.html in --out."""
+    import pandas as pd
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from symbiograph.match import find_candidates
+    from symbiograph.optimize import DesignSettings, design_network
+    from symbiograph.parallel import close_executor, make_executor
+    from symbiograph.report import shared_resilience_tables, write_resilience_report
+    from symbiograph.resilience import (
+        default_inputs,
+        inputs_from_table,
+        outage_analysis,
+    )
+    from symbiograph.resilience import monte_carlo as run_monte_carlo
+
+    if not 0.0 < level < 1.0:
+        _fail("--level must lie strictly between 0 and 1", EXIT_USAGE)
+    run_outages = outages or monte_carlo == 0
+    network = _network_from(file, dataset, db, name)
+    console = _console()
+    with _step(console, "matched supplies and demands"):
+        candidates = find_candidates(network).candidates
+    with _step(console, "designed the network"):
+        design = design_network(network, candidates, DesignSettings(time_limit_s=time_limit))
+    tables: dict[str, pd.DataFrame] = {}
+    _, banded = shared_resilience_tables(network, design.flows, {}, _viewer(full))
+    runner = make_executor(executor, workers, None)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    currency = str(network.parameters.get("currency", "EUR"))
+    try:
+        if run_outages:
+            with Progress(*columns, console=console, transient=True) as progress:
+                task = progress.add_task("re-optimising outages", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                result = outage_analysis(
+                    network, candidates, design, max_pairs=pairs, executor=runner, progress=advance
+                )
+            tables.update(
+                outage_losses=result.losses,
+                outage_participants=result.participants,
+                outage_failures=result.failures,
+                criticality=result.criticality,
+            )
+            worst = result.criticality.sort_values("frozen_loss", ascending=False).head(1)
+            for row in worst.head(0 if banded else 1).itertuples(index=False):
+                console.print(
+                    f"[green]✓[/] {len(result.losses) // 2:,} outages · worst "
+                    f"{escape(f'{row.kind}:{row.element_id}')}: {row.frozen_loss:,.0f} frozen, "
+                    f"{row.rewired_loss:,.0f} rewired {currency}/yr"
+                )
+        if monte_carlo:
+            if uncertainty is not None:
+                inputs = inputs_from_table(_read_csv(uncertainty))
+            else:
+                inputs = default_inputs(design)
+            corr = _read_csv(correlation, index_col=0) if correlation is not None else None
+            with _step(console, f"{monte_carlo:,} Monte Carlo draws"):
+                mc = run_monte_carlo(
+                    network,
+                    candidates,
+                    design,
+                    inputs,
+                    draws=monte_carlo,
+                    seed=seed,
+                    correlation=corr,
+                    level=level,
+                )
+            tables.update(
+                mc_samples=mc.samples,
+                mc_draws=mc.draws,
+                mc_summary=mc.summary,
+                mc_sensitivity=mc.sensitivity,
+            )
+            total = mc.summary.set_index("organisation").loc["(total)"]
+            if banded:
+                console.print("[green]✓[/] figures banded (confidential streams): use --full")
+            else:
+                console.print(
+                    f"[green]✓[/] net benefit mean {total['mean']:,.0f}, "
+                    f"VaR {total['value_at_risk']:,.0f}, CVaR {total['cvar']:,.0f} "
+                    f"{currency}/yr at {level:.0%}"
+                )
+    finally:
+        close_executor(runner)
+    shared, _ = shared_resilience_tables(network, design.flows, tables, _viewer(full))
+    paths = write_resilience_report(out, shared, currency, title="Resilience", banded=banded)
+    console.print(Text(f"tables and report: {paths['report'].parent}"))
+
+
+def _read_csv(path: Path, index_col: int | None = None) -> Any:
+    """A user's CSV table; a missing or unreadable file is a clear error (exit 1 or 3)."""
+    import pandas as pd
+
+    if not path.exists():
+        _fail(f"{path}: no such file", EXIT_NOT_FOUND)
+    try:
+        return pd.read_csv(path, index_col=index_col)
+    except (OSError, ValueError) as err:
+        _fail(f"{path}: not a readable CSV table ({err})", EXIT_INVALID)
+
+
 cluster_app = typer.Typer(
     help="A local Dask cluster (scheduler and workers) for the parallel commands.",
     no_args_is_help=True,

@@ -22,6 +22,7 @@ from symbiograph.report._html import (
     write_network_report,
     write_summary_json,
 )
+from symbiograph.report._resilience import shared_resilience_tables, write_resilience_report
 from symbiograph.report._summary import (
     exchange_flows,
     facility_table,
@@ -45,12 +46,14 @@ __all__ = [
     "render_network_report",
     "shared_allocation",
     "shared_design_tables",
+    "shared_resilience_tables",
     "shared_sweep_table",
     "summary_tables",
     "sweep_figures",
     "write_allocation_report",
     "write_design_report",
     "write_network_report",
+    "write_resilience_report",
     "write_summary_json",
     "write_sweep_report",
 ]

@@ -1,0 +1,168 @@
+"""The resilience report: the criticality ranking (outage losses beside degree and
+betweenness) and each participant's net benefit over the Monte Carlo draws, as CSV tables and
+one offline HTML page (plotly.js embedded). Reads plain tables, never a solver object."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from symbiograph.access import SHARED, Viewer, hidden_rows, hidden_streams, redact_columns
+from symbiograph.model import Network
+
+__all__ = ["shared_resilience_tables", "write_resilience_report"]
+
+#: Columns that are not figures a confidential stream could add to.
+_LABELS = {"order", "round", "cascade_rounds", "failed_exchanges", "draw", "degree"}
+_LABELS |= {"betweenness", "rank_degree", "rank_betweenness", "first_order", "total"}
+
+
+def shared_resilience_tables(
+    network: Network,
+    design_flows: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    viewer: Viewer = SHARED,
+) -> tuple[dict[str, pd.DataFrame], bool]:
+    """The resilience tables as ``viewer`` may see them, and whether anything was hidden. An
+    outage loss or a Monte Carlo spread is a sum over exchanges, so when any exchange of the
+    design (``design_flows``, the design's flows table) with flow carries a stream hidden
+    from ``viewer``, every figure of every table is shown as its band (conservative: no
+    total lets a hidden flow be taken apart); topological measures, counts and indices
+    stay."""
+    hidden = hidden_streams(network, viewer)
+    active = hidden_rows(design_flows, hidden) & (design_flows["flow"].to_numpy(dtype=float) != 0)
+    if not active.any():
+        return dict(tables), False
+    out = {}
+    for name, table in tables.items():
+        figures = [
+            c
+            for c in table.columns
+            if c not in _LABELS
+            and not c.startswith("rank_")
+            and pd.api.types.is_float_dtype(table[c])
+        ]
+        out[name] = redact_columns(table, np.ones(len(table), dtype=bool), figures)
+    return out, True
+
+
+_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def _criticality_figure(criticality: pd.DataFrame, currency: str, top: int = 20) -> go.Figure:
+    rows = criticality.sort_values("frozen_loss", ascending=False).head(top)
+    labels = [f"{k}: {e}" for k, e in zip(rows["kind"], rows["element_id"], strict=True)]
+    fig = go.Figure()
+    for reading, colour in (("frozen", "#c0392b"), ("rewired", "#2980b9")):
+        fig.add_bar(
+            y=labels,
+            x=rows[f"{reading}_loss"],
+            orientation="h",
+            name=f"{reading} loss",
+            marker_color=colour,
+            customdata=rows[["degree", "betweenness"]].to_numpy(),
+            hovertemplate="%{y}<br>%{x:,.0f} "
+            + currency
+            + "/yr<br>degree %{customdata[0]:.0f}, betweenness %{customdata[1]:.3f}<extra></extra>",
+        )
+    fig.update_layout(
+        title=f"Criticality: net benefit lost per outage ({currency}/yr), worst {len(rows)}",
+        barmode="group",
+        yaxis={"autorange": "reversed"},
+        height=max(350, 28 * len(rows) + 120),
+        margin={"l": 260},
+    )
+    return fig
+
+
+def _spread_figure(draws: pd.DataFrame, currency: str) -> go.Figure:
+    fig = go.Figure()
+    for org, rows in draws.groupby("organisation", sort=True):
+        fig.add_box(y=rows["net_benefit"], name=str(org), boxpoints=False)
+    fig.add_hline(y=0.0, line_dash="dot", line_color="#888")
+    fig.update_layout(
+        title=f"Net benefit per participant over the draws ({currency}/yr), flows as built",
+        showlegend=False,
+        height=500,
+    )
+    return fig
+
+
+def _table_html(frame: pd.DataFrame, rows: int = 30) -> str:
+    shown = frame.head(rows)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{v:,.2f}</td>"
+            if isinstance(v, float | np.floating)
+            else f"<td>{html.escape(str(v))}</td>"
+            for v in r
+        )
+        + "</tr>"
+        for r in shown.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def write_resilience_report(
+    out: str | Path,
+    tables: dict[str, pd.DataFrame],
+    currency: str = "EUR",
+    title: str = "Resilience",
+    banded: bool = False,
+) -> dict[str, Path]:
+    """Write each of ``tables`` (name -> table: e.g. outage_losses, outage_participants,
+    outage_failures, criticality, mc_summary, mc_draws, mc_sensitivity) as ``name.csv`` and
+    ``report.html`` with the criticality chart (when ``criticality`` is given) and the
+    participants' spread (when ``mc_draws`` is given) into ``out``; returns the paths.
+    ``banded``: the tables hold bands (see :func:`shared_resilience_tables`), so no chart is
+    drawn and the page says why."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for name, table in tables.items():
+        paths[name] = out / f"{name}.csv"
+        table.to_csv(paths[name], index=False)
+    parts = [f"<h1>{html.escape(title)}</h1>"]
+    figures = []
+    if banded:
+        parts.append(
+            "<p>Figures are shown as bands: the design has exchanges with confidential "
+            "streams (charts need the full view).</p>"
+        )
+    elif "criticality" in tables and len(tables["criticality"]):
+        figures.append(_criticality_figure(tables["criticality"], currency))
+    if not banded and "mc_draws" in tables and len(tables["mc_draws"]):
+        figures.append(_spread_figure(tables["mc_draws"], currency))
+    for k, fig in enumerate(figures):
+        parts.append(
+            pio.to_html(
+                fig,
+                include_plotlyjs=k == 0,
+                full_html=False,
+                config=_CONFIG,
+                div_id=f"figure-{k}",
+            )
+        )
+    for name in ("criticality", "mc_summary", "mc_sensitivity"):
+        if name in tables and len(tables[name]):
+            parts.append(f"<h2>{html.escape(name)}</h2>" + _table_html(tables[name]))
+    style = (
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:12px}"
+        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+    )
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{style}</style></head><body>"
+        + "\n".join(parts)
+        + "</body></html>"
+    )
+    paths["report"] = out / "report.html"
+    paths["report"].write_text(page, encoding="utf-8")
+    return paths
