@@ -23,6 +23,7 @@ from symbiograph.access import (
     redact_columns,
 )
 from symbiograph.model import Network
+from symbiograph.report._format import cell, money
 from symbiograph.report._html import _environment, _figure_div, _records
 from symbiograph.report._summary import _disclosure
 
@@ -33,9 +34,8 @@ __all__ = ["render_allocation_report", "shared_allocation", "write_allocation_re
 
 
 def _money(value: Any) -> str:
-    if isinstance(value, str):  # a band
-        return value
-    return "" if pd.isna(value) else f"{value:,.0f}"
+    """Money in plain thousands; a band (text) unchanged; NaN empty."""
+    return money(value)
 
 
 def _number(value: Any) -> float:
@@ -199,7 +199,7 @@ def render_allocation_report(
                 flow=settlement["flow"].map(_money),
                 payment_per_yr=settlement["payment_per_yr"].map(_money),
                 **{
-                    c: settlement[c].map(lambda v: v if isinstance(v, str) else f"{v:,.2f}")
+                    c: settlement[c].map(lambda v: cell(v, 2))
                     for c in ("price_per_unit", "price_lo", "price_hi")
                     if c in settlement.columns
                 },

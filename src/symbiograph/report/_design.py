@@ -25,14 +25,45 @@ from symbiograph.access import (
 )
 from symbiograph.model import Network
 from symbiograph.report._figures import exchange_map, exchange_sankey
+from symbiograph.report._format import (
+    cell,
+    labelled,
+    number,
+    stream_labels,
+    value_for_unit,
+)
 from symbiograph.report._html import _environment, _figure_div, _records
 from symbiograph.report._summary import _disclosure
 
-__all__ = ["design_network_view", "pareto_figure", "shared_design_tables", "write_design_report"]
+__all__ = [
+    "design_network_view",
+    "flow_status",
+    "pareto_figure",
+    "shared_design_tables",
+    "write_design_report",
+]
+
+
+def flow_status(network: Network, flows: pd.DataFrame) -> np.ndarray:
+    """``"existing"`` for each flow that runs over a link built today (``link_status``
+    built) or is a documented exchange that runs today (status existing), else ``"new"``."""
+    running = set(network.exchanges.loc[network.exchanges["status"] == "existing", "id"])
+    built = (
+        flows["link_status"].astype(str).eq("built").to_numpy()
+        if "link_status" in flows
+        else np.zeros(len(flows), dtype=bool)
+    )
+    documented = (
+        flows["exchange_id"].isin(running).to_numpy()
+        if "exchange_id" in flows
+        else np.zeros(len(flows), dtype=bool)
+    )
+    return np.where(built | documented, "existing", "new")
 
 
 def design_network_view(network: Network, flows: pd.DataFrame) -> Network:
-    """A copy of ``network`` whose exchanges are the chosen flows (status ``planned``)."""
+    """A copy of ``network`` whose exchanges are the chosen flows, each with status
+    ``existing`` (it runs today, see :func:`flow_status`) or ``new`` (the design adds it)."""
     chosen = flows[flows["flow"] > 0]
     view = Network(**{**network.__dict__})
     exchanges = network.exchanges.iloc[0:0].copy()
@@ -43,7 +74,7 @@ def design_network_view(network: Network, flows: pd.DataFrame) -> Network:
             "demand_id": chosen["demand_id"].to_numpy(dtype=object),
             "quantity": chosen["flow"].to_numpy(dtype=float),
             "mode": chosen["mode"].to_numpy(dtype=object),
-            "status": "planned",
+            "status": flow_status(network, chosen),
         }
     ).reindex(columns=network.exchanges.columns)
     for col in exchanges.columns:
@@ -84,13 +115,9 @@ def pareto_figure(front: pd.DataFrame, currency: str) -> go.Figure:
 _COUNT_UNITS = ("", "share", "exchanges", "organisations", "resource types")
 
 
-def _money(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def _shown(value: float, hidden: bool, fmt: str = "{:,.0f}") -> str:
+def _shown(value: float, hidden: bool, decimals: int = 0) -> str:
     """A figure for display: formatted, or its band when a hidden figure adds to it."""
-    return band_label(value) if hidden else fmt.format(value)
+    return band_label(value) if hidden else number(value, decimals)
 
 
 def shared_design_tables(
@@ -276,7 +303,6 @@ def write_design_report(
         for row in baseline.summary.itertuples(index=False):
             if row.indicator not in shown_money:
                 continue
-            pattern = "{:,.1f}" if row.indicator == "payback_years" else "{:,.0f}"
             counted = row.indicator in ("exchanges", "participants")
             three_way.append(
                 {
@@ -284,7 +310,7 @@ def write_design_report(
                     "unit": str(row.unit),
                     **{
                         col: (
-                            pattern.format(float(getattr(row, col)))
+                            value_for_unit(float(getattr(row, col)), str(row.unit), currency)
                             if counted or not tainted
                             else band_label(float(getattr(row, col)))
                         )
@@ -305,9 +331,7 @@ def write_design_report(
                             "added_npv",
                         )
                     },
-                    "added_payback_years": _shown(
-                        float(row.added_payback_years), tainted, "{:,.1f}"
-                    ),
+                    "added_payback_years": _shown(float(row.added_payback_years), tainted, 1),
                 }
             )
     summary = {
@@ -351,24 +375,22 @@ def write_design_report(
         {"item": "candidates considered", "value": f"{len(flows)}"},
     ]
 
-    def fmt(frame: pd.DataFrame, column: str, pattern: str = "{:,.0f}") -> list[str]:
-        """``column`` of a shared table for display: numbers formatted, bands kept."""
-        return [
-            v
-            if isinstance(v, str)
-            else ""
-            if v is None or (isinstance(v, float) and np.isnan(v))
-            else pattern.format(v)
-            for v in frame[column]
-        ]
+    def fmt(frame: pd.DataFrame, column: str, decimals: int | None = 0) -> list[str]:
+        """``column`` of a shared table for display: numbers in plain thousands (``decimals``
+        fixed, or None for three significant digits below 100), bands kept."""
+        return [cell(v, decimals) for v in frame[column]]
 
+    labels = stream_labels(network)
     chosen = (flows["flow"] > 0).to_numpy()
     shown = shared["flows"][chosen]
     shown = shown.assign(
-        route_km=fmt(shown, "route_km", "{:.1f}"),
+        supply=labelled(shown["supply_id"], labels),
+        demand=labelled(shown["demand_id"], labels),
+        status=flow_status(network, flows[chosen]),
+        route_km=fmt(shown, "route_km", 1),
         flow=fmt(shown, "flow"),
         net_benefit=fmt(shown, "net_benefit"),
-        co2e_t=fmt(shown, "co2e_t", "{:,.1f}"),
+        co2e_t=fmt(shown, "co2e_t", 1),
     )
     participants = shared["participants"]
     participants = participants.assign(
@@ -376,7 +398,10 @@ def write_design_report(
         as_taker=fmt(participants, "as_taker"),
         net_benefit=fmt(participants, "net_benefit"),
     )
-    duals = shared["duals"].assign(shadow_price=fmt(shared["duals"], "shadow_price", "{:,.2f}"))
+    duals = shared["duals"].assign(
+        stream=labelled(shared["duals"]["stream_id"], labels),
+        shadow_price=fmt(shared["duals"], "shadow_price", 2),
+    )
     objective_shown = shared["objective"]
     drawn_front = pareto
     if pareto is not None and "pareto" in shared and shared["pareto"] is not pareto:
@@ -395,7 +420,9 @@ def write_design_report(
         headline=headline,
         plotlyjs=plotly.offline.get_plotlyjs(),
         sankey_div=_figure_div(
-            exchange_sankey(view, status=("planned",), title="Chosen exchanges", viewer=viewer),
+            exchange_sankey(
+                view, status=("existing", "new"), title="Chosen exchanges", viewer=viewer
+            ),
             "design-sankey",
         ),
         map_div=_figure_div(
@@ -407,7 +434,14 @@ def write_design_report(
         objective_terms=_records(objective_shown.assign(value=fmt(objective_shown, "value"))),
         participants=_records(participants),
         indicators=_records(
-            shared["indicators"].assign(value=fmt(shared["indicators"], "value", "{:,.4g}"))
+            shared["indicators"].assign(
+                value=[
+                    value_for_unit(v, u, currency)
+                    for v, u in zip(
+                        shared["indicators"]["value"], shared["indicators"]["unit"], strict=True
+                    )
+                ]
+            )
         )
         if indicators is not None
         else [],
@@ -430,11 +464,11 @@ def write_design_report(
                     "explanation",
                 ]
             ].assign(
-                ours=fmt(shared["published_comparison"], "ours", "{:,.4g}"),
-                ours_today=fmt(shared["published_comparison"], "ours_today", "{:,.4g}"),
-                ours_added=fmt(shared["published_comparison"], "ours_added", "{:,.4g}"),
-                published=comparison["published"].map("{:,.4g}".format),
-                gap=fmt(shared["published_comparison"], "gap", "{:.2f}"),
+                ours=fmt(shared["published_comparison"], "ours", None),
+                ours_today=fmt(shared["published_comparison"], "ours_today", None),
+                ours_added=fmt(shared["published_comparison"], "ours_added", None),
+                published=comparison["published"].map(number),
+                gap=fmt(shared["published_comparison"], "gap", 2),
             )
         )
         if comparison is not None
@@ -442,7 +476,9 @@ def write_design_report(
         flows=_records(shown),
         review=_records(
             shared["documented_review"].assign(
-                design_flow=fmt(shared["documented_review"], "design_flow")
+                supply=labelled(shared["documented_review"]["supply_id"], labels),
+                demand=labelled(shared["documented_review"]["demand_id"], labels),
+                design_flow=fmt(shared["documented_review"], "design_flow"),
             )
         )
         if review is not None

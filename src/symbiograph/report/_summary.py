@@ -15,6 +15,7 @@ import pandas as pd
 
 from symbiograph.access import SHARED, Viewer, band_label, hidden_rows, hidden_streams
 from symbiograph.model import Network, attributes
+from symbiograph.report._format import number
 
 __all__ = [
     "DIRECTIONS",
@@ -59,9 +60,7 @@ def quantity_label(quantity: float, unit: str) -> str:
     """A quantity with its unit for display, e.g. ``"150,000 t/yr"`` (``"n/a"`` when NaN)."""
     if quantity is None or not math.isfinite(quantity):
         return "n/a"
-    if quantity != 0 and abs(quantity) < 10:
-        return f"{quantity:,.3g} {unit}"
-    return f"{quantity:,.0f} {unit}"
+    return f"{number(quantity, None if quantity != 0 and abs(quantity) < 10 else 0)} {unit}"
 
 
 def quantity_text(quantity: float, unit: str, confidential: bool) -> str:
