@@ -125,3 +125,14 @@ def test_grid_tables_cannot_overlap(design_html: str) -> None:
     assert ".grid > * { min-width: 0; overflow-x: auto; }" in design_html
     assert "minmax(min(100%, 320px), 1fr)" in design_html
     assert design_html.count("<table") == design_html.count('<div class="scroll"><table')
+
+
+def test_compact_headline(kalundborg_design: Any, tmp_path: Path) -> None:
+    d = kalundborg_design
+    paths = write_design_report(
+        d.network, d.solution, tmp_path, baseline=d.baseline, compact_money=True
+    )
+    html = Path(paths["report"]).read_text(encoding="utf-8")
+    cards = re.findall(r'<div class="n">([^<]*)</div>', html)
+    assert money(d.solution.net_benefit, compact=True) in cards
+    assert money(d.solution.net_benefit, compact=True).endswith(" M")

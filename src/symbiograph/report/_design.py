@@ -28,6 +28,7 @@ from symbiograph.report._figures import exchange_map, exchange_sankey
 from symbiograph.report._format import (
     cell,
     labelled,
+    money,
     number,
     stream_labels,
     value_for_unit,
@@ -231,6 +232,7 @@ def write_design_report(
     comparison: pd.DataFrame | None = None,
     viewer: Viewer = SHARED,
     baseline: Any = None,
+    compact_money: bool = False,
 ) -> dict[str, Path]:
     """Write flows.csv, objective.csv, participants.csv, duals.csv, (pareto.csv),
     summary.json and report.html into ``out``; returns their paths by name. With
@@ -240,7 +242,9 @@ def write_design_report(
 
     Everything written is what ``viewer`` may see (default: a participant): figures of, or
     computed from, a confidential stream are bands (see :func:`shared_design_tables`);
-    ``viewer=symbiograph.access.FULL`` writes the analyst's full output, and says so."""
+    ``viewer=symbiograph.access.FULL`` writes the analyst's full output, and says so.
+    Money reads in plain thousands (``61,930,974``); ``compact_money`` shows the headline
+    figures as ``61.9 M`` instead (the tables keep every digit)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     currency = str(network.parameters.get("currency", "EUR"))
@@ -358,13 +362,17 @@ def write_design_report(
         json.dumps(summary, indent=1, ensure_ascii=False, default=str), "utf-8"
     )
     view = design_network_view(network, flows)
+
+    def headline_money(value: float) -> str:
+        return band_label(value) if tainted else money(value, compact=compact_money)
+
     headline = [
-        {"item": f"net benefit, {currency}/yr", "value": _shown(solution.net_benefit, tainted)},
+        {"item": f"net benefit, {currency}/yr", "value": headline_money(solution.net_benefit)},
         *(
             [
                 {
                     "item": f"of which added to today's network, {currency}/yr",
-                    "value": _shown(float(baseline.added["net_benefit"]), tainted),
+                    "value": headline_money(float(baseline.added["net_benefit"])),
                 }
             ]
             if baseline is not None
@@ -421,7 +429,14 @@ def write_design_report(
         plotlyjs=plotly.offline.get_plotlyjs(),
         sankey_div=_figure_div(
             exchange_sankey(
-                view, status=("existing", "new"), title="Chosen exchanges", viewer=viewer
+                view,
+                status=("existing", "new"),
+                title="Chosen exchanges",
+                viewer=viewer,
+                values=flows.drop_duplicates("candidate_id").set_index("candidate_id")[
+                    ["net_benefit", "co2e_t"]
+                ],
+                currency=currency,
             ),
             "design-sankey",
         ),
