@@ -34,6 +34,7 @@ from symbiograph.report._format import (
     value_for_unit,
 )
 from symbiograph.report._html import _environment, _figure_div, _records
+from symbiograph.report._notes import Footnotes
 from symbiograph.report._summary import _disclosure
 
 __all__ = [
@@ -417,6 +418,31 @@ def write_design_report(
             co2e_avoided_t=band_middle(pareto["co2e_avoided_t"]),
             net_benefit=band_middle(pareto["net_benefit"]),
         )
+    # the data's ESTIMATE / PLACEHOLDER notes beside the figures they qualify, numbered in
+    # page order (the review of documented exchanges comes before the flows)
+    footnotes = Footnotes(network, viewer)
+    review_rows: list[dict[str, Any]] = []
+    if review is not None:
+        review_rows = _records(
+            shared["documented_review"].assign(
+                supply=labelled(shared["documented_review"]["supply_id"], labels),
+                demand=labelled(shared["documented_review"]["demand_id"], labels),
+                design_flow=fmt(shared["documented_review"], "design_flow"),
+            )
+        )
+        for row in review_rows:
+            row["dq"] = footnotes.refs([row["supply_id"], row["demand_id"]], [row["id"]])
+    flow_rows = _records(shown)
+    for row in flow_rows:
+        row["dq"] = footnotes.refs([row["supply_id"], row["demand_id"]], [row["exchange_id"]])
+    marked = sum(bool(row["dq"]) for row in flow_rows)
+    if marked:
+        headline.append(
+            {
+                "item": "chosen flows resting on an ESTIMATE or PLACEHOLDER of the data",
+                "value": f"{marked} of {len(flow_rows)}",
+            }
+        )
     template = _environment().get_template("design_report.html.j2")
     html = template.render(
         title=title or f"symbiograph design: {network.parameters.get('name', 'scenario')}",
@@ -488,16 +514,9 @@ def write_design_report(
         )
         if comparison is not None
         else [],
-        flows=_records(shown),
-        review=_records(
-            shared["documented_review"].assign(
-                supply=labelled(shared["documented_review"]["supply_id"], labels),
-                demand=labelled(shared["documented_review"]["demand_id"], labels),
-                design_flow=fmt(shared["documented_review"], "design_flow"),
-            )
-        )
-        if review is not None
-        else [],
+        flows=flow_rows,
+        review=review_rows,
+        footnotes=footnotes.entries,
         duals=_records(duals),
         three_way=three_way,
         three_way_participants=three_way_participants,

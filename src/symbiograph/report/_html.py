@@ -20,7 +20,13 @@ from plotly.graph_objects import Figure
 from symbiograph.access import SHARED, Viewer
 from symbiograph.model import Network
 from symbiograph.report._figures import KIND_COLOURS, exchange_map, exchange_sankey
-from symbiograph.report._summary import network_summary, quantity_text, summary_tables
+from symbiograph.report._notes import Footnotes
+from symbiograph.report._summary import (
+    facility_table,
+    network_summary,
+    quantity_text,
+    summary_tables,
+)
 
 __all__ = ["render_network_report", "write_network_report", "write_summary_json"]
 
@@ -82,6 +88,13 @@ def render_network_report(
         .assign(quantity=lambda d: _labels(d, "quantity", "confidential"))
         .drop(columns="confidential")
     )
+    footnotes = Footnotes(network, viewer)
+    exchange_rows = _records(exchanges)
+    for row, sup, dem in zip(
+        exchange_rows, network.exchanges["supply_id"], network.exchanges["demand_id"], strict=True
+    ):
+        row["dq"] = footnotes.refs([sup, dem], [row["id"]])
+    facilities = facility_table(network, viewer, footnotes)
     scenario = str(summary["scenario"] or "scenario")
     template = _environment().get_template("network_report.html.j2")
     return template.render(
@@ -93,8 +106,9 @@ def render_network_report(
         streams_by_kind=_records(tables["streams_by_kind"]),
         exchanges_by_status=_records(tables["exchanges_by_status"]),
         quantities=_records(quantities),
-        facilities=_records(tables["facilities"]),
-        exchanges=_records(exchanges),
+        facilities=_records(facilities),
+        exchanges=exchange_rows,
+        footnotes=footnotes.entries,
         sources=_records(tables["sources"]),
         kind_colours=KIND_COLOURS,
         plotlyjs=plotly.offline.get_plotlyjs(),
