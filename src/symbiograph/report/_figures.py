@@ -7,6 +7,7 @@ latitude axis is stretched by 1/cos(latitude)), so no map tiles or topojson are 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ import plotly.graph_objects as go
 
 from symbiograph.access import SHARED, Viewer, band_label, band_middle
 from symbiograph.model import Network
+from symbiograph.report._basemap import SEA, basemap_trace, place_labels, with_tiles
 from symbiograph.report._format import number
 from symbiograph.report._summary import KINDS, exchange_flows, facility_table, quantity_text
 
@@ -92,7 +94,11 @@ def _line_widths(flows: pd.DataFrame) -> np.ndarray:
 
 
 def exchange_map(
-    network: Network, title: str = "Facilities and exchanges", viewer: Viewer = SHARED
+    network: Network,
+    title: str = "Facilities and exchanges",
+    viewer: Viewer = SHARED,
+    basemap: bool = True,
+    tiles: str | None = None,
 ) -> go.Figure:
     """A map of facilities (points, labelled) and exchanges (lines between facilities).
 
@@ -101,7 +107,13 @@ def exchange_map(
     (solid existing, dashed new or planned, dotted candidate, dash-dot ended; the legend
     and each line's hover say which) and as wide as the
     square root of their quantity relative to the largest exchange in the same unit.
-    Nothing is fetched: no tiles, no topojson. Streams confidential to ``viewer`` show bands.
+    Under them, with ``basemap``, land (filled), sea (the background) and country borders
+    from the shipped Natural Earth 1:50m layer (good to a few km: park scale, not street
+    level). Facility labels are placed in Python so that they do not overlap (a label
+    pushed away from its point gets a thin leader line). Nothing is fetched. With
+    ``tiles`` (an XYZ tile URL template, e.g. of a local ``pmtiles serve``), the figure is
+    drawn on a web map over those tiles instead (see ``report._basemap.with_tiles``), which
+    the page then loads from that URL. Streams confidential to ``viewer`` show bands.
     """
     facilities = facility_table(network, viewer)
     facilities = facilities[np.isfinite(facilities["lat"]) & np.isfinite(facilities["lon"])]
@@ -185,10 +197,7 @@ def exchange_map(
         go.Scatter(
             x=facilities["lon"],
             y=facilities["lat"],
-            mode="markers+text" if labelled else "markers",
-            text=facilities["name"] if labelled else None,
-            textposition="top center",
-            textfont={"size": 11},
+            mode="markers",
             marker={"size": 10, "color": "#222222", "line": {"color": "white", "width": 1}},
             customdata=np.column_stack(
                 [facilities["name"], facilities["organisation"], facilities["nace_code"]]
@@ -204,23 +213,53 @@ def exchange_map(
     stretch = 1 / math.cos(math.radians(mean_lat))
     pad_lon = max(0.1 * (lon.max() - lon.min()), 0.005)
     pad_lat = max(0.1 * (lat.max() - lat.min()), 0.005)
+    lon_range = (float(lon.min() - pad_lon), float(lon.max() + pad_lon))
+    lat_range = (float(lat.min() - pad_lat), float(lat.max() + pad_lat))
+    if labelled:
+        # pixels per degree of the plot area (about 1,100 x 520 px; equal ground scale)
+        per_lon = min(
+            1100 / (lon_range[1] - lon_range[0]), 520 / ((lat_range[1] - lat_range[0]) * stretch)
+        )
+        names = [re.sub(r"\s*\([^)]*\)", "", str(n)).strip() or str(n) for n in facilities["name"]]
+        offsets = place_labels(lon, lat, names, per_lon, per_lon * stretch)
+        fig.update_layout(
+            annotations=[
+                {
+                    "x": x,
+                    "y": y,
+                    "text": name,
+                    "font": {"size": 11, "color": "#222222"},
+                    "bgcolor": "rgba(255,255,255,0.6)",
+                    "showarrow": True,
+                    "arrowhead": 0,
+                    "arrowwidth": 0.7,
+                    "arrowcolor": "#888888" if abs(dx) + abs(dy) > 20 else "rgba(0,0,0,0)",
+                    "ax": dx,
+                    "ay": -dy,
+                }
+                for x, y, name, (dx, dy) in zip(lon, lat, names, offsets, strict=True)
+            ]
+        )
+    if basemap:
+        fig.add_trace(basemap_trace(lon_range, lat_range))
+        fig.data = (fig.data[-1], *fig.data[:-1])
     fig.update_layout(
         title=title,
         height=620,
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
-        plot_bgcolor="#f4f6f4",
+        plot_bgcolor=SEA if basemap else "#f4f6f4",
         legend={"orientation": "h", "y": -0.12},
         hovermode="closest",
         xaxis={
             "title": "longitude (°E)",
-            "range": [lon.min() - pad_lon, lon.max() + pad_lon],
+            "range": list(lon_range),
             "showgrid": True,
             "gridcolor": "white",
             "zeroline": False,
         },
         yaxis={
             "title": "latitude (°N)",
-            "range": [lat.min() - pad_lat, lat.max() + pad_lat],
+            "range": list(lat_range),
             "scaleanchor": "x",
             "scaleratio": stretch,
             "showgrid": True,
@@ -228,6 +267,8 @@ def exchange_map(
             "zeroline": False,
         },
     )
+    if tiles:
+        return with_tiles(fig, tiles)
     return fig
 
 
