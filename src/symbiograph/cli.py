@@ -638,6 +638,14 @@ def report(
     out: Annotated[Path, typer.Option(help="HTML file to write")] = Path("report.html"),
     title: Annotated[str | None, typer.Option(help="Title of the report")] = None,
     full: FullOption = False,
+    tiles: Annotated[
+        str | None,
+        typer.Option(
+            help="Draw the map over your own XYZ tiles (URL template with {z}/{x}/{y}, e.g. "
+            "a served PMTiles file); the page then loads them from there. Default: the "
+            "shipped offline basemap"
+        ),
+    ] = None,
 ) -> None:
     """Write the one-page offline HTML report (map, Sankey, tables) and its summary.json."""
     from symbiograph.report import write_network_report, write_summary_json
@@ -645,7 +653,7 @@ def report(
     network = _network_from(file, dataset, db, name)
     console = _console()
     with _step(console, f"wrote {out}"):
-        write_network_report(network, out, title=title, viewer=_viewer(full))
+        write_network_report(network, out, title=title, viewer=_viewer(full), tiles=tiles)
     summary_path = write_summary_json(network, out.with_name("summary.json"), _viewer(full))
     console.print(f"[green]✓[/] wrote {escape(str(summary_path))}")
 

@@ -99,3 +99,19 @@ def test_basemap_source_and_licence_are_recorded() -> None:
     assert "ISC" in readme or "Permission" in folder.joinpath("LICENSE-world-atlas.md").read_text(
         encoding="utf-8"
     )
+
+
+def test_cli_report_with_tiles(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from symbiograph.cli import app
+
+    url = "http://localhost:8080/park/{z}/{x}/{y}.png"
+    out = tmp_path / "r.html"
+    result = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"}).invoke(
+        app, ["report", "--dataset", "kalundborg", "--out", str(out), "--tiles", url]
+    )
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert '"type":"scattermap"' in html
+    assert url in html or url.replace("/", "\\u002f") in html

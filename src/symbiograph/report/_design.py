@@ -234,6 +234,7 @@ def write_design_report(
     viewer: Viewer = SHARED,
     baseline: Any = None,
     compact_money: bool = False,
+    tiles: str | None = None,
 ) -> dict[str, Path]:
     """Write flows.csv, objective.csv, participants.csv, duals.csv, (pareto.csv),
     summary.json and report.html into ``out``; returns their paths by name. With
@@ -245,7 +246,8 @@ def write_design_report(
     computed from, a confidential stream are bands (see :func:`shared_design_tables`);
     ``viewer=symbiograph.access.FULL`` writes the analyst's full output, and says so.
     Money reads in plain thousands (``61,930,974``); ``compact_money`` shows the headline
-    figures as ``61.9 M`` instead (the tables keep every digit)."""
+    figures as ``61.9 M`` instead (the tables keep every digit). ``tiles``: an XYZ tile URL
+    template to draw the map over (see ``exchange_map``; default the offline basemap)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     currency = str(network.parameters.get("currency", "EUR"))
@@ -467,7 +469,7 @@ def write_design_report(
             "design-sankey",
         ),
         map_div=_figure_div(
-            exchange_map(view, title="Chosen exchanges", viewer=viewer), "design-map"
+            exchange_map(view, title="Chosen exchanges", viewer=viewer, tiles=tiles), "design-map"
         ),
         pareto_div=_figure_div(pareto_figure(drawn_front, currency), "design-pareto")
         if drawn_front is not None

@@ -72,7 +72,7 @@ def _labels(frame: pd.DataFrame, column: str, hidden: str) -> list[str]:
 
 
 def render_network_report(
-    network: Network, title: str | None = None, viewer: Viewer = SHARED
+    network: Network, title: str | None = None, viewer: Viewer = SHARED, tiles: str | None = None
 ) -> str:
     """The HTML text of the one-page report (see :func:`write_network_report`)."""
     summary = network_summary(network, viewer)
@@ -112,7 +112,7 @@ def render_network_report(
         sources=_records(tables["sources"]),
         kind_colours=KIND_COLOURS,
         plotlyjs=plotly.offline.get_plotlyjs(),
-        map_div=_figure_div(exchange_map(network, viewer=viewer), "symbiograph-map"),
+        map_div=_figure_div(exchange_map(network, viewer=viewer, tiles=tiles), "symbiograph-map"),
         sankey_div=_figure_div(exchange_sankey(network, viewer=viewer), "symbiograph-sankey"),
         summary_json=json.dumps(summary, ensure_ascii=False, indent=1),
         disclosure=summary["disclosure"],
@@ -120,7 +120,11 @@ def render_network_report(
 
 
 def write_network_report(
-    network: Network, path: str | Path, title: str | None = None, viewer: Viewer = SHARED
+    network: Network,
+    path: str | Path,
+    title: str | None = None,
+    viewer: Viewer = SHARED,
+    tiles: str | None = None,
 ) -> Path:
     """Write a one-page, self-contained HTML report of ``network`` to ``path``.
 
@@ -129,11 +133,13 @@ def write_network_report(
     exchanges, a Sankey of existing exchanges, the facility, exchange and source tables and
     the summary as JSON. It opens offline (plotly.js inline, ~5 MB). Streams confidential
     to ``viewer`` (default: a participant) appear as bands (``symbiograph.access``); the page
-    says which. Returns the path.
+    says which. With ``tiles`` (an XYZ tile URL template, see ``exchange_map``) the map is
+    drawn over the user's own tiles, which the page then loads from that URL. Returns the
+    path.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_network_report(network, title, viewer), encoding="utf-8")
+    path.write_text(render_network_report(network, title, viewer, tiles), encoding="utf-8")
     return path
 
 
