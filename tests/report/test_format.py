@@ -136,3 +136,38 @@ def test_compact_headline(kalundborg_design: Any, tmp_path: Path) -> None:
     cards = re.findall(r'<div class="n">([^<]*)</div>', html)
     assert money(d.solution.net_benefit, compact=True) in cards
     assert money(d.solution.net_benefit, compact=True).endswith(" M")
+
+
+def test_network_exchanges_table_names_organisations(
+    kalundborg_design: Any, tmp_path: Path
+) -> None:
+    network = kalundborg_design.network
+    html = write_network_report(network, tmp_path / "r.html").read_text(encoding="utf-8")
+    table = _table(html, "exchanges-table")
+    assert "Ørsted, Asnæs Power Station" in table
+    for sid in network.streams["id"]:
+        assert f">{sid}<" not in table
+
+
+def test_settlement_names_the_exchange_not_the_candidate(
+    secret_design: Any, tmp_path: Path
+) -> None:
+    import sys
+
+    from symbiograph.allocate import CoalitionGame, share_gain
+    from symbiograph.report import write_allocation_report
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "access"))
+    from confidential_scenario import _leaks
+
+    d = secret_design
+    game = CoalitionGame.from_solution(d.network, d.candidates, d.solution)
+    allocation = share_gain(game, d.solution)
+    paths = write_allocation_report(allocation, tmp_path, network=d.network, flows=d.solution.flows)
+    html = Path(paths["report"]).read_text(encoding="utf-8")
+    table = _table(html, "settlement")
+    assert "Power: gypsum" in table
+    for cid in d.solution.flows["candidate_id"]:
+        assert f">{cid}<" not in table
+    assert _leaks(_visible(html)) == {}
+    assert not _EXPONENT.search(_visible(html))

@@ -20,6 +20,7 @@ from plotly.graph_objects import Figure
 from symbiograph.access import SHARED, Viewer
 from symbiograph.model import Network
 from symbiograph.report._figures import KIND_COLOURS, exchange_map, exchange_sankey
+from symbiograph.report._format import facility_labels, labelled
 from symbiograph.report._notes import Footnotes
 from symbiograph.report._summary import (
     facility_table,
@@ -83,9 +84,14 @@ def render_network_report(
         exchanged=lambda d: _labels(d, "exchanged", "exchanged_confidential"),
     )
     quantities = quantities.drop(columns=[c for c in quantities if c.endswith("_confidential")])
+    places = facility_labels(network)
     exchanges = (
         tables["exchanges"]
-        .assign(quantity=lambda d: _labels(d, "quantity", "confidential"))
+        .assign(
+            quantity=lambda d: _labels(d, "quantity", "confidential"),
+            supplier=lambda d: labelled(d["supplier_id"], places),
+            receiver=lambda d: labelled(d["receiver_id"], places),
+        )
         .drop(columns="confidential")
     )
     footnotes = Footnotes(network, viewer)
