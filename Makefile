@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench fuzz clean venv lock
+.PHONY: demo test lint typecheck pytest bench fuzz clean venv lock basemap
 
 # constraints.txt pins every package `make` installs; `make lock` rewrites it on purpose.
 $(STAMP): pyproject.toml constraints.txt
@@ -43,6 +43,12 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet --upgrade -e '.[dev]'
 	(echo "pip==$$($(BIN)/python -m pip --version | cut -d' ' -f2)"; \
 	 $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e') > constraints.txt
+
+# the report's offline basemap (package data, shipped in git): re-fetch it with npm
+basemap:
+	cd $$(mktemp -d) && npm pack --silent world-atlas@2.0.2 && tar xzf world-atlas-2.0.2.tgz && \
+	cp package/countries-50m.json $(CURDIR)/src/symbiograph/report/basemap/ && \
+	cp package/LICENSE $(CURDIR)/src/symbiograph/report/basemap/LICENSE-world-atlas.md
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

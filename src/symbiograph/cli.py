@@ -648,6 +648,14 @@ def report(
     out: Annotated[Path, typer.Option(help="HTML file to write")] = Path("report.html"),
     title: Annotated[str | None, typer.Option(help="Title of the report")] = None,
     full: FullOption = False,
+    tiles: Annotated[
+        str | None,
+        typer.Option(
+            help="Draw the map over your own XYZ tiles (URL template with {z}/{x}/{y}, e.g. "
+            "a served PMTiles file); the page then loads them from there. Default: the "
+            "shipped offline basemap"
+        ),
+    ] = None,
 ) -> None:
     """Write the one-page offline HTML report (map, Sankey, tables) and its summary.json."""
     from symbiograph.report import write_network_report, write_summary_json
@@ -655,7 +663,7 @@ def report(
     network = _network_from(file, dataset, db, name)
     console = _console()
     with _step(console, f"wrote {out}"):
-        write_network_report(network, out, title=title, viewer=_viewer(full))
+        write_network_report(network, out, title=title, viewer=_viewer(full), tiles=tiles)
     summary_path = write_summary_json(network, out.with_name("summary.json"), _viewer(full))
     console.print(f"[green]✓[/] wrote {escape(str(summary_path))}")
 
@@ -913,12 +921,14 @@ def _design_and_report(
     pareto: int = 0,
     objective_name: str = "cost",
     full: bool = False,
+    participants: Path | None = None,
 ) -> tuple[Any, Any, dict[str, Path], Any]:
     """Design the network, trace ``pareto`` points of the money-CO2e front, assess the
     design, review the documented exchanges and write the design report into ``out``
     (``optimize``'s work, used by demo too). Returns (solution, review or None, paths,
     today's network valued by the same model, or None when no existing exchange is a
-    candidate)."""
+    candidate). With ``participants``, also each participant's indicators as disclosures
+    (participants.csv, .xlsx, .json) into that folder."""
     from symbiograph.assess import (
         assess_baseline,
         assess_design,
@@ -971,6 +981,13 @@ def _design_and_report(
         viewer=_viewer(full),
         baseline=baseline,
     )
+    if participants is not None:
+        from symbiograph.report import write_participant_indicators
+
+        written = write_participant_indicators(
+            network, participants, assessment, baseline, viewer=_viewer(full)
+        )
+        paths.update({f"participants_{k}": v for k, v in written.items()})
     if baseline is not None:
         currency = network.parameters.get("currency", "EUR")
         added = baseline.added
@@ -1016,6 +1033,13 @@ def optimize(
     time_limit: Annotated[float, typer.Option(help="Seconds per solve")] = 120.0,
     mip_gap: Annotated[float, typer.Option(help="Relative MIP gap to stop at")] = 1e-4,
     full: FullOption = False,
+    participants: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write each participant's indicators as sustainability disclosures "
+            "(GRI 301-306: CSV, XLSX, JSON) into this folder"
+        ),
+    ] = None,
 ) -> None:
     """Design the network: which exchanges to build and how much to send, by MILP (HiGHS)."""
     from symbiograph.match import MatchSettings, find_candidates
@@ -1037,7 +1061,7 @@ def optimize(
         mip_gap=mip_gap,
     )
     solution, _, paths, _ = _design_and_report(  # misaligned 1, no solution 5, infeasible 6
-        network, candidates, settings, out, console, pareto, objective, full
+        network, candidates, settings, out, console, pareto, objective, full, participants
     )
     currency = network.parameters.get("currency", "EUR")
     console.print(

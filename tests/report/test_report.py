@@ -262,15 +262,22 @@ def test_figures(network: Network) -> None:
     sankey = exchange_sankey(network)
     (trace,) = sankey.data
     assert trace.type == "sankey"
-    assert sorted(trace.link.value) == [30000.0, 100000.0]  # existing exchanges only
-    assert "Fly ash: 30,000 t/yr" in trace.link.label
-    assert "District heat: 100,000 MWh/yr" in trace.link.label
+    # one unit per view: t/yr first, never beside MWh/yr on one width scale
+    assert list(trace.link.value) == [30000.0]  # existing exchanges only
+    assert trace.link.label == ("existing: Fly ash: 30,000 t/yr",)
     assert set(trace.node.label) == {"Power plant", "Cement works", "Town heating"}
+    views = {b.label: b.args[0] for b in sankey.layout.updatemenus[0].buttons}
+    assert list(views) == ["material (t/yr)", "energy (MWh/yr)"]
+    assert views["energy (MWh/yr)"]["link.value"] == [[100000.0]]
+    assert views["energy (MWh/yr)"]["link.label"] == [["existing: District heat: 100,000 MWh/yr"]]
     # an existing exchange without a documented quantity: pale, nominal width, said so
     network.exchanges.loc[network.exchanges["id"] == "X2", "quantity"] = float("nan")
-    (trace,) = exchange_sankey(network).data
-    assert sorted(trace.link.value) == [0.02 * 30000.0, 30000.0]
-    assert "District heat: quantity not documented (MWh/yr)" in trace.link.label
+    fig = exchange_sankey(network)
+    views = {b.label: b.args[0] for b in fig.layout.updatemenus[0].buttons}
+    assert views["energy (MWh/yr)"]["link.value"] == [[0.02]]
+    assert views["energy (MWh/yr)"]["link.label"] == [
+        ["existing: District heat: not documented (MWh/yr)"]
+    ]
     assert network_summary(network)["exchanges_without_quantity"]["energy"] == 1
     geo = exchange_map(network)
     assert all(t.type == "scatter" for t in geo.data)  # no scattergeo / mapbox: no tiles

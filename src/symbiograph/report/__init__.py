@@ -2,7 +2,9 @@
 
 ``network_summary`` gives the headline numbers (counts; supplied, demanded and exchanged
 quantities per resource kind in t/yr, MWh/yr, m3/yr); ``write_network_report`` writes a
-self-contained HTML page with a map and a Sankey of the exchanges.
+self-contained HTML page with a map and a Sankey of the exchanges;
+``write_participant_indicators`` exports each participant's figures as sustainability
+disclosures (CSV, XLSX, JSON).
 """
 
 from symbiograph.report._allocation import (
@@ -15,6 +17,11 @@ from symbiograph.report._design import (
     pareto_figure,
     shared_design_tables,
     write_design_report,
+)
+from symbiograph.report._export import (
+    DISCLOSURES,
+    participant_indicators,
+    write_participant_indicators,
 )
 from symbiograph.report._figures import KIND_COLOURS, exchange_map, exchange_sankey
 from symbiograph.report._html import (
@@ -33,6 +40,7 @@ from symbiograph.report._summary import (
 from symbiograph.report._sweep import shared_sweep_table, sweep_figures, write_sweep_report
 
 __all__ = [
+    "DISCLOSURES",
     "KIND_COLOURS",
     "design_network_view",
     "exchange_flows",
@@ -41,6 +49,7 @@ __all__ = [
     "facility_table",
     "network_summary",
     "pareto_figure",
+    "participant_indicators",
     "quantity_label",
     "render_allocation_report",
     "render_network_report",
@@ -53,6 +62,7 @@ __all__ = [
     "write_allocation_report",
     "write_design_report",
     "write_network_report",
+    "write_participant_indicators",
     "write_resilience_report",
     "write_summary_json",
     "write_sweep_report",

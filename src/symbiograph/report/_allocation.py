@@ -23,6 +23,7 @@ from symbiograph.access import (
     redact_columns,
 )
 from symbiograph.model import Network
+from symbiograph.report._format import cell, money, stream_labels
 from symbiograph.report._html import _environment, _figure_div, _records
 from symbiograph.report._summary import _disclosure
 
@@ -33,9 +34,8 @@ __all__ = ["render_allocation_report", "shared_allocation", "write_allocation_re
 
 
 def _money(value: Any) -> str:
-    if isinstance(value, str):  # a band
-        return value
-    return "" if pd.isna(value) else f"{value:,.0f}"
+    """Money in plain thousands; a band (text) unchanged; NaN empty."""
+    return money(value)
 
 
 def _number(value: Any) -> float:
@@ -171,6 +171,15 @@ def render_allocation_report(
             f"after {int(intervals['permutations'].iloc[0]):,} permutations"
         )
     shown = shares.map(_money).rename_axis("participant").reset_index()
+    # the exchange by what it moves from whom ("Ørsted, Asnæs Power Station: coal fly ash"),
+    # not by its candidate id, when the network and the design's flows are given
+    exchange_names: list[str] = list(settlement["candidate_id"].astype(str))
+    if network is not None and flows is not None and "candidate_id" in flows:
+        labels = stream_labels(network)
+        supply = flows.drop_duplicates("candidate_id").set_index("candidate_id")["supply_id"]
+        exchange_names = [
+            labels.get(str(supply.get(c, "")), str(c)) for c in settlement["candidate_id"]
+        ]
     template = _environment().get_template("allocation_report.html.j2")
     return template.render(
         title=f"symbiograph fair shares: {scenario}",
@@ -196,10 +205,11 @@ def render_allocation_report(
         intervals=note,
         settlement=_records(
             settlement.assign(
+                exchange=exchange_names,
                 flow=settlement["flow"].map(_money),
                 payment_per_yr=settlement["payment_per_yr"].map(_money),
                 **{
-                    c: settlement[c].map(lambda v: v if isinstance(v, str) else f"{v:,.2f}")
+                    c: settlement[c].map(lambda v: cell(v, 2))
                     for c in ("price_per_unit", "price_lo", "price_hi")
                     if c in settlement.columns
                 },

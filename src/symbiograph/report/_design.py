@@ -25,14 +25,47 @@ from symbiograph.access import (
 )
 from symbiograph.model import Network
 from symbiograph.report._figures import exchange_map, exchange_sankey
+from symbiograph.report._format import (
+    cell,
+    labelled,
+    money,
+    number,
+    stream_labels,
+    value_for_unit,
+)
 from symbiograph.report._html import _environment, _figure_div, _records
+from symbiograph.report._notes import Footnotes
 from symbiograph.report._summary import _disclosure
 
-__all__ = ["design_network_view", "pareto_figure", "shared_design_tables", "write_design_report"]
+__all__ = [
+    "design_network_view",
+    "flow_status",
+    "pareto_figure",
+    "shared_design_tables",
+    "write_design_report",
+]
+
+
+def flow_status(network: Network, flows: pd.DataFrame) -> np.ndarray:
+    """``"existing"`` for each flow that runs over a link built today (``link_status``
+    built) or is a documented exchange that runs today (status existing), else ``"new"``."""
+    running = set(network.exchanges.loc[network.exchanges["status"] == "existing", "id"])
+    built = (
+        flows["link_status"].astype(str).eq("built").to_numpy()
+        if "link_status" in flows
+        else np.zeros(len(flows), dtype=bool)
+    )
+    documented = (
+        flows["exchange_id"].isin(running).to_numpy()
+        if "exchange_id" in flows
+        else np.zeros(len(flows), dtype=bool)
+    )
+    return np.where(built | documented, "existing", "new")
 
 
 def design_network_view(network: Network, flows: pd.DataFrame) -> Network:
-    """A copy of ``network`` whose exchanges are the chosen flows (status ``planned``)."""
+    """A copy of ``network`` whose exchanges are the chosen flows, each with status
+    ``existing`` (it runs today, see :func:`flow_status`) or ``new`` (the design adds it)."""
     chosen = flows[flows["flow"] > 0]
     view = Network(**{**network.__dict__})
     exchanges = network.exchanges.iloc[0:0].copy()
@@ -43,7 +76,7 @@ def design_network_view(network: Network, flows: pd.DataFrame) -> Network:
             "demand_id": chosen["demand_id"].to_numpy(dtype=object),
             "quantity": chosen["flow"].to_numpy(dtype=float),
             "mode": chosen["mode"].to_numpy(dtype=object),
-            "status": "planned",
+            "status": flow_status(network, chosen),
         }
     ).reindex(columns=network.exchanges.columns)
     for col in exchanges.columns:
@@ -84,13 +117,9 @@ def pareto_figure(front: pd.DataFrame, currency: str) -> go.Figure:
 _COUNT_UNITS = ("", "share", "exchanges", "organisations", "resource types")
 
 
-def _money(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def _shown(value: float, hidden: bool, fmt: str = "{:,.0f}") -> str:
+def _shown(value: float, hidden: bool, decimals: int = 0) -> str:
     """A figure for display: formatted, or its band when a hidden figure adds to it."""
-    return band_label(value) if hidden else fmt.format(value)
+    return band_label(value) if hidden else number(value, decimals)
 
 
 def shared_design_tables(
@@ -212,6 +241,8 @@ def write_design_report(
     comparison: pd.DataFrame | None = None,
     viewer: Viewer = SHARED,
     baseline: Any = None,
+    compact_money: bool = False,
+    tiles: str | None = None,
 ) -> dict[str, Path]:
     """Write flows.csv, objective.csv, participants.csv, duals.csv, (processes.csv, pareto.csv),
     summary.json and report.html into ``out``; returns their paths by name. With
@@ -221,7 +252,10 @@ def write_design_report(
 
     Everything written is what ``viewer`` may see (default: a participant): figures of, or
     computed from, a confidential stream are bands (see :func:`shared_design_tables`);
-    ``viewer=symbiograph.access.FULL`` writes the analyst's full output, and says so."""
+    ``viewer=symbiograph.access.FULL`` writes the analyst's full output, and says so.
+    Money reads in plain thousands (``61,930,974``); ``compact_money`` shows the headline
+    figures as ``61.9 M`` instead (the tables keep every digit). ``tiles``: an XYZ tile URL
+    template to draw the map over (see ``exchange_map``; default the offline basemap)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     currency = str(network.parameters.get("currency", "EUR"))
@@ -286,7 +320,6 @@ def write_design_report(
         for row in baseline.summary.itertuples(index=False):
             if row.indicator not in shown_money:
                 continue
-            pattern = "{:,.1f}" if row.indicator == "payback_years" else "{:,.0f}"
             counted = row.indicator in ("exchanges", "participants")
             three_way.append(
                 {
@@ -294,7 +327,7 @@ def write_design_report(
                     "unit": str(row.unit),
                     **{
                         col: (
-                            pattern.format(float(getattr(row, col)))
+                            value_for_unit(float(getattr(row, col)), str(row.unit), currency)
                             if counted or not tainted
                             else band_label(float(getattr(row, col)))
                         )
@@ -315,9 +348,7 @@ def write_design_report(
                             "added_npv",
                         )
                     },
-                    "added_payback_years": _shown(
-                        float(row.added_payback_years), tainted, "{:,.1f}"
-                    ),
+                    "added_payback_years": _shown(float(row.added_payback_years), tainted, 1),
                 }
             )
     summary = {
@@ -344,13 +375,17 @@ def write_design_report(
         json.dumps(summary, indent=1, ensure_ascii=False, default=str), "utf-8"
     )
     view = design_network_view(network, flows)
+
+    def headline_money(value: float) -> str:
+        return band_label(value) if tainted else money(value, compact=compact_money)
+
     headline = [
-        {"item": f"net benefit, {currency}/yr", "value": _shown(solution.net_benefit, tainted)},
+        {"item": f"net benefit, {currency}/yr", "value": headline_money(solution.net_benefit)},
         *(
             [
                 {
                     "item": f"of which added to today's network, {currency}/yr",
-                    "value": _shown(float(baseline.added["net_benefit"]), tainted),
+                    "value": headline_money(float(baseline.added["net_benefit"])),
                 }
             ]
             if baseline is not None
@@ -361,24 +396,22 @@ def write_design_report(
         {"item": "candidates considered", "value": f"{len(flows)}"},
     ]
 
-    def fmt(frame: pd.DataFrame, column: str, pattern: str = "{:,.0f}") -> list[str]:
-        """``column`` of a shared table for display: numbers formatted, bands kept."""
-        return [
-            v
-            if isinstance(v, str)
-            else ""
-            if v is None or (isinstance(v, float) and np.isnan(v))
-            else pattern.format(v)
-            for v in frame[column]
-        ]
+    def fmt(frame: pd.DataFrame, column: str, decimals: int | None = 0) -> list[str]:
+        """``column`` of a shared table for display: numbers in plain thousands (``decimals``
+        fixed, or None for three significant digits below 100), bands kept."""
+        return [cell(v, decimals) for v in frame[column]]
 
+    labels = stream_labels(network)
     chosen = (flows["flow"] > 0).to_numpy()
     shown = shared["flows"][chosen]
     shown = shown.assign(
-        route_km=fmt(shown, "route_km", "{:.1f}"),
+        supply=labelled(shown["supply_id"], labels),
+        demand=labelled(shown["demand_id"], labels),
+        status=flow_status(network, flows[chosen]),
+        route_km=fmt(shown, "route_km", 1),
         flow=fmt(shown, "flow"),
         net_benefit=fmt(shown, "net_benefit"),
-        co2e_t=fmt(shown, "co2e_t", "{:,.1f}"),
+        co2e_t=fmt(shown, "co2e_t", 1),
     )
     participants = shared["participants"]
     participants = participants.assign(
@@ -386,13 +419,41 @@ def write_design_report(
         as_taker=fmt(participants, "as_taker"),
         net_benefit=fmt(participants, "net_benefit"),
     )
-    duals = shared["duals"].assign(shadow_price=fmt(shared["duals"], "shadow_price", "{:,.2f}"))
+    duals = shared["duals"].assign(
+        stream=labelled(shared["duals"]["stream_id"], labels),
+        shadow_price=fmt(shared["duals"], "shadow_price", 2),
+    )
     objective_shown = shared["objective"]
     drawn_front = pareto
     if pareto is not None and "pareto" in shared and shared["pareto"] is not pareto:
         drawn_front = pareto.assign(
             co2e_avoided_t=band_middle(pareto["co2e_avoided_t"]),
             net_benefit=band_middle(pareto["net_benefit"]),
+        )
+    # the data's ESTIMATE / PLACEHOLDER notes beside the figures they qualify, numbered in
+    # page order (the review of documented exchanges comes before the flows)
+    footnotes = Footnotes(network, viewer)
+    review_rows: list[dict[str, Any]] = []
+    if review is not None:
+        review_rows = _records(
+            shared["documented_review"].assign(
+                supply=labelled(shared["documented_review"]["supply_id"], labels),
+                demand=labelled(shared["documented_review"]["demand_id"], labels),
+                design_flow=fmt(shared["documented_review"], "design_flow"),
+            )
+        )
+        for row in review_rows:
+            row["dq"] = footnotes.refs([row["supply_id"], row["demand_id"]], [row["id"]])
+    flow_rows = _records(shown)
+    for row in flow_rows:
+        row["dq"] = footnotes.refs([row["supply_id"], row["demand_id"]], [row["exchange_id"]])
+    marked = sum(bool(row["dq"]) for row in flow_rows)
+    if marked:
+        headline.append(
+            {
+                "item": "chosen flows resting on an ESTIMATE or PLACEHOLDER of the data",
+                "value": f"{marked} of {len(flow_rows)}",
+            }
         )
     template = _environment().get_template("design_report.html.j2")
     html = template.render(
@@ -405,11 +466,20 @@ def write_design_report(
         headline=headline,
         plotlyjs=plotly.offline.get_plotlyjs(),
         sankey_div=_figure_div(
-            exchange_sankey(view, status=("planned",), title="Chosen exchanges", viewer=viewer),
+            exchange_sankey(
+                view,
+                status=("existing", "new"),
+                title="Chosen exchanges",
+                viewer=viewer,
+                values=flows.drop_duplicates("candidate_id").set_index("candidate_id")[
+                    ["net_benefit", "co2e_t"]
+                ],
+                currency=currency,
+            ),
             "design-sankey",
         ),
         map_div=_figure_div(
-            exchange_map(view, title="Chosen exchanges", viewer=viewer), "design-map"
+            exchange_map(view, title="Chosen exchanges", viewer=viewer, tiles=tiles), "design-map"
         ),
         pareto_div=_figure_div(pareto_figure(drawn_front, currency), "design-pareto")
         if drawn_front is not None
@@ -417,7 +487,14 @@ def write_design_report(
         objective_terms=_records(objective_shown.assign(value=fmt(objective_shown, "value"))),
         participants=_records(participants),
         indicators=_records(
-            shared["indicators"].assign(value=fmt(shared["indicators"], "value", "{:,.4g}"))
+            shared["indicators"].assign(
+                value=[
+                    value_for_unit(v, u, currency)
+                    for v, u in zip(
+                        shared["indicators"]["value"], shared["indicators"]["unit"], strict=True
+                    )
+                ]
+            )
         )
         if indicators is not None
         else [],
@@ -440,23 +517,18 @@ def write_design_report(
                     "explanation",
                 ]
             ].assign(
-                ours=fmt(shared["published_comparison"], "ours", "{:,.4g}"),
-                ours_today=fmt(shared["published_comparison"], "ours_today", "{:,.4g}"),
-                ours_added=fmt(shared["published_comparison"], "ours_added", "{:,.4g}"),
-                published=comparison["published"].map("{:,.4g}".format),
-                gap=fmt(shared["published_comparison"], "gap", "{:.2f}"),
+                ours=fmt(shared["published_comparison"], "ours", None),
+                ours_today=fmt(shared["published_comparison"], "ours_today", None),
+                ours_added=fmt(shared["published_comparison"], "ours_added", None),
+                published=comparison["published"].map(number),
+                gap=fmt(shared["published_comparison"], "gap", 2),
             )
         )
         if comparison is not None
         else [],
-        flows=_records(shown),
-        review=_records(
-            shared["documented_review"].assign(
-                design_flow=fmt(shared["documented_review"], "design_flow")
-            )
-        )
-        if review is not None
-        else [],
+        flows=flow_rows,
+        review=review_rows,
+        footnotes=footnotes.entries,
         duals=_records(duals),
         three_way=three_way,
         three_way_participants=three_way_participants,

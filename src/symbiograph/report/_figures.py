@@ -7,16 +7,19 @@ latitude axis is stretched by 1/cos(latitude)), so no map tiles or topojson are 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from symbiograph.access import SHARED, Viewer, band_middle
+from symbiograph.access import SHARED, Viewer, band_label, band_middle
 from symbiograph.model import Network
+from symbiograph.report._basemap import SEA, basemap_trace, place_labels, with_tiles
+from symbiograph.report._format import number
 from symbiograph.report._summary import KINDS, exchange_flows, facility_table, quantity_text
 
-__all__ = ["KIND_COLOURS", "exchange_map", "exchange_sankey"]
+__all__ = ["KIND_COLOURS", "exchange_map", "exchange_sankey", "sankey_views"]
 
 #: Colour of each resource kind (material brown, energy red, water blue, utility grey).
 KIND_COLOURS: dict[str, str] = {
@@ -26,7 +29,13 @@ KIND_COLOURS: dict[str, str] = {
     "utility": "#7f7f7f",
 }
 _OTHER_COLOUR = "#9467bd"
-_DASH = {"existing": "solid", "planned": "dash", "candidate": "dot", "ended": "dashdot"}
+_DASH = {
+    "existing": "solid",
+    "new": "dash",
+    "planned": "dash",
+    "candidate": "dot",
+    "ended": "dashdot",
+}
 #: Facility names are drawn on the map up to this many facilities (hover text beyond).
 MAX_LABELS = 60
 _WIDTH_LEVELS = 6
@@ -85,15 +94,26 @@ def _line_widths(flows: pd.DataFrame) -> np.ndarray:
 
 
 def exchange_map(
-    network: Network, title: str = "Facilities and exchanges", viewer: Viewer = SHARED
+    network: Network,
+    title: str = "Facilities and exchanges",
+    viewer: Viewer = SHARED,
+    basemap: bool = True,
+    tiles: str | None = None,
 ) -> go.Figure:
     """A map of facilities (points, labelled) and exchanges (lines between facilities).
 
     Axes are longitude and latitude (WGS84 degrees) with equal ground distance per pixel
     at the network's mean latitude. Lines are coloured by resource kind, dashed by status
-    (solid existing, dashed planned, dotted candidate, dash-dot ended) and as wide as the
+    (solid existing, dashed new or planned, dotted candidate, dash-dot ended; the legend
+    and each line's hover say which) and as wide as the
     square root of their quantity relative to the largest exchange in the same unit.
-    Nothing is fetched: no tiles, no topojson. Streams confidential to ``viewer`` show bands.
+    Under them, with ``basemap``, land (filled), sea (the background) and country borders
+    from the shipped Natural Earth 1:50m layer (good to a few km: park scale, not street
+    level). Facility labels are placed in Python so that they do not overlap (a label
+    pushed away from its point gets a thin leader line). Nothing is fetched. With
+    ``tiles`` (an XYZ tile URL template, e.g. of a local ``pmtiles serve``), the figure is
+    drawn on a web map over those tiles instead (see ``report._basemap.with_tiles``), which
+    the page then loads from that URL. Streams confidential to ``viewer`` show bands.
     """
     facilities = facility_table(network, viewer)
     facilities = facilities[np.isfinite(facilities["lat"]) & np.isfinite(facilities["lon"])]
@@ -177,10 +197,7 @@ def exchange_map(
         go.Scatter(
             x=facilities["lon"],
             y=facilities["lat"],
-            mode="markers+text" if labelled else "markers",
-            text=facilities["name"] if labelled else None,
-            textposition="top center",
-            textfont={"size": 11},
+            mode="markers",
             marker={"size": 10, "color": "#222222", "line": {"color": "white", "width": 1}},
             customdata=np.column_stack(
                 [facilities["name"], facilities["organisation"], facilities["nace_code"]]
@@ -196,23 +213,53 @@ def exchange_map(
     stretch = 1 / math.cos(math.radians(mean_lat))
     pad_lon = max(0.1 * (lon.max() - lon.min()), 0.005)
     pad_lat = max(0.1 * (lat.max() - lat.min()), 0.005)
+    lon_range = (float(lon.min() - pad_lon), float(lon.max() + pad_lon))
+    lat_range = (float(lat.min() - pad_lat), float(lat.max() + pad_lat))
+    if labelled:
+        # pixels per degree of the plot area (about 1,100 x 520 px; equal ground scale)
+        per_lon = min(
+            1100 / (lon_range[1] - lon_range[0]), 520 / ((lat_range[1] - lat_range[0]) * stretch)
+        )
+        names = [re.sub(r"\s*\([^)]*\)", "", str(n)).strip() or str(n) for n in facilities["name"]]
+        offsets = place_labels(lon, lat, names, per_lon, per_lon * stretch)
+        fig.update_layout(
+            annotations=[
+                {
+                    "x": x,
+                    "y": y,
+                    "text": name,
+                    "font": {"size": 11, "color": "#222222"},
+                    "bgcolor": "rgba(255,255,255,0.6)",
+                    "showarrow": True,
+                    "arrowhead": 0,
+                    "arrowwidth": 0.7,
+                    "arrowcolor": "#888888" if abs(dx) + abs(dy) > 20 else "rgba(0,0,0,0)",
+                    "ax": dx,
+                    "ay": -dy,
+                }
+                for x, y, name, (dx, dy) in zip(lon, lat, names, offsets, strict=True)
+            ]
+        )
+    if basemap:
+        fig.add_trace(basemap_trace(lon_range, lat_range))
+        fig.data = (fig.data[-1], *fig.data[:-1])
     fig.update_layout(
         title=title,
         height=620,
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
-        plot_bgcolor="#f4f6f4",
+        plot_bgcolor=SEA if basemap else "#f4f6f4",
         legend={"orientation": "h", "y": -0.12},
         hovermode="closest",
         xaxis={
             "title": "longitude (°E)",
-            "range": [lon.min() - pad_lon, lon.max() + pad_lon],
+            "range": list(lon_range),
             "showgrid": True,
             "gridcolor": "white",
             "zeroline": False,
         },
         yaxis={
             "title": "latitude (°N)",
-            "range": [lat.min() - pad_lat, lat.max() + pad_lat],
+            "range": list(lat_range),
             "scaleanchor": "x",
             "scaleratio": stretch,
             "showgrid": True,
@@ -220,6 +267,8 @@ def exchange_map(
             "zeroline": False,
         },
     )
+    if tiles:
+        return with_tiles(fig, tiles)
     return fig
 
 
@@ -227,27 +276,82 @@ def exchange_map(
 NOMINAL_SHARE = 0.02
 
 
-def _sankey_links(flows: pd.DataFrame, nodes: dict[str, int]) -> dict[str, list[object]]:
-    """Link arrays; undocumented quantities get a thin nominal width and a paler colour."""
-    quantity = flows["quantity"].to_numpy(dtype=float)
-    known = np.isfinite(quantity)
-    top = float(quantity[known].max()) if known.any() else 1.0
+def _sankey_links(
+    flows: pd.DataFrame, nodes: dict[str, int], column: str = "quantity", unit_label: str = ""
+) -> dict[str, list[object]]:
+    """Link arrays of ``flows`` drawn by ``column`` (all rows in one unit); undocumented
+    values get a thin nominal width and a paler colour; a new exchange (status ``new``) is
+    paler than one that runs today and its label starts with "new"."""
+    value = flows[column].to_numpy(dtype=float)
+    known = np.isfinite(value)
+    top = float(value[known].max()) if known.any() else 1.0
     nominal = NOMINAL_SHARE * top
+    labels = flows["label"] if column == "quantity" else flows[f"{column}_label"]
+    status = flows["status"].astype(str).to_numpy()
     return {
         "source": [nodes[f] for f in flows["supplier_id"]],
         "target": [nodes[f] for f in flows["receiver_id"]],
-        "value": [float(q) if ok else nominal for q, ok in zip(quantity, known, strict=True)],
+        "value": [float(q) if ok else nominal for q, ok in zip(value, known, strict=True)],
         "color": [
-            _rgba(_colour(k), 0.5 if ok else 0.18)
-            for k, ok in zip(flows["kind"], known, strict=True)
+            _rgba(_colour(k), (0.35 if st == "new" else 0.55) if ok else 0.18)
+            for k, ok, st in zip(flows["kind"], known, status, strict=True)
         ],
         "label": [
-            f"{res}: {label}" if ok else f"{res}: quantity not documented ({u})"
-            for res, label, u, ok in zip(
-                flows["resource"], flows["label"], flows["unit"], known, strict=True
+            ("new: " if st == "new" else "existing: " if st == "existing" else "")
+            + (f"{res}: {label}" if ok else f"{res}: not documented ({unit_label or u})")
+            for res, label, u, ok, st in zip(
+                flows["resource"], labels, flows["unit"], known, status, strict=True
             )
         ],
     }
+
+
+def _money_values(
+    flows: pd.DataFrame, values: pd.DataFrame | None, column: str, unit: str
+) -> pd.DataFrame:
+    """``flows`` with ``column`` from ``values`` (indexed by exchange id) and its label (a
+    band on a confidential row, drawn at the band's middle)."""
+    if values is None or column not in values:
+        return flows.assign(**{column: np.nan, f"{column}_label": ""})
+    raw = flows["id"].map(values[column]).to_numpy(dtype=float)
+    confidential = flows["confidential"].to_numpy(dtype=bool)
+    drawn = np.where(confidential, band_middle(raw), raw)
+    labels = [
+        band_label(v, unit) if c else f"{number(v)} {unit}"
+        for v, c in zip(raw, confidential, strict=True)
+    ]
+    return flows.assign(**{column: drawn, f"{column}_label": labels})
+
+
+def sankey_views(
+    flows: pd.DataFrame, nodes: dict[str, int], currency: str = "EUR"
+) -> list[tuple[str, dict[str, list[object]]]]:
+    """The views of the Sankey, as (menu label, link arrays): one per unit (widths compare
+    only within one unit: t/yr, MWh/yr and m3/yr are never on one scale), then, when the
+    flows carry them, the money view (net benefit per exchange, exchanges at a net cost
+    left out) and the CO2e view (t CO2e/yr avoided, exchanges adding CO2e left out)."""
+    views: list[tuple[str, dict[str, list[object]]]] = []
+    units = [u for u in dict.fromkeys(flows["unit"].dropna()) if str(u)]
+    order = {k: i for i, k in enumerate(KINDS)}
+    units.sort(
+        key=lambda u: min(order.get(k, len(order)) for k in flows.loc[flows["unit"] == u, "kind"])
+    )
+    for unit in units:
+        subset = flows[flows["unit"] == unit]
+        kinds = ", ".join(k for k in KINDS if k in set(subset["kind"])) or "other"
+        views.append((f"{kinds} ({unit})", _sankey_links(subset, nodes, "quantity", unit)))
+    for column, name, unit in (
+        ("net_benefit", "money", f"{currency}/yr"),
+        ("co2e_t", "CO2e avoided", "t CO2e/yr"),
+    ):
+        if column not in flows or not np.isfinite(flows[column].to_numpy(dtype=float)).any():
+            continue
+        subset = flows[flows[column].to_numpy(dtype=float) > 0]
+        if len(subset):
+            left = len(flows) - len(subset)
+            label = f"{name} ({unit})" + (f", {left} not drawn (≤ 0)" if left else "")
+            views.append((label, _sankey_links(subset, nodes, column, unit)))
+    return views
 
 
 def exchange_sankey(
@@ -255,15 +359,20 @@ def exchange_sankey(
     status: tuple[str, ...] = ("existing",),
     title: str = "Existing exchanges",
     viewer: Viewer = SHARED,
+    values: pd.DataFrame | None = None,
+    currency: str = "EUR",
 ) -> go.Figure:
     """A Sankey diagram of exchanges from supplying to receiving facility.
 
     Links are coloured by resource kind and labelled with the resource and its quantity in
-    its canonical unit (t/yr, MWh/yr, m3/yr). Link widths compare only within one unit, so
-    a menu shows one resource kind at a time or all together. An exchange of ``status``
-    whose quantity is not documented is drawn pale at a nominal width (NOMINAL_SHARE of
-    the largest link) and labelled so; the title counts them. An exchange confidential to
-    ``viewer`` is labelled with its band and drawn at the band's middle.
+    its canonical unit (t/yr, MWh/yr, m3/yr). A menu switches between views (see
+    :func:`sankey_views`): one per unit, so widths compare only within one unit, and, with
+    ``values`` (per exchange id: ``net_benefit`` in ``currency``/yr, ``co2e_t`` in t/yr),
+    a money view and a CO2e view, the money view first. An exchange of ``status`` whose
+    quantity is not documented is drawn pale at a nominal width (NOMINAL_SHARE of the
+    largest link of its view) and labelled so; the title counts them. An exchange
+    confidential to ``viewer`` is labelled with its band and drawn at the band's middle.
+    New exchanges (status ``new``) are paler than existing ones and labelled so.
     """
     flows = _drawable(exchange_flows(network, viewer=viewer))
     flows = flows[flows["status"].isin(status)]
@@ -277,6 +386,8 @@ def exchange_sankey(
         )
     if flows.empty:
         return _empty(title, "no exchanges to draw")
+    flows = _money_values(flows, values, "net_benefit", f"{currency}/yr")
+    flows = _money_values(flows, values, "co2e_t", "t CO2e/yr")
     ids = list(dict.fromkeys([*flows["supplier_id"], *flows["receiver_id"]]))
     nodes = {f: i for i, f in enumerate(ids)}
     names = pd.concat(
@@ -286,6 +397,10 @@ def exchange_sankey(
         ]
     )
     names = names[~names.index.duplicated()]
+    views = sankey_views(flows, nodes, currency)
+    money_first = [v for v in views if v[0].startswith("money")]
+    views = money_first + [v for v in views if v not in money_first]
+    first = views[0][1]
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
@@ -299,31 +414,20 @@ def exchange_sankey(
                 "line": {"color": "white", "width": 0.5},
             },
             link={
-                **_sankey_links(flows, nodes),
+                **first,
                 "hovertemplate": "%{source.label} → %{target.label}<br>%{label}<extra></extra>",
             },
         )
     )
-    kinds = [k for k in KINDS if k in set(flows["kind"])] + sorted(
-        set(flows["kind"].dropna()) - set(KINDS)
-    )
-    if len(kinds) > 1:
-        buttons = []
-        for label, subset in [("all kinds", flows)] + [
-            (
-                f"{k} ({', '.join(sorted(set(flows.loc[flows['kind'] == k, 'unit'])))})",
-                flows[flows["kind"] == k],
-            )
-            for k in kinds
-        ]:
-            links = _sankey_links(subset, nodes)
-            buttons.append(
-                {
-                    "label": label,
-                    "method": "restyle",
-                    "args": [{f"link.{key}": [value] for key, value in links.items()}],
-                }
-            )
+    if len(views) > 1:
+        buttons = [
+            {
+                "label": label,
+                "method": "restyle",
+                "args": [{f"link.{key}": [value] for key, value in links.items()}],
+            }
+            for label, links in views
+        ]
         fig.update_layout(
             updatemenus=[
                 {"buttons": buttons, "x": 0, "xanchor": "left", "y": 1.12, "yanchor": "top"}
@@ -334,5 +438,6 @@ def exchange_sankey(
         height=max(420, 24 * len(ids)),
         margin={"l": 20, "r": 20, "t": 80, "b": 20},
         font={"size": 11},
+        meta={"views": [label for label, _ in views]},
     )
     return fig

@@ -20,7 +20,14 @@ from plotly.graph_objects import Figure
 from symbiograph.access import SHARED, Viewer
 from symbiograph.model import Network
 from symbiograph.report._figures import KIND_COLOURS, exchange_map, exchange_sankey
-from symbiograph.report._summary import network_summary, quantity_text, summary_tables
+from symbiograph.report._format import facility_labels, labelled
+from symbiograph.report._notes import Footnotes
+from symbiograph.report._summary import (
+    facility_table,
+    network_summary,
+    quantity_text,
+    summary_tables,
+)
 
 __all__ = ["render_network_report", "write_network_report", "write_summary_json"]
 
@@ -66,7 +73,7 @@ def _labels(frame: pd.DataFrame, column: str, hidden: str) -> list[str]:
 
 
 def render_network_report(
-    network: Network, title: str | None = None, viewer: Viewer = SHARED
+    network: Network, title: str | None = None, viewer: Viewer = SHARED, tiles: str | None = None
 ) -> str:
     """The HTML text of the one-page report (see :func:`write_network_report`)."""
     summary = network_summary(network, viewer)
@@ -77,11 +84,23 @@ def render_network_report(
         exchanged=lambda d: _labels(d, "exchanged", "exchanged_confidential"),
     )
     quantities = quantities.drop(columns=[c for c in quantities if c.endswith("_confidential")])
+    places = facility_labels(network)
     exchanges = (
         tables["exchanges"]
-        .assign(quantity=lambda d: _labels(d, "quantity", "confidential"))
+        .assign(
+            quantity=lambda d: _labels(d, "quantity", "confidential"),
+            supplier=lambda d: labelled(d["supplier_id"], places),
+            receiver=lambda d: labelled(d["receiver_id"], places),
+        )
         .drop(columns="confidential")
     )
+    footnotes = Footnotes(network, viewer)
+    exchange_rows = _records(exchanges)
+    for row, sup, dem in zip(
+        exchange_rows, network.exchanges["supply_id"], network.exchanges["demand_id"], strict=True
+    ):
+        row["dq"] = footnotes.refs([sup, dem], [row["id"]])
+    facilities = facility_table(network, viewer, footnotes)
     scenario = str(summary["scenario"] or "scenario")
     template = _environment().get_template("network_report.html.j2")
     return template.render(
@@ -93,12 +112,13 @@ def render_network_report(
         streams_by_kind=_records(tables["streams_by_kind"]),
         exchanges_by_status=_records(tables["exchanges_by_status"]),
         quantities=_records(quantities),
-        facilities=_records(tables["facilities"]),
-        exchanges=_records(exchanges),
+        facilities=_records(facilities),
+        exchanges=exchange_rows,
+        footnotes=footnotes.entries,
         sources=_records(tables["sources"]),
         kind_colours=KIND_COLOURS,
         plotlyjs=plotly.offline.get_plotlyjs(),
-        map_div=_figure_div(exchange_map(network, viewer=viewer), "symbiograph-map"),
+        map_div=_figure_div(exchange_map(network, viewer=viewer, tiles=tiles), "symbiograph-map"),
         sankey_div=_figure_div(exchange_sankey(network, viewer=viewer), "symbiograph-sankey"),
         summary_json=json.dumps(summary, ensure_ascii=False, indent=1),
         disclosure=summary["disclosure"],
@@ -106,7 +126,11 @@ def render_network_report(
 
 
 def write_network_report(
-    network: Network, path: str | Path, title: str | None = None, viewer: Viewer = SHARED
+    network: Network,
+    path: str | Path,
+    title: str | None = None,
+    viewer: Viewer = SHARED,
+    tiles: str | None = None,
 ) -> Path:
     """Write a one-page, self-contained HTML report of ``network`` to ``path``.
 
@@ -115,11 +139,13 @@ def write_network_report(
     exchanges, a Sankey of existing exchanges, the facility, exchange and source tables and
     the summary as JSON. It opens offline (plotly.js inline, ~5 MB). Streams confidential
     to ``viewer`` (default: a participant) appear as bands (``symbiograph.access``); the page
-    says which. Returns the path.
+    says which. With ``tiles`` (an XYZ tile URL template, see ``exchange_map``) the map is
+    drawn over the user's own tiles, which the page then loads from that URL. Returns the
+    path.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_network_report(network, title, viewer), encoding="utf-8")
+    path.write_text(render_network_report(network, title, viewer, tiles), encoding="utf-8")
     return path
 
 

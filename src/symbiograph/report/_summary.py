@@ -15,6 +15,7 @@ import pandas as pd
 
 from symbiograph.access import SHARED, Viewer, band_label, hidden_rows, hidden_streams
 from symbiograph.model import Network, attributes
+from symbiograph.report._format import number
 
 __all__ = [
     "DIRECTIONS",
@@ -59,9 +60,7 @@ def quantity_label(quantity: float, unit: str) -> str:
     """A quantity with its unit for display, e.g. ``"150,000 t/yr"`` (``"n/a"`` when NaN)."""
     if quantity is None or not math.isfinite(quantity):
         return "n/a"
-    if quantity != 0 and abs(quantity) < 10:
-        return f"{quantity:,.3g} {unit}"
-    return f"{quantity:,.0f} {unit}"
+    return f"{number(quantity, None if quantity != 0 and abs(quantity) < 10 else 0)} {unit}"
 
 
 def quantity_text(quantity: float, unit: str, confidential: bool) -> str:
@@ -190,33 +189,39 @@ def _quantities(network: Network, viewer: Viewer = SHARED) -> pd.DataFrame:
     ]
 
 
-def _list_streams(frame: pd.DataFrame) -> str:
+def _list_streams(frame: pd.DataFrame, footnotes: Any = None) -> str:
     parts = [
         f"{name or rid} {quantity_text(q, unit, hidden)}"
-        for name, rid, q, unit, hidden in zip(
+        + (footnotes.text(footnotes.refs([sid])) if footnotes is not None else "")
+        for name, rid, q, unit, hidden, sid in zip(
             frame["resource_name"],
             frame["resource_id"],
             frame["quantity"],
             frame["resource_unit"],
             frame["confidential"],
+            frame["id"],
             strict=True,
         )
     ]
     return "; ".join(parts)
 
 
-def facility_table(network: Network, viewer: Viewer = SHARED) -> pd.DataFrame:
+def facility_table(
+    network: Network, viewer: Viewer = SHARED, footnotes: Any = None
+) -> pd.DataFrame:
     """One row per facility: id, name, organisation, nace_code, lat, lon, supplies, demands.
 
     ``supplies`` and ``demands`` list the facility's streams as text, e.g.
     ``"Fly ash 30,000 t/yr; Surplus heat 250,000 MWh/yr"`` (a stream confidential to
-    ``viewer`` with its band: ``"Fly ash 20,000 to 50,000 t/yr"``).
+    ``viewer`` with its band: ``"Fly ash 20,000 to 50,000 t/yr"``). With ``footnotes`` (a
+    ``report._notes.Footnotes``), a stream whose note marks an ESTIMATE or a PLACEHOLDER
+    carries its marker (``"Fly ash 30,000 t/yr [E1]"``).
     """
     streams = _streams(network)
     streams["confidential"] = streams["id"].isin(hidden_streams(network, viewer)).to_numpy()
     text: dict[str, dict[str, str]] = {d: {} for d in DIRECTIONS}
     for (facility, direction), group in streams.groupby(["facility_id", "direction"], sort=True):
-        text.setdefault(str(direction), {})[str(facility)] = _list_streams(group)
+        text.setdefault(str(direction), {})[str(facility)] = _list_streams(group, footnotes)
     fac = network.facilities
     return pd.DataFrame(
         {
