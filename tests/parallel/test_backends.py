@@ -130,3 +130,22 @@ def test_a_sweep_with_allocation_on_dask_fills_the_disk_cache_and_reads_it_back(
     repeat = sweep_design(network, candidates, grid, allocate=True, executor=dask, cache=again)
     assert (again.hits, again.misses) == (2, 0)  # nothing was solved a second time
     pd.testing.assert_frame_equal(repeat.table, here.table, check_exact=True)
+
+
+def test_partitioned_matching_is_the_same_on_every_back_end(
+    pool: ProcessPool, dask: DaskExecutor
+) -> None:
+    from symbiograph.match import find_candidates_tiled
+
+    network = synthetic(120, seed=2)
+    single = find_candidates(network)
+    assert len(single.candidates) > 50
+    for name, executor in {"inprocess": InProcess(), **_executors(pool, dask)}.items():
+        tiled = find_candidates_tiled(network, tile_km=10.0, executor=executor)
+        assert tiled.timings["tiles"] > 2, name
+        pd.testing.assert_frame_equal(
+            tiled.candidates, single.candidates, check_exact=True, obj=name
+        )
+        pd.testing.assert_series_equal(
+            tiled.rejected.sort_index(), single.rejected.sort_index(), check_exact=True
+        )

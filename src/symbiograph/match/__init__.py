@@ -15,6 +15,7 @@ from symbiograph.match._knowledge import knowledge_base
 from symbiograph.match._links import resource_links
 from symbiograph.match._rules import RULE_DESCRIPTIONS, RULES
 from symbiograph.match._settings import DEFAULT_MAX_KM, MatchSettings
+from symbiograph.match._tiles import Tile, find_candidates_tiled, largest_reach_km, spatial_tiles
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -24,13 +25,17 @@ __all__ = [
     "MatchResult",
     "MatchSettings",
     "Rediscovery",
+    "Tile",
     "annuity_factor",
     "explain_pair",
     "find_candidates",
     "find_candidates_all_pairs",
+    "find_candidates_tiled",
     "great_circle_km",
     "knowledge_base",
     "knowledge_base_documentation",
+    "largest_reach_km",
     "rediscovery",
     "resource_links",
+    "spatial_tiles",
 ]
