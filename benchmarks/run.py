@@ -11,6 +11,7 @@ BENCHMARKS = [
     "benchmarks.bench_design",
     "benchmarks.bench_allocate",
     "benchmarks.bench_hard",
+    "benchmarks.bench_parallel",
 ]
 
 
