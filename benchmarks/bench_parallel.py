@@ -22,15 +22,15 @@ from __future__ import annotations
 import json
 import math
 import os
-import resource
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from benchmarks._common import peak_rss_mb, run_child, write_result
+from benchmarks._common import run_child, write_result
 
 #: What issue 16 asks for, and what this machine (2 cores, shared) runs by default.
 ASKED = {
@@ -61,9 +61,25 @@ def _dask(workers: int = 2) -> tuple[Any, float]:
 
 
 def _worker_peaks_mb(executor: Any) -> list[float]:
-    """Each Dask worker's peak resident memory so far, MB (getrusage in the worker)."""
-    found = executor.client.run(resource.getrusage, resource.RUSAGE_SELF)
-    return sorted(float(usage[2]) / 1024.0 for usage in found.values())
+    """Each Dask worker's peak resident memory so far, MB: VmHWM of /proc/self/status in
+    the worker (getrusage's maxrss would carry the parent's peak over fork and exec)."""
+    status = executor.client.run(Path("/proc/self/status").read_text)
+    peaks = []
+    for text in status.values():
+        line = next(row for row in text.splitlines() if row.startswith("VmHWM:"))
+        peaks.append(float(line.split()[1]) / 1024.0)
+    return sorted(peaks)
+
+
+def _own_peak_mb() -> float:
+    """This process's peak resident memory (VmHWM), MB."""
+    text = Path("/proc/self/status").read_text()
+    return float(next(r for r in text.splitlines() if r.startswith("VmHWM:")).split()[1]) / 1024
+
+
+def _load() -> float:
+    """The machine's 1-minute load average (other work on a shared machine skews timings)."""
+    return float(os.getloadavg()[0])
 
 
 def _sweep(points: int) -> dict[str, Any]:
@@ -75,6 +91,7 @@ def _sweep(points: int) -> dict[str, Any]:
     network, candidates = _park()
     grid = {"carbon_price": [5.0 * k for k in range(points)]}
     stamps: list[float] = []
+    loads = {"before_serial": _load()}
     start = time.perf_counter()
     serial = sweep_design(
         network,
@@ -87,10 +104,12 @@ def _sweep(points: int) -> dict[str, Any]:
     serial_s = time.perf_counter() - start
     per_task = [b - a for a, b in zip([start, *stamps[:-1]], stamps, strict=True)]
     runs: dict[str, Any] = {}
+    loads["before_processes"] = _load()
     with ProcessPool(2) as pool:
         start = time.perf_counter()
         on_pool = sweep_design(network, candidates, grid, allocate=True, executor=pool)
         runs["processes"] = {"seconds": time.perf_counter() - start, "result": on_pool}
+    loads["before_dask"] = _load()
     dask, startup = _dask(2)
     try:
         start = time.perf_counter()
@@ -108,6 +127,7 @@ def _sweep(points: int) -> dict[str, Any]:
         "organisations": int(network.facilities["organisation"].nunique()),
         "candidates": len(candidates),
         "allocate": True,
+        "load_average_1min": {**loads, "after": _load()},
         "serial_s": serial_s,
         "per_task_s": {
             "mean": statistics.fmean(per_task),
@@ -144,7 +164,8 @@ def _match(facilities: int, tile_km: float) -> dict[str, Any]:
     start = time.perf_counter()
     single = find_candidates(network)
     single_s = time.perf_counter() - start
-    single_peak = peak_rss_mb()
+    single_peak = _own_peak_mb()
+    load_before = _load()
     dask, startup = _dask(2)
     try:
         base = _worker_peaks_mb(dask)
@@ -174,8 +195,9 @@ def _match(facilities: int, tile_km: float) -> dict[str, Any]:
             "timings": tiled.timings,
             "worker_peak_rss_mb": peaks,
             "worker_rss_before_mb": base,
-            "caller_peak_rss_mb": peak_rss_mb(),
+            "caller_peak_rss_mb": _own_peak_mb(),
             "identical_candidates": bool(same),
+            "load_average_1min": {"before": load_before, "after": _load()},
         },
     }
 
@@ -189,10 +211,12 @@ def _shapley(organisations: int) -> dict[str, Any]:
 
     network, candidates = _region(organisations)
     runs: dict[str, Any] = {}
+    loads: dict[str, float] = {}
     dask, startup = _dask(2)
     try:
         with ProcessPool(2) as pool:
             for name, executor in (("serial", InProcess()), ("processes", pool), ("dask", dask)):
+                loads[name] = _load()
                 start = time.perf_counter()
                 game = CoalitionGame(network, candidates, executor=executor)
                 v_n = game.value((1 << game.n) - 1)
@@ -218,6 +242,7 @@ def _shapley(organisations: int) -> dict[str, Any]:
         "widest_interval_share_of_v_N": float(2 * serial["half"].max() / abs(serial["v_N"])),
         "serial_s": serial["seconds"],
         "dask_cluster_startup_s": startup,
+        "load_average_1min": loads,
     }
     for name in ("processes", "dask"):
         run = runs[name]
