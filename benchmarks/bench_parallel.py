@@ -283,6 +283,19 @@ def _projection(sweep: dict[str, Any], cores: int = 64, points: int = 200) -> di
     }
 
 
+def _caveat(sweep: dict[str, Any]) -> str:
+    """What the load on the machine means for the figures."""
+    cores = len(os.sched_getaffinity(0))
+    worst = max(sweep["load_average_1min"].values())
+    if worst <= cores:
+        return f"load average at most {worst:.1f} on {cores} cores: the cores were this run's"
+    return (
+        f"load average up to {worst:.1f} on {cores} cores: other processes held most of the "
+        "cores during the runs, so the speedups and efficiencies measure the share of the "
+        "machine this run got, not the back-ends; the identical_* flags hold regardless"
+    )
+
+
 def main(quick: bool = False) -> None:
     """Run the three parts in child processes; write benchmarks/results/bench_parallel.json."""
     sizes = dict(QUICK if quick else DEFAULTS)
@@ -308,6 +321,7 @@ def main(quick: bool = False) -> None:
         "matching": match,
         "shapley": shapley,
         "projection_64_cores": _projection(sweep),
+        "caveat": _caveat(sweep),
     }
     path = write_result("bench_parallel", payload)
     print(json.dumps(payload, indent=2))
