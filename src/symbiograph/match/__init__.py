@@ -28,6 +28,7 @@ from symbiograph.match._listing_text import (
 )
 from symbiograph.match._rules import RULE_DESCRIPTIONS, RULES
 from symbiograph.match._settings import DEFAULT_MAX_KM, MatchSettings
+from symbiograph.match._tiles import Tile, find_candidates_tiled, largest_reach_km, spatial_tiles
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -41,6 +42,7 @@ __all__ = [
     "MatchResult",
     "MatchSettings",
     "Rediscovery",
+    "Tile",
     "annuity_factor",
     "classify_listing",
     "classify_listings",
@@ -48,11 +50,14 @@ __all__ = [
     "extract_quantity",
     "find_candidates",
     "find_candidates_all_pairs",
+    "find_candidates_tiled",
     "great_circle_km",
     "knowledge_base",
     "knowledge_base_documentation",
+    "largest_reach_km",
     "listing_code_model",
     "read_listing",
     "rediscovery",
     "resource_links",
+    "spatial_tiles",
 ]

@@ -108,9 +108,38 @@ def _hazardous(resources: pd.DataFrame) -> np.ndarray:
     return flag | codes.map(is_hazardous_ewc).to_numpy(dtype=bool)
 
 
-def _context(
+def coded_resources(
     network: Network, settings: MatchSettings, archetypes: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the resources with missing codes inferred from their text, what was inferred) when
+    ``settings.infer_codes`` (and archetypes are used), else (the resources, nothing)."""
+    resources = network.resources
+    inferred = pd.DataFrame(columns=["resource_id", "side", "archetype_id", "code", "confidence"])
+    if settings.infer_codes and archetypes is not None and settings.use_archetypes:
+        from symbiograph.match._text import infer_resource_codes
+
+        direction = network.streams["direction"].to_numpy()
+        rids = network.streams["resource_id"].to_numpy()
+        resources, inferred = infer_resource_codes(
+            resources,
+            set(rids[direction == "supply"]),
+            set(rids[direction == "demand"]),
+            settings.min_text_confidence,
+        )
+    return resources, inferred
+
+
+def _context(
+    network: Network,
+    settings: MatchSettings,
+    archetypes: pd.DataFrame | None,
+    coded: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    links: pd.DataFrame | None = None,
 ) -> _Context:
+    """The per-stream arrays and reference tables of ``network``. ``coded`` is (resources
+    with inferred codes filled, what was inferred) when a caller inferred them already for a
+    larger network (tiled matching), ``links`` its resource links; the resources' own codes
+    still decide hazard."""
     from symbiograph.taxonomy import emission_factors, transport_mode_defaults
 
     fac = network.facilities.set_index("id")
@@ -147,19 +176,11 @@ def _context(
     )
     supply_pos = np.flatnonzero((st["direction"] == "supply").to_numpy())
     demand_pos = np.flatnonzero((st["direction"] == "demand").to_numpy())
-    resources = network.resources
-    inferred = pd.DataFrame(columns=["resource_id", "side", "archetype_id", "code", "confidence"])
-    if settings.infer_codes and archetypes is not None and settings.use_archetypes:
-        from symbiograph.match._text import infer_resource_codes
-
-        direction = st["direction"].to_numpy()
-        resources, inferred = infer_resource_codes(
-            resources,
-            set(st["resource_id"].to_numpy()[direction == "supply"]),
-            set(st["resource_id"].to_numpy()[direction == "demand"]),
-            settings.min_text_confidence,
-        )
-    links = resource_links(resources, archetypes, settings.use_archetypes)
+    resources, inferred = (
+        coded if coded is not None else coded_resources(network, settings, archetypes)
+    )
+    if links is None:
+        links = resource_links(resources, archetypes, settings.use_archetypes)
     modes = mode_table(network.transport_modes, transport_mode_defaults())
     ef = emission_factors()
     factors = ef.set_index("id")["kg_co2e_per_unit"].astype(float)
@@ -231,6 +252,14 @@ def _context(
 
 def _limit(ctx: _Context, settings: MatchSettings, link: pd.Series) -> tuple[float, float]:
     """(route limit km, detour factor) for a link."""
+    return link_reach(ctx.modes, settings, link)
+
+
+def link_reach(
+    modes: pd.DataFrame, settings: MatchSettings, link: pd.Series
+) -> tuple[float, float]:
+    """(route limit km, detour factor) of one resource link under ``settings``, with the
+    transport ``modes`` table (``mode_table``) giving the detour factors."""
     limit = settings.mode_limit(str(link["mode"]))
     by_kind = settings.max_km_by_kind.get(str(link["kind"]))
     if by_kind is not None:
@@ -241,7 +270,7 @@ def _limit(ctx: _Context, settings: MatchSettings, link: pd.Series) -> tuple[flo
         limit = arch_km if link["link"] == "archetype" else max(limit, arch_km)
     if settings.max_km is not None:
         limit = min(limit, settings.max_km)
-    detour = float(ctx.modes["detour_factor"].get(str(link["mode"]), 1.0))
+    detour = float(modes["detour_factor"].get(str(link["mode"]), 1.0))
     return limit, (detour if np.isfinite(detour) and detour > 0 else 1.0)
 
 
@@ -526,9 +555,22 @@ def find_candidates(
     is marked ``quality_unverified``.
     """
     settings = settings or MatchSettings()
-    archetypes = knowledge_base(network, archetypes)
+    return match_streams(network, settings, knowledge_base(network, archetypes), progress)
+
+
+def match_streams(
+    network: Network,
+    settings: MatchSettings,
+    archetypes: pd.DataFrame | None,
+    progress: Progress | None = None,
+    coded: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    links: pd.DataFrame | None = None,
+) -> MatchResult:
+    """:func:`find_candidates` with the knowledge base ``archetypes`` already resolved and,
+    for a tile of a larger network, the resources' inferred codes (``coded``) and their
+    links (``links``) already found."""
     t0 = time.perf_counter()
-    ctx = _context(network, settings, archetypes)
+    ctx = _context(network, settings, archetypes, coded, links)
     t1 = time.perf_counter()
     pairs = _spatial_pairs(ctx, settings, progress)
     t2 = time.perf_counter()
@@ -625,10 +667,15 @@ def _finish(table: pd.DataFrame, reasons: pd.DataFrame, settings: MatchSettings)
         kept = kept[kept["rank_in_supply"] <= settings.top]
     kept = kept.reset_index(drop=True)
     kept["explanation"] = _explanations(kept) if len(kept) else pd.Series(dtype=object)
-    numbers = np.arange(1, len(kept) + 1).astype(str)
-    ids = np.char.add("C", np.char.zfill(numbers, 7)) if len(kept) else numbers
-    kept["candidate_id"] = pd.Series(ids.astype(object), dtype=object)
+    kept["candidate_id"] = candidate_ids(len(kept))
     return MatchResult(candidates=kept[CANDIDATE_COLUMNS], rejected=rejected, links=pd.DataFrame())
+
+
+def candidate_ids(count: int) -> pd.Series:
+    """Candidate ids ``C0000001``, ``C0000002``, ... in table order (object Series)."""
+    numbers = np.arange(1, count + 1).astype(str)
+    ids = np.char.add("C", np.char.zfill(numbers, 7)) if count else numbers
+    return pd.Series(ids.astype(object), dtype=object)
 
 
 #: Order of verdicts and outcomes in ``explain_pair`` (failing first).
