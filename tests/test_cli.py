@@ -367,3 +367,25 @@ def test_reading_commands_take_a_stored_network(good: Path, tmp_path: Path) -> N
     assert "no network named 'nope'" in unknown.stderr and "stored: gypsum" in unknown.stderr
     both = runner.invoke(app, ["match", str(good), *stored])
     assert both.exit_code == 2
+
+
+def test_an_unexpected_failure_is_a_message_and_exit_code_9(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug (an exception that is not a SymbiographError) never reaches the user as a
+    traceback: one line and exit code 9; --debug adds the traceback."""
+    from typer.testing import CliRunner
+
+    import symbiograph.cli as cli
+    from symbiograph.cli import EXIT_INTERNAL, app
+
+    def broken(name: str) -> None:
+        raise ValueError("Cannot mask with non-boolean array")
+
+    monkeypatch.setattr(cli, "_load_dataset", broken)
+    result = CliRunner().invoke(app, ["summary", "--dataset", "kalundborg"])
+    assert result.exit_code == EXIT_INTERNAL == 9, result.output
+    assert "internal error (ValueError: Cannot mask" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+    debug = CliRunner().invoke(app, ["--debug", "summary", "--dataset", "kalundborg"])
+    assert debug.exit_code == 9 and "Traceback" in debug.output

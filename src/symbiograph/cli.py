@@ -29,6 +29,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -61,14 +62,17 @@ EXIT_CODES = (
     "Exit codes: 0 success · 1 invalid input · 2 wrong usage · 3 not found (network, version, "
     "dataset, database file) · 4 store error (locked, full, unreachable, not a database, bad "
     "--db URL) · 5 solver without a usable solution · 6 infeasible design · 7 allocation "
-    "cannot be computed · 8 serve cannot listen on --host/--port (port in use) · 130 stopped with "
-    "Ctrl-C. --debug shows the traceback of a failure."
+    "cannot be computed · 8 serve cannot listen on --host/--port (port in use) · 9 internal "
+    "error (a bug, please report it) · 130 stopped with Ctrl-C. --debug shows the traceback of "
+    "a failure."
 )
 
 #: Exit code of ``serve`` when it cannot listen on its address (port in use, no permission).
 EXIT_ADDRESS = 8
 #: Exit code of a command stopped with Ctrl-C.
 EXIT_CANCELLED = 130
+#: Exit code of an unexpected failure (a bug), reported as a message, not a traceback.
+EXIT_INTERNAL = 9
 #: Where ``serve --demo`` keeps its store (made afresh at every start).
 DEMO_PLATFORM_DIR = Path("out") / "demo-platform"
 
@@ -88,6 +92,18 @@ class _Commands(TyperGroup):
             if _OPTIONS["debug"]:
                 _console(stderr=True).print(Text("".join(traceback.format_exception(err)).rstrip()))
             _fail(str(err) or type(err).__name__, err.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            _fail("stopped", EXIT_CANCELLED)
+        except Exception as err:  # a bug: a message and an exit code, never a traceback
+            if _OPTIONS["debug"]:
+                _console(stderr=True).print(Text("".join(traceback.format_exception(err)).rstrip()))
+            _fail(
+                f"internal error ({type(err).__name__}: {err}); this is a bug in symbiograph: "
+                "run again with --debug and report the traceback",
+                EXIT_INTERNAL,
+            )
 
 
 app = typer.Typer(
