@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from store.storekit import dump
 from symbiograph.datasets import kalundborg
@@ -247,3 +249,33 @@ def test_lists_page_and_filter(store: Store) -> None:
         registry.rows("streams", park, filters={"price": 1})
     with pytest.raises(InputError):
         registry.rows("streams", park, limit=0)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(reads=st.lists(st.sampled_from([0, 1]), min_size=1, max_size=6))
+def test_versions_count_changes_and_stale_writes_change_nothing(
+    tmp_path_factory: pytest.TempPathFactory, reads: list[int]
+) -> None:
+    """Writers that read the row ``lag`` changes ago (0: fresh, 1: stale): a fresh write
+    bumps the version by one and adds one audit row; a stale one raises and adds nothing."""
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('versions') / 'r.db'}")
+    registry, park = _park(store)
+    registry.import_network(park, small_network())
+    (row, *_), _ = registry.rows("exchanges", park)
+    audited = len(registry.audit(park, limit=500))
+    version = 1
+    for i, lag in enumerate(reads):
+        read = version - lag
+        if read < 1 or lag:
+            with pytest.raises(StaleVersionError):
+                registry.update("exchanges", row.row_id, max(read, 0), {"note": f"n{i}"})
+        else:
+            assert registry.update("exchanges", row.row_id, read, {"note": f"n{i}"}).version == (
+                version + 1
+            )
+            version += 1
+            audited += 1
+        assert registry.get("exchanges", row.row_id).version == version
+        assert len(registry.audit(park, limit=500)) == audited

@@ -127,6 +127,10 @@ def test_confidential_streams_are_redacted_for_others(api: Api) -> None:
         seen = api.call(who, "GET", path).json()
         assert isinstance(seen["quantity"], str) and " to " in seen["quantity"]
         assert str(full["quantity"]) not in str(seen)
+        assert f"{full['quantity']:,.0f}" not in str(seen)
+    exchanges = api.call("refinery", "GET", f"{PARK}/exchanges?limit=500").json()["items"]
+    touching = [x for x in exchanges if full["id"] in (x["supply_id"], x["demand_id"])]
+    assert touching and all(not isinstance(x.get("quantity"), float) for x in touching)
 
 
 def test_pagination(api: Api) -> None:
@@ -174,3 +178,18 @@ def test_create_and_delete_with_problem_bodies(api: Api) -> None:
     assert api.call("orsted", "GET", path).status_code == 404
     assert api.call("orsted", "GET", f"{PARK}/nothing").status_code == 404
     assert api.call("orsted", "GET", "/api/v1/parks/99/streams").status_code == 404
+
+
+def test_another_park_is_not_even_seen(api: Api) -> None:
+    made = api.call("admin", "POST", "/api/v1/parks", json={"name": "kwinana"})
+    assert made.status_code == 201 and made.headers["etag"] == '"1"'
+    other = made.json()["row_id"]
+    names = [p["name"] for p in api.call("facilitator", "GET", "/api/v1/parks").json()["items"]]
+    assert names == ["kalundborg"]
+    for who in ("facilitator", "orsted", "observer"):
+        assert api.call(who, "GET", f"/api/v1/parks/{other}").status_code == 404
+        assert api.call(who, "GET", f"/api/v1/parks/{other}/streams").status_code == 404
+    assert api.call("facilitator", "POST", "/api/v1/parks", json={"name": "x"}).status_code == 403
+    row = api.stream("facilitator", "Ørsted")
+    wrong = api.call("admin", "GET", f"/api/v1/parks/{other}/streams/{row['row_id']}")
+    assert wrong.status_code == 404  # the row is not in that park

@@ -114,10 +114,11 @@ def _hidden_streams(ctx: Context, park_id: int, view: Viewer) -> frozenset[str]:
 
 def redact_row(row: RegistryRow, hidden: frozenset[str]) -> dict[str, Any]:
     """The API body of ``row`` with the confidential fields of a hidden stream (and of an
-    exchange naming one) as bands (``symbiograph.access``)."""
+    exchange naming one) as bands (``symbiograph.access``), and every number in their note
+    banded too (a note may repeat a figure)."""
     out = row.json()
     if row.table == "streams" and out.get("id") in hidden:
-        for column in redacted_columns("streams"):
+        for column in (*redacted_columns("streams"), "note"):
             if column in out:
                 out[column] = _band(out[column])
         if "quality" in out:
@@ -127,7 +128,7 @@ def redact_row(row: RegistryRow, hidden: frozenset[str]) -> dict[str, Any]:
     if row.table == "exchanges" and (
         out.get("supply_id") in hidden or out.get("demand_id") in hidden
     ):
-        for column in redacted_columns("exchanges"):
+        for column in (*redacted_columns("exchanges"), "note"):
             if column in out:
                 out[column] = _band(out[column])
     return out
