@@ -3,6 +3,8 @@ as a Network (on SQLite and PostgreSQL: the ``store`` fixture)."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -279,3 +281,41 @@ def test_versions_count_changes_and_stale_writes_change_nothing(
             audited += 1
         assert registry.get("exchanges", row.row_id).version == version
         assert len(registry.audit(park, limit=500)) == audited
+
+
+def test_two_writers_of_one_row_one_wins(store: Store) -> None:
+    registry, park = _park(store)
+    registry.import_network(park, small_network())
+    (row, *_), _ = registry.rows("streams", park)
+    barrier = threading.Barrier(2)
+
+    def write(note: str) -> str:
+        barrier.wait()
+        try:
+            Registry(store).update("streams", row.row_id, 1, {"note": note})
+        except StaleVersionError:
+            return "stale"
+        return "won"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(write, ["a", "b"]))
+    assert outcomes == ["stale", "won"]
+    final = registry.get("streams", row.row_id)
+    assert final.version == 2 and final.values["note"] in ("a", "b")
+    updates = [e for e in registry.audit(park, limit=500) if e.action == "update"]
+    assert [e.after["note"] for e in updates if e.table == "streams"] == [final.values["note"]]
+
+
+def test_put_replaces_the_record(store: Store) -> None:
+    registry, park = _park(store)
+    registry.import_network(park, small_network())
+    (s1, *_), _ = registry.rows("streams", park, filters={"facility_id": "power"})
+    assert "quality" in s1.values and s1.values["price"] == 2.0
+    record = {k: v for k, v in s1.values.items() if k not in ("price", "quality")}
+    after = registry.update("streams", s1.row_id, 1, record, replace=True)
+    assert "price" not in after.values and "quality" not in after.values
+    network = registry.to_network(park)
+    assert network.streams.set_index("id")["price"].isna()["s1"]
+    assert "s1" not in set(network.stream_quality["stream_id"])
+    with pytest.raises(InputError):
+        registry.update("facilities", 1, 1, {"organisation": "Farm Co"})

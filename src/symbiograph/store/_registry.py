@@ -380,6 +380,8 @@ def _record_data(table: str, values: Mapping[str, Any]) -> dict[str, Any]:
     extra = {"organisation_id"} if table == "facilities" else set()
     if table == "streams":
         extra.add("quality")
+    if table == "facilities" and "organisation" in values:
+        raise InputError("facilities: name the organisation by organisation_id (its row id)")
     data: dict[str, Any] = {}
     for name, value in values.items():
         if name not in known and name not in extra:
