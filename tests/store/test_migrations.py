@@ -48,19 +48,33 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0006_baseline_infrastructure.py",
         "versions/0009_accounts.py",
         "versions/0010_processes_duties.py",
+        "versions/0011_registry.py",
     ):
         assert (folder / name).is_file(), name
     scripts = ScriptDirectory.from_config(_config())
-    assert scripts.get_heads() == ["0010"]
+    assert scripts.get_heads() == ["0011"]
 
 
 def test_schema_is_derived_from_the_attribute_table() -> None:
     tables = metadata().tables
     accounts = {"sg_users", "sg_sessions", "sg_api_tokens", "sg_login_attempts"}
+    registry = {
+        f"sg_r_{t}"
+        for t in (
+            "parks",
+            "organisations",
+            "facilities",
+            "streams",
+            "stream_quality",
+            "exchanges",
+            "audit",
+        )
+    }
     assert set(tables) == {
         "sg_networks",
         "sg_versions",
         *accounts,
+        *registry,
         *(table_name(t) for t in TABLES),
     }
     for name in TABLES:
@@ -91,7 +105,7 @@ def test_migrated_database_matches_the_metadata(store: Store) -> None:
         version = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE}
         ).get_current_revision()
-    assert version == "0010"
+    assert version == "0011"
 
 
 def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:

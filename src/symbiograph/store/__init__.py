@@ -19,6 +19,17 @@ from symbiograph.store._accounts import (
     UserNotFoundError,
     token_digest,
 )
+from symbiograph.store._registry import (
+    AccessDeniedError,
+    AuditEntry,
+    Organisation,
+    Park,
+    Registry,
+    RegistryRow,
+    StaleVersionError,
+    StaleWrite,
+    Tenant,
+)
 from symbiograph.store._schema import metadata, table_name
 from symbiograph.store._store import (
     DEFAULT_LOCK_TIMEOUT,
@@ -36,16 +47,25 @@ from symbiograph.store._store import (
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "LOCK_TIMEOUT_ENV",
+    "AccessDeniedError",
     "Accounts",
     "ApiToken",
+    "AuditEntry",
     "DatabaseNotFoundError",
     "LoginLimits",
     "NetworkExistsError",
     "NetworkNotFoundError",
+    "Organisation",
+    "Park",
+    "Registry",
+    "RegistryRow",
     "Role",
     "Session",
     "StaleUserError",
+    "StaleVersionError",
+    "StaleWrite",
     "Store",
+    "Tenant",
     "User",
     "UserExistsError",
     "UserNotFoundError",

@@ -131,4 +131,7 @@ def metadata() -> sa.MetaData:
     from symbiograph.store._accounts import account_tables  # imports this module
 
     account_tables(meta)
+    from symbiograph.store._registry import registry_tables
+
+    registry_tables(meta)
     return meta

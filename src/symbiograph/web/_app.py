@@ -198,6 +198,9 @@ def create_app(
     app.state.services = svc
     _handlers(app)
     _account_routes(app)
+    from symbiograph.web._registry_routes import add_registry_routes
+
+    add_registry_routes(app)
     from symbiograph.web._pages import add_pages
 
     add_pages(app)

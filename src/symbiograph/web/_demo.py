@@ -7,6 +7,12 @@ passwords: the platform admin, the park's facilitator, an organisation admin of 
 confidentiality rule has something to show, the demo copy marks the streams of those two
 companies ``confidential`` (the shipped dataset itself is unchanged): each company sees its
 own quantities and prices, the other's as bands; the facilitator sees them all.
+
+The same network is imported into the registry (``symbiograph.store.Registry``) as the park
+``kalundborg``, so the ``/api/v1/parks`` routes have data. In a fresh store the registry's
+park and organisation ids equal the stopgap ids of ``_parks`` (the stored network's id;
+organisations numbered by sorted name), so each account means the same park and company on
+the pages and in the API; :func:`seed_demo` checks that they agree.
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 
+from symbiograph.errors import StoreError
 from symbiograph.model import Network
-from symbiograph.store import Role, Store
+from symbiograph.store import Registry, Role, Store
 from symbiograph.web._auth import Authenticator
 from symbiograph.web._parks import organisation_id, park, parks
 
@@ -66,6 +73,13 @@ def seed_demo(store: Store, auth: Authenticator) -> list[DemoLogin]:
     store.save(network, DEMO_NETWORK, note="symbiograph serve --demo")
     park_id = next(p.id for p in parks(store) if p.name == DEMO_NETWORK)
     title = park(store, park_id).name
+    registry = Registry(store)
+    registered = registry.create_park(DEMO_NETWORK)
+    organisations = registry.import_network(registered.row_id, network)
+    if registered.row_id != park_id or any(
+        o.row_id != organisation_id(network, o.name) for o in organisations
+    ):
+        raise StoreError("the demo needs an empty store (registry ids differ from the pages')")
     logins: list[DemoLogin] = []
 
     def add(login: str, role: Role, description: str, organisation: str | None = None) -> None:

@@ -90,6 +90,7 @@ list_rows                      park    read   yyy   yyn   yyn   yyn    yyn    nn
 create_row                     park    write  yyy   yyn   yyn   yyn    nnn    nnn
 get_row                        row     read   yyy   yyn   yyn   yyn    yyn    nnn
 update_row                     row     write  yyy   yyn   ynn   ynn    nnn    nnn
+replace_row                    row     write  yyy   yyn   ynn   ynn    nnn    nnn
 delete_row                     row     write  yyy   yyn   ynn   ynn    nnn    nnn
 list_audit                     park    read   yyy   yyn   yyn   nnn    nnn    nnn
 page_login                     none    -      yyy   yyy   yyy   yyy    yyy    yyy
