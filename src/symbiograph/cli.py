@@ -92,7 +92,13 @@ class _Commands(TyperGroup):
             if _OPTIONS["debug"]:
                 _console(stderr=True).print(Text("".join(traceback.format_exception(err)).rstrip()))
             _fail(str(err) or type(err).__name__, err.exit_code)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except (
+            click.exceptions.ClickException,
+            click.exceptions.Exit,
+            click.exceptions.Abort,
+            typer.Exit,
+            typer.Abort,
+        ):
             raise
         except KeyboardInterrupt:
             _fail("stopped", EXIT_CANCELLED)
