@@ -504,6 +504,8 @@ class ListingCodeModel:
             "threshold": self.threshold,
         }
         self.out_of_fold_ = oof_t
+        self.out_of_fold_raw_ = oof
+        self.out_of_fold_labels_ = y
         self.examples_ = encoded
         self.example_labels_ = y
         self.example_ids_ = data["id"].astype(str).to_numpy() if "id" in data else None
@@ -595,8 +597,12 @@ def _ece(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     )
 
 
-#: A top-1 calibration map: ("platt", (slope, intercept)) or ("isotonic", (xs, ys)).
-Calibration = tuple[str, tuple[Any, Any]]
+#: A top-1 calibration map and its parameters: ("platt", (slope, intercept)), ("beta",
+#: (a, b, c)), ("isotonic", (xs, ys)) or ("isotonic_platt", (xs, ys, slope, intercept)).
+Calibration = tuple[str, tuple[Any, ...]]
+
+#: The calibration options tried on top of the temperature, chosen by development-CV ECE.
+CALIBRATIONS = ("temperature", "platt", "beta", "isotonic", "isotonic_platt")
 
 
 def _top1(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -604,23 +610,46 @@ def _top1(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return top, np.clip(probs[np.arange(len(probs)), top], 1e-6, 1 - 1e-6)
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)))
+
+
+def _fit_logistic(z: np.ndarray, t: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Weights of P(correct) = sigmoid(z @ w) by L2-penalised likelihood (z has a 1 column)."""
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        q = np.clip(1 / (1 + np.exp(-(z @ w))), 1e-9, 1 - 1e-9)
+        nll = float(-(t * np.log(q) + (1 - t) * np.log(1 - q)).sum() + 0.01 * (w @ w))
+        return nll, z.T @ (q - t) + 0.02 * w
+
+    return np.asarray(minimize(loss, start, jac=True, method="L-BFGS-B").x)
+
+
 def _fit_calibration(probs: np.ndarray, y: np.ndarray, method: str) -> Calibration:
     """Fit a map from the top-1 probability to P(top-1 correct)."""
     top, conf = _top1(probs)
     t = (top == y).astype(float)
-    if method == "isotonic":
+    ones = np.ones_like(conf)
+    if method in ("isotonic", "isotonic_platt"):
         from sklearn.isotonic import IsotonicRegression
 
         iso = IsotonicRegression(y_min=0.01, y_max=0.99, out_of_bounds="clip").fit(conf, t)
-        return ("isotonic", (np.asarray(iso.X_thresholds_), np.asarray(iso.y_thresholds_)))
-    z = np.log(conf / (1 - conf))
-
-    def loss(ab: np.ndarray) -> float:
-        q = np.clip(1 / (1 + np.exp(-(ab[0] * z + ab[1]))), 1e-9, 1 - 1e-9)
-        return float(-(t * np.log(q) + (1 - t) * np.log(1 - q)).sum() + 0.01 * (ab @ ab))
-
-    result = minimize(loss, np.array([1.0, 0.0]), method="Nelder-Mead")
-    return ("platt", (float(result.x[0]), float(result.x[1])))
+        xs, ys = np.asarray(iso.X_thresholds_), np.asarray(iso.y_thresholds_)
+        if method == "isotonic":
+            return ("isotonic", (xs, ys))
+        # the isotonic steps smoothed: a Platt map on their logit (monotone, no plateaus)
+        u = _logit(np.interp(conf, xs, ys))
+        a, b = _fit_logistic(np.c_[u, ones], t, np.array([1.0, 0.0]))
+        return ("isotonic_platt", (xs, ys, float(a), float(b)))
+    if method == "beta":  # Kull et al. 2017: sigmoid(a ln p - b ln(1 - p) + c)
+        z = np.c_[np.log(conf), -np.log(1 - conf), ones]
+        a, b, c = _fit_logistic(z, t, np.array([1.0, 1.0, 0.0]))
+        return ("beta", (float(a), float(b), float(c)))
+    if method != "platt":
+        raise ValueError(f"unknown calibration {method!r}; known: {', '.join(CALIBRATIONS)}")
+    a, b = _fit_logistic(np.c_[_logit(conf), ones], t, np.array([1.0, 0.0]))
+    return ("platt", (float(a), float(b)))
 
 
 def _calibrate(probs: np.ndarray, calibration: Calibration | None) -> np.ndarray:
@@ -629,37 +658,75 @@ def _calibrate(probs: np.ndarray, calibration: Calibration | None) -> np.ndarray
         return probs
     rows = np.arange(len(probs))
     top, conf = _top1(probs)
-    method, (a, b) = calibration
+    method, params = calibration
     if method == "isotonic":
-        new = np.interp(conf, a, b)
+        new = np.interp(conf, params[0], params[1])
+    elif method == "isotonic_platt":
+        xs, ys, a, b = params
+        new = 1 / (1 + np.exp(-(a * _logit(np.interp(conf, xs, ys)) + b)))
+    elif method == "beta":
+        a, b, c = params
+        new = 1 / (1 + np.exp(-(a * np.log(conf) - b * np.log(1 - conf) + c)))
     else:
-        new = 1 / (1 + np.exp(-(a * np.log(conf / (1 - conf)) + b)))
-    rest = (1 - new) / (1 - conf)
-    out = probs * rest[:, None]
+        a, b = params
+        new = 1 / (1 + np.exp(-(a * _logit(conf) + b)))
+    new = np.clip(new, 1e-6, 1 - 1e-6)
+    # the others share 1 - new as alpha * p + beta: proportional where that keeps the top-1
+    # on top, else flattened just enough (beta > 0) that the runner-up stays at most `new`,
+    # so calibration never changes the ranking
+    others = probs.shape[1] - 1
+    rest = probs.copy()
+    rest[rows, top] = -np.inf
+    second = rest.max(axis=1)
+    alpha = (1 - new) / (1 - conf)
+    room = 0.999 * new - (1 - new) / others
+    slope = second - (1 - conf) / others
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = np.where(slope > 0, room / slope, np.inf)
+    alpha = np.clip(np.minimum(alpha, cap), 0.0, None)
+    beta = (1 - new - alpha * (1 - conf)) / others
+    out = probs * alpha[:, None] + beta[:, None]
     out[rows, top] = new
     return out
 
 
-def _choose_calibration(
-    probs: np.ndarray, y: np.ndarray, temperature: float, seed: int, folds: int = 5
-) -> tuple[Calibration | None, dict[str, float]]:
-    """The top-1 map (none, Platt or isotonic) on top of the temperature with the lowest
-    cross-validated ECE on the out-of-fold development probabilities, and every ECE."""
+def calibration_cv_ece(
+    probs: np.ndarray,
+    y: np.ndarray,
+    temperature: float,
+    method: str,
+    seed: int,
+    folds: int = 5,
+    repeats: int = 5,
+) -> float:
+    """Cross-validated ECE of one calibration option on out-of-fold development
+    probabilities: fitted on 4/5, scored on the held fifth, ``repeats`` shuffles averaged."""
     tempered = _temper(probs, temperature)
-    fold = np.random.default_rng(seed + 1).permutation(len(y)) % folds
-    scores = {"temperature": _ece(tempered, y)}
-    for method in ("platt", "isotonic"):
+    if method == "temperature":
+        return _ece(tempered, y)
+    scores = []
+    for r in range(repeats):
+        fold = np.random.default_rng(seed + 1 + r).permutation(len(y)) % folds
         calibrated = tempered.copy()
         for k in range(folds):
             held = fold == k
             calibrated[held] = _calibrate(
                 tempered[held], _fit_calibration(tempered[~held], y[~held], method)
             )
-        scores[method] = _ece(calibrated, y)
+        scores.append(_ece(calibrated, y))
+    return float(np.mean(scores))
+
+
+def _choose_calibration(
+    probs: np.ndarray, y: np.ndarray, temperature: float, seed: int, folds: int = 5
+) -> tuple[Calibration | None, dict[str, float]]:
+    """The top-1 map (one of ``CALIBRATIONS``) on top of the temperature with the lowest
+    cross-validated ECE on the out-of-fold development probabilities, and every ECE."""
+    scores = {m: calibration_cv_ece(probs, y, temperature, m, seed, folds) for m in CALIBRATIONS}
     best = min(scores, key=lambda k: scores[k])
     if best == "temperature":
         return None, scores
-    return _fit_calibration(tempered, y, best), scores
+    return _fit_calibration(_temper(probs, temperature), y, best), scores
 
 
 def _temper(probs: np.ndarray, temperature: float) -> np.ndarray:
