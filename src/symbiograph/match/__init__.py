@@ -8,10 +8,13 @@ from symbiograph.match._candidates import (
     find_candidates,
 )
 from symbiograph.match._classify import (
+    EXAMPLE_COLUMNS,
     ListingCodeModel,
     ListingProposal,
+    add_listing_examples,
     classify_listing,
     classify_listings,
+    labelled_examples,
     listing_code_model,
 )
 from symbiograph.match._docs import knowledge_base_documentation
@@ -32,6 +35,7 @@ from symbiograph.match._settings import DEFAULT_MAX_KM, MatchSettings
 __all__ = [
     "CANDIDATE_COLUMNS",
     "DEFAULT_MAX_KM",
+    "EXAMPLE_COLUMNS",
     "RULES",
     "RULE_DESCRIPTIONS",
     "ListingCodeModel",
@@ -41,6 +45,7 @@ __all__ = [
     "MatchResult",
     "MatchSettings",
     "Rediscovery",
+    "add_listing_examples",
     "annuity_factor",
     "classify_listing",
     "classify_listings",
@@ -51,6 +56,7 @@ __all__ = [
     "great_circle_km",
     "knowledge_base",
     "knowledge_base_documentation",
+    "labelled_examples",
     "listing_code_model",
     "read_listing",
     "rediscovery",

@@ -33,11 +33,14 @@ from sklearn.preprocessing import normalize
 from symbiograph.match._listing_text import ListingText, read_listing
 
 __all__ = [
+    "EXAMPLE_COLUMNS",
     "FEATURES",
     "ListingCodeModel",
     "ListingProposal",
+    "add_listing_examples",
     "classify_listing",
     "classify_listings",
+    "labelled_examples",
     "listing_code_model",
 ]
 
@@ -319,6 +322,8 @@ class ListingCodeModel:
         self.calibration: Calibration | None = None
         self.threshold = 1.0
         self.development: dict[str, float] = {}
+        self.corrections_: tuple[_Encoded, np.ndarray, np.ndarray] | None = None
+        self.correction_similarity = 0.5
 
     # -- text ------------------------------------------------------------------------------
     def _fit_vectorizers(self, extra_texts: list[str]) -> None:
@@ -519,7 +524,27 @@ class ListingCodeModel:
         query = self._encode([str(t) for t in texts])
         x = self._features(query, list(naces), self.examples_, self.example_labels_)
         probs = self._probabilities(x, query.readings, self.weights, self.temperature)
-        return _calibrate(probs, self.calibration)
+        probs = _calibrate(probs, self.calibration)
+        nearest = self._nearest_correction(query)
+        if nearest is not None:
+            rows = np.flatnonzero(nearest[1] >= self.correction_similarity)
+            if len(rows):
+                share = nearest[1][rows, None]
+                probs[rows] *= 1 - share
+                probs[rows, self.corrections_[1][nearest[0][rows]]] += share[:, 0]  # type: ignore[index]
+        return probs
+
+    def _nearest_correction(self, query: _Encoded) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per listing: the position of the most similar added example and its similarity."""
+        if self.corrections_ is None:
+            return None
+        known = self.corrections_[0]
+        sims = (
+            0.5 * (query.chars @ known.chars.T).toarray()
+            + 0.5 * (query.words @ known.words.T).toarray()
+        )
+        best = sims.argmax(axis=1)
+        return best, sims[np.arange(len(best)), best]
 
     @staticmethod
     def entry_codes() -> np.ndarray:
@@ -572,6 +597,12 @@ class ListingCodeModel:
             if len(same) and sims[same].max() > 0.3:
                 k = same[int(np.argmax(sims[same]))]
                 parts.append(f"like listing {self.example_ids_[k]}")
+        if self.corrections_ is not None and reading.text:
+            nearest = self._nearest_correction(self._encode([reading.text]))
+            if nearest is not None:
+                k, sim = int(nearest[0][0]), float(nearest[1][0])
+                if sim >= self.correction_similarity and self.corrections_[1][k] == j:
+                    parts.insert(0, f"corrected like {self.corrections_[2][k]} ({sim:.2f} alike)")
         if e.mirror_of[j] >= 0 or j in set(e.mirror_of[e.mirror_of >= 0]):
             if reading.non_hazard_words:
                 parts.append("non-hazardous: '" + reading.non_hazard_words[0] + "'")
@@ -802,3 +833,78 @@ def classify_listings(
         for r, j in enumerate(order[i])
     ]
     return pd.DataFrame(rows, columns=["listing", "rank", "code", "probability", "confident"])
+
+
+#: Columns of a registry's own labelled listings (docs/classifier.md, "Corrections").
+EXAMPLE_COLUMNS = ("id", "text", "nace", "ewc", "source", "year")
+
+
+def labelled_examples(table: pd.DataFrame) -> pd.DataFrame:
+    """Check a registry's labelled listings (columns ``EXAMPLE_COLUMNS``: id, free text,
+    facility NACE code or empty, six-digit EWC code 'dd dd dd', who labelled it, year) and
+    return them cleaned. Raises InputError naming the row and field."""
+    from symbiograph.errors import InputError
+    from symbiograph.taxonomy import normalise_nace_code
+
+    missing = [c for c in EXAMPLE_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(f"labelled examples: missing column(s) {', '.join(missing)}")
+    out = table[list(EXAMPLE_COLUMNS)].copy()
+    out = out.fillna({"nace": "", "source": ""})
+    known = _entries().position
+    for row, (rid, text, nace, ewc) in enumerate(
+        zip(out["id"], out["text"], out["nace"], out["ewc"], strict=True), start=2
+    ):
+        where = f"labelled examples row {row} (id {rid!r})"
+        if not str(text).strip():
+            raise InputError(f"{where}: text is empty")
+        if str(ewc) not in known:
+            raise InputError(f"{where}: ewc {ewc!r} is not a List of Waste entry ('dd dd dd')")
+        if str(nace).strip():
+            try:
+                out.loc[out.index[row - 2], "nace"] = normalise_nace_code(str(nace))
+            except ValueError as err:
+                raise InputError(f"{where}: nace: {err}") from err
+    if out["id"].duplicated().any():
+        raise InputError(
+            f"labelled examples: duplicate id {out['id'][out['id'].duplicated()].iloc[0]!r}"
+        )
+    return out.reset_index(drop=True)
+
+
+def add_listing_examples(
+    model: ListingCodeModel, examples: pd.DataFrame, min_similarity: float = 0.5
+) -> ListingCodeModel:
+    """A copy of ``model`` that also knows ``examples`` (a facilitator's corrections or a
+    registry's own labelled listings, ``EXAMPLE_COLUMNS``). A listing whose text is at
+    least ``min_similarity`` alike (0..1, mean character and word TF-IDF cosine) to one of
+    them has its probabilities mixed with that example's entry in proportion to the
+    similarity, so the corrected listing and ones worded like it move to the corrected
+    entry. Nothing is refitted (weights, calibration, threshold kept; about a millisecond);
+    ``model`` is not changed. Examples added before are kept."""
+    import copy
+
+    from scipy.sparse import vstack
+
+    if not 0.0 < min_similarity <= 1.0:
+        raise ValueError(f"min_similarity must be in (0, 1], got {min_similarity}")
+    clean = labelled_examples(examples)
+    if clean.empty:
+        return model
+    e = _entries()
+    new = copy.copy(model)
+    encoded = model._encode(clean["text"].astype(str).tolist())
+    labels = np.array([e.position[c] for c in clean["ewc"]])
+    ids = clean["id"].astype(str).to_numpy()
+    old = model.corrections_
+    if old is not None:
+        encoded = _Encoded(
+            readings=old[0].readings + encoded.readings,
+            chars=vstack([old[0].chars, encoded.chars]).tocsr(),
+            words=vstack([old[0].words, encoded.words]).tocsr(),
+        )
+        labels = np.concatenate([old[1], labels])
+        ids = np.concatenate([old[2], ids])
+    new.corrections_ = (encoded, labels, ids)
+    new.correction_similarity = min_similarity
+    return new
