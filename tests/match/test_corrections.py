@@ -71,3 +71,12 @@ def test_the_example_file_format() -> None:
     duplicate = pd.DataFrame([CORRECTION, CORRECTION])
     with pytest.raises(InputError, match="duplicate id 'R1'"):
         labelled_examples(duplicate)
+
+
+def test_the_example_format_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "classifier.md").read_text()
+    for column in EXAMPLE_COLUMNS:
+        assert f"\n| {column} |" in doc
+    assert "python -m benchmarks.run bench_classify" in doc
