@@ -15,6 +15,7 @@ the combination is chosen.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -170,7 +171,9 @@ def _new(
     result.update(
         _metrics(probs, model.entry_codes(), test["ewc"].tolist(), model.threshold, "sum")
     )
-    result["confidence"] = "calibrated probability (temperature fitted out-of-fold on dev)"
+    result["confidence"] = (
+        "calibrated probability: temperature, then the top-1 map chosen by development-CV ECE"
+    )
     result["predict_s"] = predict_s
     result["weights"] = dict(zip(FEATURES, map(float, model.weights), strict=True))
     result["without_nace"] = {
@@ -185,6 +188,69 @@ def _new(
         if k.startswith("top") or k == "ece"
     }
     return result
+
+
+def _calibration_options(dev: Any, test: Any) -> dict[str, Any]:
+    """Each calibration option: its development-CV ECE (what chooses) and, fitted on all the
+    out-of-fold development probabilities, its test ECE (reported, never used to choose)."""
+    from symbiograph.match import ListingCodeModel
+    from symbiograph.match import _classify as c
+
+    model = ListingCodeModel(target_precision=TARGET_PRECISION).fit(dev)
+    chosen, model.calibration = model.calibration, None
+    tempered = model.predict_proba(test["text"].tolist(), test["nace"].tolist())
+    model.calibration = chosen
+    codes = list(model.entry_codes())
+    y = np.array([codes.index(code) for code in test["ewc"]])
+    oof = c._temper(model.out_of_fold_raw_, model.temperature)
+    out: dict[str, Any] = {"chosen": chosen[0] if chosen else "temperature", "options": {}}
+    for method in c.CALIBRATIONS:
+        probs = (
+            tempered
+            if method == "temperature"
+            else c._calibrate(tempered, c._fit_calibration(oof, model.out_of_fold_labels_, method))
+        )
+        ece, table = _calibration(probs.max(axis=1), probs.argmax(axis=1) == y)
+        out["options"][method] = {
+            "dev_cv_ece": c.calibration_cv_ece(
+                model.out_of_fold_raw_, model.out_of_fold_labels_, model.temperature, method, 18
+            ),
+            "test_ece": ece,
+            "test_reliability": table,
+        }
+    return out
+
+
+def _reliability_figure(options: dict[str, Any]) -> Path:
+    """A reliability diagram of every calibration option on the test split (plotly HTML)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"dash": "dot"})
+    )
+    for method, row in options["options"].items():
+        bins = row["test_reliability"]
+        chosen = " (chosen on dev)" if method == options["chosen"] else ""
+        fig.add_trace(
+            go.Scatter(
+                x=[b["confidence"] for b in bins],
+                y=[b["accuracy"] for b in bins],
+                mode="lines+markers",
+                marker={"size": [4 + b["listings"] ** 0.5 * 2 for b in bins]},
+                name=f"{method}{chosen}: test ECE {row['test_ece']:.3f}, "
+                f"dev-CV {row['dev_cv_ece']:.3f}",
+            )
+        )
+    fig.update_layout(
+        title="Reliability of the listing classifier's top-1 probability (test split)",
+        xaxis_title="mean top-1 probability in the bin",
+        yaxis_title="share correct in the bin",
+    )
+    path = Path(__file__).parent / "results" / "bench_classify_reliability.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_html(path, include_plotlyjs=True)
+    return path
 
 
 #: Feature groups for the ablations on the development split (out-of-fold).
@@ -270,6 +336,8 @@ def main(quick: bool = False) -> None:
     else:
         payload["embedding_alone"] = {"available": True, **_today(dev, test, "embedding")}
     payload["new_classifier"] = _new(dev, test)
+    payload["calibration"] = _calibration_options(dev, test)
+    payload["calibration"]["figure"] = str(_reliability_figure(payload["calibration"]))
     if not quick:
         payload["dev_ablations"] = _ablations(dev)
         # a diagnostic, chosen nothing: how much of the test figure rests on the lexicon
@@ -288,6 +356,12 @@ def main(quick: bool = False) -> None:
             continue
         figures = " ".join(f"{k}={row[k]:.3f}" for k in keys)
         print(f"{name:16s} {figures} ece={row['ece']:.3f}", file=sys.stderr)
+    for method, row in payload["calibration"]["options"].items():
+        print(
+            f"calibration {method:15s} dev-CV ECE={row['dev_cv_ece']:.3f} "
+            f"test ECE={row['test_ece']:.3f}",
+            file=sys.stderr,
+        )
     print(f"wrote {path}", file=sys.stderr)
 
 

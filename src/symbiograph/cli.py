@@ -858,10 +858,27 @@ def match(
         for reason, count in result.rejected.items():
             table.add_row(Text(str(reason)), f"{int(count):,}")
         console.print(table)
+    if len(result.proposals):
+        proposals_path = out.parent / "code_proposals.csv"
+        result.proposals.to_csv(proposals_path, index=False)
+        table = Table(title="EWC code proposals for uncoded resources (top 3, calibrated)")
+        for column in ("resource_id", "rank", "code", "probability", "used", "reason"):
+            table.add_column(column, justify="right" if column == "probability" else "left")
+        for row in result.proposals.itertuples(index=False):
+            table.add_row(
+                Text(str(row.resource_id)),
+                str(row.rank),
+                Text(str(row.code)),
+                f"{float(row.probability):.2f}",
+                "yes" if row.used else "",
+                Text(str(row.reason)),
+            )
+        console.print(table)
+        console.print(f"code proposals -> {escape(str(proposals_path))}")
     if len(result.inferred):
         console.print(
-            f"codes proposed from text for {result.inferred['resource_id'].nunique()} uncoded "
-            "resource(s) (see the inferred codes with the Python API)"
+            f"codes inferred from text for {result.inferred['resource_id'].nunique()} uncoded "
+            "resource(s); candidates resting on them are marked in the inferred_code column"
         )
     best = candidates.sort_values("score", ascending=False).head(10)
     table = Table(title="best candidates by score (annual net benefit + carbon value)")

@@ -759,6 +759,7 @@ def fixed_charge_region(
             "rank_in_supply": np.ones(n, dtype=np.int64),
             "quality_unverified": np.zeros(n, dtype=bool),
             "needs_blend": np.zeros(n, dtype=bool),
+            "inferred_code": np.full(n, "", dtype=object),
             "explanation": np.full(n, "synthetic fixed-charge link", dtype=object),
         }
     )

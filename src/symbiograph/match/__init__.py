@@ -8,10 +8,13 @@ from symbiograph.match._candidates import (
     find_candidates,
 )
 from symbiograph.match._classify import (
+    EXAMPLE_COLUMNS,
     ListingCodeModel,
     ListingProposal,
+    add_listing_examples,
     classify_listing,
     classify_listings,
+    labelled_examples,
     listing_code_model,
 )
 from symbiograph.match._docs import knowledge_base_documentation
@@ -33,6 +36,7 @@ from symbiograph.match._tiles import Tile, find_candidates_tiled, largest_reach_
 __all__ = [
     "CANDIDATE_COLUMNS",
     "DEFAULT_MAX_KM",
+    "EXAMPLE_COLUMNS",
     "RULES",
     "RULE_DESCRIPTIONS",
     "ListingCodeModel",
@@ -43,6 +47,7 @@ __all__ = [
     "MatchSettings",
     "Rediscovery",
     "Tile",
+    "add_listing_examples",
     "annuity_factor",
     "classify_listing",
     "classify_listings",
@@ -54,6 +59,7 @@ __all__ = [
     "great_circle_km",
     "knowledge_base",
     "knowledge_base_documentation",
+    "labelled_examples",
     "largest_reach_km",
     "listing_code_model",
     "read_listing",

@@ -20,6 +20,11 @@ from symbiograph.match._economics import mode_table, price_pairs
 from symbiograph.match._geo import chord_for_km, great_circle_km, unit_vectors
 from symbiograph.match._knowledge import knowledge_base
 from symbiograph.match._links import resource_links
+from symbiograph.match._listing_codes import (
+    INFERRED_COLUMNS,
+    PROPOSAL_COLUMNS,
+    propose_listing_codes,
+)
 from symbiograph.match._rules import (
     HAZARDOUS_RECEIVER_NACE,
     RULES,
@@ -48,6 +53,7 @@ class MatchResult:
     links: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
     inferred: pd.DataFrame = field(default_factory=pd.DataFrame)
+    proposals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -68,6 +74,7 @@ class _Context:
     attributes: pd.Index
     inferred: pd.DataFrame
     documented: pd.DataFrame
+    proposals: pd.DataFrame
 
 
 def _frame(columns: dict[str, Any]) -> pd.DataFrame:
@@ -112,21 +119,45 @@ def coded_resources(
     network: Network, settings: MatchSettings, archetypes: pd.DataFrame | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the resources with missing codes inferred from their text, what was inferred) when
-    ``settings.infer_codes`` (and archetypes are used), else (the resources, nothing)."""
+    ``settings.infer_codes`` (and archetypes are used), else (the resources, nothing); see
+    :func:`coded_resources_with_proposals`."""
+    resources, inferred, _ = coded_resources_with_proposals(network, settings, archetypes)
+    return resources, inferred
+
+
+def coded_resources_with_proposals(
+    network: Network, settings: MatchSettings, archetypes: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(resources with missing codes inferred, what was inferred with its method and
+    reason, the listing classifier's top-3 proposals per classified resource). Uncoded
+    supplied materials are classified from their text first (the facility's NACE code as
+    the prior, calibrated, kept above the threshold); the rest by the archetype texts."""
+    st = network.streams
     resources = network.resources
-    inferred = pd.DataFrame(columns=["resource_id", "side", "archetype_id", "code", "confidence"])
+    inferred = pd.DataFrame(columns=INFERRED_COLUMNS)
+    proposals = pd.DataFrame(columns=PROPOSAL_COLUMNS)
     if settings.infer_codes and archetypes is not None and settings.use_archetypes:
         from symbiograph.match._text import infer_resource_codes
 
-        direction = network.streams["direction"].to_numpy()
-        rids = network.streams["resource_id"].to_numpy()
-        resources, inferred = infer_resource_codes(
+        # uncoded supplied materials: the listing classifier first (NACE prior, calibrated)
+        resources, by_listing, proposals = propose_listing_codes(
+            resources, network.streams, network.facilities
+        )
+        direction = st["direction"].to_numpy()
+        resources, by_archetype_text = infer_resource_codes(
             resources,
-            set(rids[direction == "supply"]),
-            set(rids[direction == "demand"]),
+            set(st["resource_id"].to_numpy()[direction == "supply"]),
+            set(st["resource_id"].to_numpy()[direction == "demand"]),
             settings.min_text_confidence,
         )
-    return resources, inferred
+        by_archetype_text = by_archetype_text.assign(
+            method="archetype text",
+            reason="closest archetype text " + by_archetype_text["archetype_id"].astype(str),
+        )
+        parts = [t for t in (by_listing, by_archetype_text) if len(t)]
+        if parts:
+            inferred = pd.concat(parts, ignore_index=True)[INFERRED_COLUMNS]
+    return resources, inferred, proposals
 
 
 def _context(
@@ -176,9 +207,13 @@ def _context(
     )
     supply_pos = np.flatnonzero((st["direction"] == "supply").to_numpy())
     demand_pos = np.flatnonzero((st["direction"] == "demand").to_numpy())
-    resources, inferred = (
-        coded if coded is not None else coded_resources(network, settings, archetypes)
-    )
+    if coded is not None:
+        resources, inferred = coded
+        proposals = pd.DataFrame(columns=PROPOSAL_COLUMNS)
+    else:
+        resources, inferred, proposals = coded_resources_with_proposals(
+            network, settings, archetypes
+        )
     if links is None:
         links = resource_links(resources, archetypes, settings.use_archetypes)
     modes = mode_table(network.transport_modes, transport_mode_defaults())
@@ -246,6 +281,7 @@ def _context(
         demand_ranges=demand_ranges,
         attributes=names,
         inferred=inferred,
+        proposals=proposals,
         documented=documented(network.exchanges),
     )
 
@@ -580,6 +616,8 @@ def match_streams(
     t4 = time.perf_counter()
     result.links = ctx.links
     result.inferred = ctx.inferred
+    result.proposals = ctx.proposals
+    result.candidates = _mark_inferred(result.candidates, ctx.inferred)
     result.timings = {
         "prepare_s": t1 - t0,
         "pairs_s": t2 - t1,
@@ -668,6 +706,7 @@ def _finish(table: pd.DataFrame, reasons: pd.DataFrame, settings: MatchSettings)
     kept = kept.reset_index(drop=True)
     kept["explanation"] = _explanations(kept) if len(kept) else pd.Series(dtype=object)
     kept["candidate_id"] = candidate_ids(len(kept))
+    kept["inferred_code"] = pd.Series([""] * len(kept), index=kept.index, dtype=object)
     return MatchResult(candidates=kept[CANDIDATE_COLUMNS], rejected=rejected, links=pd.DataFrame())
 
 
@@ -676,6 +715,25 @@ def candidate_ids(count: int) -> pd.Series:
     numbers = np.arange(1, count + 1).astype(str)
     ids = np.char.add("C", np.char.zfill(numbers, 7)) if count else numbers
     return pd.Series(ids.astype(object), dtype=object)
+
+
+def _mark_inferred(candidates: pd.DataFrame, inferred: pd.DataFrame) -> pd.DataFrame:
+    """Fill ``inferred_code``: the inferred code(s) a candidate rests on, with probability,
+    method and reason ('' when both resources were coded in the scenario)."""
+    out = candidates.copy()
+    if not len(inferred) or not len(out):
+        return out
+    notes: dict[tuple[str, str], str] = {}
+    for row in inferred.itertuples(index=False):
+        notes[(str(row.resource_id), str(row.side))] = (
+            f"{row.side} {row.resource_id} -> {row.code} (p={float(row.confidence):.2f}, "
+            f"{row.method}: {row.reason})"
+        )
+    supply = out["supply_resource"].astype(str).map(lambda r: notes.get((r, "supply"), ""))
+    demand = out["demand_resource"].astype(str).map(lambda r: notes.get((r, "demand"), ""))
+    both = ["; ".join(x for x in (s, d) if x) for s, d in zip(supply, demand, strict=True)]
+    out["inferred_code"] = pd.Series(both, index=out.index, dtype=object)
+    return out
 
 
 #: Order of verdicts and outcomes in ``explain_pair`` (failing first).

@@ -33,11 +33,14 @@ from sklearn.preprocessing import normalize
 from symbiograph.match._listing_text import ListingText, read_listing
 
 __all__ = [
+    "EXAMPLE_COLUMNS",
     "FEATURES",
     "ListingCodeModel",
     "ListingProposal",
+    "add_listing_examples",
     "classify_listing",
     "classify_listings",
+    "labelled_examples",
     "listing_code_model",
 ]
 
@@ -319,6 +322,8 @@ class ListingCodeModel:
         self.calibration: Calibration | None = None
         self.threshold = 1.0
         self.development: dict[str, float] = {}
+        self.corrections_: tuple[_Encoded, np.ndarray, np.ndarray] | None = None
+        self.correction_similarity = 0.5
 
     # -- text ------------------------------------------------------------------------------
     def _fit_vectorizers(self, extra_texts: list[str]) -> None:
@@ -504,6 +509,8 @@ class ListingCodeModel:
             "threshold": self.threshold,
         }
         self.out_of_fold_ = oof_t
+        self.out_of_fold_raw_ = oof
+        self.out_of_fold_labels_ = y
         self.examples_ = encoded
         self.example_labels_ = y
         self.example_ids_ = data["id"].astype(str).to_numpy() if "id" in data else None
@@ -517,7 +524,27 @@ class ListingCodeModel:
         query = self._encode([str(t) for t in texts])
         x = self._features(query, list(naces), self.examples_, self.example_labels_)
         probs = self._probabilities(x, query.readings, self.weights, self.temperature)
-        return _calibrate(probs, self.calibration)
+        probs = _calibrate(probs, self.calibration)
+        nearest = self._nearest_correction(query)
+        if nearest is not None:
+            rows = np.flatnonzero(nearest[1] >= self.correction_similarity)
+            if len(rows):
+                share = nearest[1][rows, None]
+                probs[rows] *= 1 - share
+                probs[rows, self.corrections_[1][nearest[0][rows]]] += share[:, 0]  # type: ignore[index]
+        return probs
+
+    def _nearest_correction(self, query: _Encoded) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per listing: the position of the most similar added example and its similarity."""
+        if self.corrections_ is None:
+            return None
+        known = self.corrections_[0]
+        sims = (
+            0.5 * (query.chars @ known.chars.T).toarray()
+            + 0.5 * (query.words @ known.words.T).toarray()
+        )
+        best = sims.argmax(axis=1)
+        return best, sims[np.arange(len(best)), best]
 
     @staticmethod
     def entry_codes() -> np.ndarray:
@@ -570,6 +597,12 @@ class ListingCodeModel:
             if len(same) and sims[same].max() > 0.3:
                 k = same[int(np.argmax(sims[same]))]
                 parts.append(f"like listing {self.example_ids_[k]}")
+        if self.corrections_ is not None and reading.text:
+            nearest = self._nearest_correction(self._encode([reading.text]))
+            if nearest is not None:
+                k, sim = int(nearest[0][0]), float(nearest[1][0])
+                if sim >= self.correction_similarity and self.corrections_[1][k] == j:
+                    parts.insert(0, f"corrected like {self.corrections_[2][k]} ({sim:.2f} alike)")
         if e.mirror_of[j] >= 0 or j in set(e.mirror_of[e.mirror_of >= 0]):
             if reading.non_hazard_words:
                 parts.append("non-hazardous: '" + reading.non_hazard_words[0] + "'")
@@ -595,8 +628,12 @@ def _ece(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     )
 
 
-#: A top-1 calibration map: ("platt", (slope, intercept)) or ("isotonic", (xs, ys)).
-Calibration = tuple[str, tuple[Any, Any]]
+#: A top-1 calibration map and its parameters: ("platt", (slope, intercept)), ("beta",
+#: (a, b, c)), ("isotonic", (xs, ys)) or ("isotonic_platt", (xs, ys, slope, intercept)).
+Calibration = tuple[str, tuple[Any, ...]]
+
+#: The calibration options tried on top of the temperature, chosen by development-CV ECE.
+CALIBRATIONS = ("temperature", "platt", "beta", "isotonic", "isotonic_platt")
 
 
 def _top1(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -604,23 +641,46 @@ def _top1(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return top, np.clip(probs[np.arange(len(probs)), top], 1e-6, 1 - 1e-6)
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)))
+
+
+def _fit_logistic(z: np.ndarray, t: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Weights of P(correct) = sigmoid(z @ w) by L2-penalised likelihood (z has a 1 column)."""
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        q = np.clip(1 / (1 + np.exp(-(z @ w))), 1e-9, 1 - 1e-9)
+        nll = float(-(t * np.log(q) + (1 - t) * np.log(1 - q)).sum() + 0.01 * (w @ w))
+        return nll, z.T @ (q - t) + 0.02 * w
+
+    return np.asarray(minimize(loss, start, jac=True, method="L-BFGS-B").x)
+
+
 def _fit_calibration(probs: np.ndarray, y: np.ndarray, method: str) -> Calibration:
     """Fit a map from the top-1 probability to P(top-1 correct)."""
     top, conf = _top1(probs)
     t = (top == y).astype(float)
-    if method == "isotonic":
+    ones = np.ones_like(conf)
+    if method in ("isotonic", "isotonic_platt"):
         from sklearn.isotonic import IsotonicRegression
 
         iso = IsotonicRegression(y_min=0.01, y_max=0.99, out_of_bounds="clip").fit(conf, t)
-        return ("isotonic", (np.asarray(iso.X_thresholds_), np.asarray(iso.y_thresholds_)))
-    z = np.log(conf / (1 - conf))
-
-    def loss(ab: np.ndarray) -> float:
-        q = np.clip(1 / (1 + np.exp(-(ab[0] * z + ab[1]))), 1e-9, 1 - 1e-9)
-        return float(-(t * np.log(q) + (1 - t) * np.log(1 - q)).sum() + 0.01 * (ab @ ab))
-
-    result = minimize(loss, np.array([1.0, 0.0]), method="Nelder-Mead")
-    return ("platt", (float(result.x[0]), float(result.x[1])))
+        xs, ys = np.asarray(iso.X_thresholds_), np.asarray(iso.y_thresholds_)
+        if method == "isotonic":
+            return ("isotonic", (xs, ys))
+        # the isotonic steps smoothed: a Platt map on their logit (monotone, no plateaus)
+        u = _logit(np.interp(conf, xs, ys))
+        a, b = _fit_logistic(np.c_[u, ones], t, np.array([1.0, 0.0]))
+        return ("isotonic_platt", (xs, ys, float(a), float(b)))
+    if method == "beta":  # Kull et al. 2017: sigmoid(a ln p - b ln(1 - p) + c)
+        z = np.c_[np.log(conf), -np.log(1 - conf), ones]
+        a, b, c = _fit_logistic(z, t, np.array([1.0, 1.0, 0.0]))
+        return ("beta", (float(a), float(b), float(c)))
+    if method != "platt":
+        raise ValueError(f"unknown calibration {method!r}; known: {', '.join(CALIBRATIONS)}")
+    a, b = _fit_logistic(np.c_[_logit(conf), ones], t, np.array([1.0, 0.0]))
+    return ("platt", (float(a), float(b)))
 
 
 def _calibrate(probs: np.ndarray, calibration: Calibration | None) -> np.ndarray:
@@ -629,37 +689,75 @@ def _calibrate(probs: np.ndarray, calibration: Calibration | None) -> np.ndarray
         return probs
     rows = np.arange(len(probs))
     top, conf = _top1(probs)
-    method, (a, b) = calibration
+    method, params = calibration
     if method == "isotonic":
-        new = np.interp(conf, a, b)
+        new = np.interp(conf, params[0], params[1])
+    elif method == "isotonic_platt":
+        xs, ys, a, b = params
+        new = 1 / (1 + np.exp(-(a * _logit(np.interp(conf, xs, ys)) + b)))
+    elif method == "beta":
+        a, b, c = params
+        new = 1 / (1 + np.exp(-(a * np.log(conf) - b * np.log(1 - conf) + c)))
     else:
-        new = 1 / (1 + np.exp(-(a * np.log(conf / (1 - conf)) + b)))
-    rest = (1 - new) / (1 - conf)
-    out = probs * rest[:, None]
+        a, b = params
+        new = 1 / (1 + np.exp(-(a * _logit(conf) + b)))
+    new = np.clip(new, 1e-6, 1 - 1e-6)
+    # the others share 1 - new as alpha * p + beta: proportional where that keeps the top-1
+    # on top, else flattened just enough (beta > 0) that the runner-up stays at most `new`,
+    # so calibration never changes the ranking
+    others = probs.shape[1] - 1
+    rest = probs.copy()
+    rest[rows, top] = -np.inf
+    second = rest.max(axis=1)
+    alpha = (1 - new) / (1 - conf)
+    room = 0.999 * new - (1 - new) / others
+    slope = second - (1 - conf) / others
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = np.where(slope > 0, room / slope, np.inf)
+    alpha = np.clip(np.minimum(alpha, cap), 0.0, None)
+    beta = (1 - new - alpha * (1 - conf)) / others
+    out = probs * alpha[:, None] + beta[:, None]
     out[rows, top] = new
     return out
 
 
-def _choose_calibration(
-    probs: np.ndarray, y: np.ndarray, temperature: float, seed: int, folds: int = 5
-) -> tuple[Calibration | None, dict[str, float]]:
-    """The top-1 map (none, Platt or isotonic) on top of the temperature with the lowest
-    cross-validated ECE on the out-of-fold development probabilities, and every ECE."""
+def calibration_cv_ece(
+    probs: np.ndarray,
+    y: np.ndarray,
+    temperature: float,
+    method: str,
+    seed: int,
+    folds: int = 5,
+    repeats: int = 5,
+) -> float:
+    """Cross-validated ECE of one calibration option on out-of-fold development
+    probabilities: fitted on 4/5, scored on the held fifth, ``repeats`` shuffles averaged."""
     tempered = _temper(probs, temperature)
-    fold = np.random.default_rng(seed + 1).permutation(len(y)) % folds
-    scores = {"temperature": _ece(tempered, y)}
-    for method in ("platt", "isotonic"):
+    if method == "temperature":
+        return _ece(tempered, y)
+    scores = []
+    for r in range(repeats):
+        fold = np.random.default_rng(seed + 1 + r).permutation(len(y)) % folds
         calibrated = tempered.copy()
         for k in range(folds):
             held = fold == k
             calibrated[held] = _calibrate(
                 tempered[held], _fit_calibration(tempered[~held], y[~held], method)
             )
-        scores[method] = _ece(calibrated, y)
+        scores.append(_ece(calibrated, y))
+    return float(np.mean(scores))
+
+
+def _choose_calibration(
+    probs: np.ndarray, y: np.ndarray, temperature: float, seed: int, folds: int = 5
+) -> tuple[Calibration | None, dict[str, float]]:
+    """The top-1 map (one of ``CALIBRATIONS``) on top of the temperature with the lowest
+    cross-validated ECE on the out-of-fold development probabilities, and every ECE."""
+    scores = {m: calibration_cv_ece(probs, y, temperature, m, seed, folds) for m in CALIBRATIONS}
     best = min(scores, key=lambda k: scores[k])
     if best == "temperature":
         return None, scores
-    return _fit_calibration(tempered, y, best), scores
+    return _fit_calibration(_temper(probs, temperature), y, best), scores
 
 
 def _temper(probs: np.ndarray, temperature: float) -> np.ndarray:
@@ -735,3 +833,78 @@ def classify_listings(
         for r, j in enumerate(order[i])
     ]
     return pd.DataFrame(rows, columns=["listing", "rank", "code", "probability", "confident"])
+
+
+#: Columns of a registry's own labelled listings (docs/classifier.md, "Corrections").
+EXAMPLE_COLUMNS = ("id", "text", "nace", "ewc", "source", "year")
+
+
+def labelled_examples(table: pd.DataFrame) -> pd.DataFrame:
+    """Check a registry's labelled listings (columns ``EXAMPLE_COLUMNS``: id, free text,
+    facility NACE code or empty, six-digit EWC code 'dd dd dd', who labelled it, year) and
+    return them cleaned. Raises InputError naming the row and field."""
+    from symbiograph.errors import InputError
+    from symbiograph.taxonomy import normalise_nace_code
+
+    missing = [c for c in EXAMPLE_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(f"labelled examples: missing column(s) {', '.join(missing)}")
+    out = table[list(EXAMPLE_COLUMNS)].copy()
+    out = out.fillna({"nace": "", "source": ""})
+    known = _entries().position
+    for row, (rid, text, nace, ewc) in enumerate(
+        zip(out["id"], out["text"], out["nace"], out["ewc"], strict=True), start=2
+    ):
+        where = f"labelled examples row {row} (id {rid!r})"
+        if not str(text).strip():
+            raise InputError(f"{where}: text is empty")
+        if str(ewc) not in known:
+            raise InputError(f"{where}: ewc {ewc!r} is not a List of Waste entry ('dd dd dd')")
+        if str(nace).strip():
+            try:
+                out.loc[out.index[row - 2], "nace"] = normalise_nace_code(str(nace))
+            except ValueError as err:
+                raise InputError(f"{where}: nace: {err}") from err
+    if out["id"].duplicated().any():
+        raise InputError(
+            f"labelled examples: duplicate id {out['id'][out['id'].duplicated()].iloc[0]!r}"
+        )
+    return out.reset_index(drop=True)
+
+
+def add_listing_examples(
+    model: ListingCodeModel, examples: pd.DataFrame, min_similarity: float = 0.5
+) -> ListingCodeModel:
+    """A copy of ``model`` that also knows ``examples`` (a facilitator's corrections or a
+    registry's own labelled listings, ``EXAMPLE_COLUMNS``). A listing whose text is at
+    least ``min_similarity`` alike (0..1, mean character and word TF-IDF cosine) to one of
+    them has its probabilities mixed with that example's entry in proportion to the
+    similarity, so the corrected listing and ones worded like it move to the corrected
+    entry. Nothing is refitted (weights, calibration, threshold kept; about a millisecond);
+    ``model`` is not changed. Examples added before are kept."""
+    import copy
+
+    from scipy.sparse import vstack
+
+    if not 0.0 < min_similarity <= 1.0:
+        raise ValueError(f"min_similarity must be in (0, 1], got {min_similarity}")
+    clean = labelled_examples(examples)
+    if clean.empty:
+        return model
+    e = _entries()
+    new = copy.copy(model)
+    encoded = model._encode(clean["text"].astype(str).tolist())
+    labels = np.array([e.position[c] for c in clean["ewc"]])
+    ids = clean["id"].astype(str).to_numpy()
+    old = model.corrections_
+    if old is not None:
+        encoded = _Encoded(
+            readings=old[0].readings + encoded.readings,
+            chars=vstack([old[0].chars, encoded.chars]).tocsr(),
+            words=vstack([old[0].words, encoded.words]).tocsr(),
+        )
+        labels = np.concatenate([old[1], labels])
+        ids = np.concatenate([old[2], ids])
+    new.corrections_ = (encoded, labels, ids)
+    new.correction_similarity = min_similarity
+    return new

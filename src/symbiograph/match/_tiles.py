@@ -26,8 +26,10 @@ from scipy.spatial import cKDTree
 from symbiograph.errors import InputError, SymbiographError
 from symbiograph.match._candidates import (
     MatchResult,
+    _mark_inferred,
     candidate_ids,
     coded_resources,
+    coded_resources_with_proposals,
     link_reach,
     match_streams,
 )
@@ -233,7 +235,7 @@ def find_candidates_tiled(
     settings = settings or MatchSettings()
     archetypes = knowledge_base(network, archetypes)
     t0 = time.perf_counter()
-    coded, inferred = coded_resources(network, settings, archetypes)
+    coded, inferred, proposals = coded_resources_with_proposals(network, settings, archetypes)
     links = resource_links(coded, archetypes, settings.use_archetypes)
     halo = _reach(network, settings, links)
     tiles = spatial_tiles(network, tile_km, halo)
@@ -241,6 +243,7 @@ def find_candidates_tiled(
     if not tiles:
         result = match_streams(network, settings, archetypes, progress, (coded, inferred), links)
         result.timings["tiles"] = 0.0
+        result.proposals = proposals
         return result
     jobs: list[Any] = [
         (_tile_network(network, coded, tile.streams), settings, archetypes, coded, links)
@@ -267,6 +270,7 @@ def find_candidates_tiled(
     if len(np.unique(pairs)) != len(pairs):
         raise SymbiographError("tiled matching found a stream pair in two tiles (a bug)")
     candidates["candidate_id"] = candidate_ids(len(candidates))
+    candidates = _mark_inferred(candidates, inferred)
     counts = [r for _, r, _ in parts if len(r)]
     if counts:
         summed = pd.concat(counts).groupby(level=0).sum()
@@ -294,4 +298,5 @@ def find_candidates_tiled(
             "tile_s_sum": sum(seconds),
         },
         inferred=inferred,
+        proposals=proposals,
     )
