@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from symbiograph.assess._assessment import Assessment, assess_design
+from symbiograph.assess._assessment import Assessment, _npv_and_payback, assess_design
 from symbiograph.model import Network
 from symbiograph.optimize import Baseline
 
@@ -43,11 +43,8 @@ class BaselineAssessment:
 
 def _npv_payback(net: np.ndarray, capex: np.ndarray, annuity: float) -> tuple[Any, Any]:
     """NPV (currency) and simple payback (yr) of an investment ``capex`` (currency) earning
-    ``net`` (currency/yr after its annuity)."""
-    npv = net / annuity
-    operating = net + capex * annuity
-    with np.errstate(divide="ignore", invalid="ignore"):
-        payback = np.where(capex <= 0, 0.0, np.where(operating > 0, capex / operating, np.inf))
+    ``net`` (currency/yr after its annuity), as :func:`assess_design` computes them."""
+    _, npv, payback = _npv_and_payback(net, capex * annuity, annuity)
     return npv, payback
 
 

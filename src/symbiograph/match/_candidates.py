@@ -12,9 +12,9 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from symbiograph.match._documented import (
-    apply_documented_costs,
     apply_documented_routes,
     documented,
+    documented_link_costs,
 )
 from symbiograph.match._economics import mode_table, price_pairs
 from symbiograph.match._geo import chord_for_km, great_circle_km, unit_vectors
@@ -500,10 +500,18 @@ def _evaluate(
         "disposal_factor_id",
     ):
         table[col] = pd.Series(links[col].to_numpy(), dtype=links[col].dtype)
-    table = price_pairs(table, ctx.modes, ctx.factors, parameters, settings.heat_loss_share_per_km)
-    table = apply_documented_costs(
-        table, ctx.documented, parameters, float(parameters.get("carbon_price", 0.0))
+    links_today, capex_share, operating = documented_link_costs(table, ctx.documented, parameters)
+    table = price_pairs(
+        table,
+        ctx.modes,
+        ctx.factors,
+        parameters,
+        settings.heat_loss_share_per_km,
+        capex_share=capex_share,
+        operating=operating,
     )
+    for col in links_today.columns:
+        table[col] = links_today[col]
     table["supply_facility"] = _take(st, "facility_id", s)
     table["demand_facility"] = _take(st, "facility_id", d)
     table["supply_organisation"] = _take(st, "organisation", s)

@@ -9,13 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["DOCUMENTED_COLUMNS", "apply_documented_costs", "apply_documented_routes", "documented"]
+__all__ = ["apply_documented_routes", "documented", "documented_link_costs"]
 
 #: Order in which a pair's documented exchanges speak for it (the first wins).
 _STATUS_ORDER = {"existing": 0, "planned": 1, "candidate": 2, "ended": 3}
-
-#: Columns a candidate gets from its documented exchange.
-DOCUMENTED_COLUMNS = ("exchange_id", "exchange_status", "link_status", "operating_cost_per_yr")
 
 
 def documented(exchanges: pd.DataFrame) -> pd.DataFrame:
@@ -109,53 +106,33 @@ def apply_documented_routes(
     return out, running
 
 
-def apply_documented_costs(
-    table: pd.DataFrame, doc: pd.DataFrame, parameters: dict[str, Any], carbon_price: float
-) -> pd.DataFrame:
-    """Re-cost the priced pairs of ``table`` (after ``price_pairs``) that are documented
-    exchanges: add exchange_id, exchange_status, link_status (built|new; ``new`` for an
-    undocumented pair) and operating_cost_per_yr (currency/yr). A built link's capital is
-    sunk: its capex_per_yr is the new-build annuity times the share of the lifetime beyond
-    its remaining life (0 when it lasts the whole lifetime); its fixed cost is that (less
-    the grant) plus its operating cost."""
-    out = table
-    n = len(out)
+def documented_link_costs(
+    table: pd.DataFrame, doc: pd.DataFrame, parameters: dict[str, Any]
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """For each pair of ``table`` (supply_id, demand_id): its exchange_id, exchange_status
+    and link_status (built|new; ``new`` for an undocumented pair) as columns, the share of
+    the new-build capex its link is charged and its running cost (currency/yr), for
+    ``price_pairs``. A built link's capital is sunk: it is charged the share of the lifetime
+    beyond its remaining life (0 when it lasts the whole lifetime) and its operating cost."""
+    n = len(table)
+    columns = pd.DataFrame(
+        {
+            "exchange_id": pd.Series([None] * n, dtype=object),
+            "exchange_status": pd.Series([None] * n, dtype=object),
+            "link_status": pd.Series(["new"] * n, dtype=object),
+        },
+        index=table.index,
+    )
     if not len(doc) or not n:
-        out["exchange_id"] = pd.Series([None] * n, dtype=object, index=out.index)
-        out["exchange_status"] = pd.Series([None] * n, dtype=object, index=out.index)
-        out["link_status"] = pd.Series(["new"] * n, dtype=object, index=out.index)
-        out["operating_cost_per_yr"] = 0.0
-        return out
-    d = _aligned(out, doc)
+        return columns, np.ones(n), np.zeros(n)
+    d = _aligned(table, doc)
     known = d["_documented"].to_numpy()
-    out["exchange_id"] = pd.Series(
-        np.where(known, d["exchange_id"].to_numpy(dtype=object), None),
-        dtype=object,
-        index=out.index,
-    )
-    out["exchange_status"] = pd.Series(
-        np.where(known, d["exchange_status"].to_numpy(dtype=object), None),
-        dtype=object,
-        index=out.index,
-    )
+    columns["exchange_id"] = np.where(known, d["exchange_id"].to_numpy(dtype=object), None)
+    columns["exchange_status"] = np.where(known, d["exchange_status"].to_numpy(dtype=object), None)
     built = known & (d["link_status"] == "built").to_numpy()
-    out["link_status"] = pd.Series(np.where(built, "built", "new"), dtype=object, index=out.index)
+    columns["link_status"] = np.where(built, "built", "new")
     operating = np.where(built, np.nan_to_num(d["operating_cost_per_yr"].to_numpy(float)), 0.0)
     years = float(parameters.get("lifetime_years", 20.0))
     remaining = d["remaining_life_years"].to_numpy(dtype=float)
     beyond = np.where(np.isfinite(remaining), np.clip((years - remaining) / years, 0.0, 1.0), 0.0)
-    new_capex = out["capex_per_yr"].to_numpy(dtype=float)
-    capex = np.where(built, new_capex * beyond, new_capex)
-    grant = float(parameters.get("capex_grant_share", 0.0))
-    fixed = capex * (1.0 - grant) + operating
-    out["capex_per_yr"] = capex
-    out["operating_cost_per_yr"] = operating
-    out["fixed_cost_per_yr"] = fixed
-    flow = out["max_flow"].to_numpy(dtype=float)
-    net = out["net_benefit_per_unit"].to_numpy(dtype=float)
-    out["annual_net_benefit"] = net * flow - fixed
-    out["score"] = (
-        out["annual_net_benefit"].to_numpy()
-        + carbon_price * out["co2e_t_per_unit"].to_numpy(dtype=float) * flow
-    )
-    return out
+    return columns, np.where(built, beyond, 1.0), operating

@@ -35,6 +35,8 @@ def price_pairs(
     factors: pd.Series,
     parameters: dict[str, Any],
     heat_loss_share_per_km: float,
+    capex_share: np.ndarray | None = None,
+    operating: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Add the money and CO2e columns to ``pairs`` (one row per candidate).
 
@@ -44,6 +46,9 @@ def price_pairs(
     annualised capital cost of a dedicated pipeline or conveyor (capex per km x route km x
     annuity, less the capex grant). CO2e per unit, t: avoided virgin production and disposal
     minus transport and pre-treatment, from the emission factors (kg per unit).
+    ``capex_share`` (default 1) is the share of the new-build capex a link is charged (0 for
+    one built today whose life covers the lifetime) and ``operating`` (currency/yr, default
+    0) a built link's running cost, added to its fixed cost.
     """
     out = pairs
     km = out["route_km"].to_numpy()
@@ -74,7 +79,10 @@ def price_pairs(
         float(parameters["discount_rate"]), float(parameters["lifetime_years"])
     )
     grant = float(parameters.get("capex_grant_share", 0.0))
-    fixed = capex_km * km * annuity * (1.0 - grant)
+    share = np.ones(len(out)) if capex_share is None else np.asarray(capex_share, dtype=float)
+    running = np.zeros(len(out)) if operating is None else np.asarray(operating, dtype=float)
+    capex = capex_km * km * annuity * share
+    fixed = capex * (1.0 - grant) + running
     # the archetype's ratio also converts a unit of by-product into the unit of its virgin
     # emission factor (e.g. t N per t of digestate), for same-resource trades too
     factor_ratio = out["factor_ratio"].to_numpy(dtype=float) * delivered
@@ -92,7 +100,8 @@ def price_pairs(
     out["demand_units_per_unit"] = ratio
     out["disposal_price_per_unit"] = np.nan_to_num(out["supply_price"].to_numpy(dtype=float))
     out["landfill_diverted"] = landfill
-    out["capex_per_yr"] = capex_km * km * annuity
+    out["capex_per_yr"] = capex
+    out["operating_cost_per_yr"] = running
     out["avoided_disposal_per_unit"] = disposal + subsidy
     out["avoided_virgin_per_unit"] = virgin
     out["transport_cost_per_unit"] = transport
