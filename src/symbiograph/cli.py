@@ -816,19 +816,41 @@ def match(
         bool, typer.Option("--no-archetypes", help="Only same-resource matches")
     ] = False,
     full: FullOption = False,
+    tile_km: Annotated[
+        float | None,
+        typer.Option(
+            "--tile-km",
+            min=0.1,
+            help="Match in spatial tiles of this side (km), one task per tile, for registries "
+            "too large for one process; the same candidates as untiled matching",
+        ),
+    ] = None,
+    executor: Annotated[
+        ExecutorName, typer.Option(help="Where the tiles run: inprocess, processes or dask")
+    ] = "inprocess",
+    workers: Annotated[
+        int, typer.Option(min=0, help="Processes (or local Dask workers); 0: every core")
+    ] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Address of a Dask scheduler (tcp://host:8786); implies dask"),
+    ] = None,
 ) -> None:
     """Find the exchanges worth making: candidate supply -> demand pairs, costed and explained."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from symbiograph.match import MatchSettings, find_candidates
+    from symbiograph.match import MatchSettings, find_candidates, find_candidates_tiled
+    from symbiograph.parallel import close_executor, make_executor
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         _fail(f"--out must end in .csv or .parquet, not {out.suffix!r}", EXIT_USAGE)
+    if tile_km is None and (executor != "inprocess" or scheduler):
+        _fail("--executor and --scheduler run the tiles of --tile-km: give --tile-km", EXIT_USAGE)
     network = _network_from(file, dataset, db, name)
     settings = MatchSettings(max_km=max_km, top=top, use_archetypes=not no_archetypes)
     console = _console()
     columns = (
-        TextColumn("matching resource links"),
+        TextColumn("matching tiles" if tile_km is not None else "matching resource links"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
@@ -839,7 +861,16 @@ def match(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        result = find_candidates(network, settings, progress=advance)
+        if tile_km is None:
+            result = find_candidates(network, settings, progress=advance)
+        else:
+            runner = make_executor(executor, workers, scheduler)
+            try:
+                result = find_candidates_tiled(
+                    network, settings, tile_km=tile_km, executor=runner, progress=advance
+                )
+            finally:
+                close_executor(runner)
     out.parent.mkdir(parents=True, exist_ok=True)
     written = _shared_candidates(network, result.candidates, full)
     if out.suffix.lower() == ".parquet":
@@ -847,6 +878,11 @@ def match(
     else:
         written.to_csv(out, index=False)
     candidates = result.candidates
+    if tile_km is not None:
+        console.print(
+            f"matched in {int(result.timings.get('tiles', 0)):,} tiles of {tile_km:g} km "
+            f"(slowest tile {result.timings.get('tile_s_max', 0.0):.2f} s)"
+        )
     console.print(
         f"[green]✓[/] {len(candidates):,} candidates from {len(network.supplies):,} supplies and "
         f"{len(network.demands):,} demands -> {escape(str(out))}"

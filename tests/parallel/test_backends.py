@@ -203,3 +203,26 @@ def test_rewired_outages_are_the_same_on_every_back_end(
             there.participants, here.participants, check_exact=True, obj=name
         )
         pd.testing.assert_frame_equal(there.failures, here.failures, check_exact=True, obj=name)
+
+
+def test_match_with_tiles_on_a_process_pool_writes_the_untiled_table(tmp_path: Any) -> None:
+    """``symbiograph match --tile-km 10 --executor processes`` writes the same candidate table
+    as plain ``match`` (every column, every row, same order); ``--executor`` alone is a usage
+    error (exit 2) because it only runs tiles."""
+    from typer.testing import CliRunner
+
+    from symbiograph.cli import app
+    from symbiograph.errors import EXIT_USAGE
+
+    runner = CliRunner(env={"COLUMNS": "160", "NO_COLOR": "1"})
+    plain, tiled = tmp_path / "plain.csv", tmp_path / "tiled.csv"
+    first = runner.invoke(app, ["match", "--dataset", "synthetic-100", "--out", str(plain)])
+    assert first.exit_code == 0, first.output
+    args = ["match", "--dataset", "synthetic-100", "--out", str(tiled), "--tile-km", "10"]
+    second = runner.invoke(app, [*args, "--executor", "processes", "--workers", "2"])
+    assert second.exit_code == 0, second.output
+    assert "tiles of 10 km" in second.output
+    pd.testing.assert_frame_equal(pd.read_csv(tiled), pd.read_csv(plain), check_exact=True)
+    wrong = runner.invoke(app, ["match", "--dataset", "synthetic-100", "--executor", "dask"])
+    assert wrong.exit_code == EXIT_USAGE
+    assert "--tile-km" in wrong.output
