@@ -203,9 +203,7 @@ def technology_documentation() -> str:
             f"- Costs, lifetime and smallest size: {t['cost_source']} ({t['cost_year']}).",
         ]
         if str(t["performance_source"]).strip():
-            lines.append(
-                f"- Full-load hours: {t['performance_source']} ({t['performance_year']})."
-            )
+            lines.append(f"- Full-load hours: {t['performance_source']} ({t['performance_year']}).")
         if str(t["estimates"]).strip():
             lines.append(f"- ESTIMATE (judged): {', '.join(str(t['estimates']).split(';'))}.")
         if str(t["note"]).strip():
