@@ -79,7 +79,8 @@ class ProcessPlan:
     min_load (0 when none), switch (needs a binary), capex_per_yr (annuity after grant),
     sized (gets a capacity column), capex_per_capacity_per_yr (annuity after grant, per
     unit of capacity), fixed_cost_per_capacity (per unit of capacity per year),
-    min_capacity (0 when none), technology_id.
+    min_capacity (0 when none), technology_id, investment_fixed and
+    investment_per_capacity (capital before grant), co2e_t_per_unit (of what it buys).
     ``ports``: process_pos, stream_id, direction, ratio, priced (the input can be bought),
     quantity (of the stream). ``duties``: id, amount. ``members``: duty_pos, stream_id,
     ratio.
@@ -142,6 +143,11 @@ def process_plan(network: Network, params: dict[str, Any], sliced: bool = False)
             "fixed_cost_per_capacity": np.where(sized, np.nan_to_num(fixed_per_capacity), 0.0),
             "min_capacity": np.where(sized, np.nan_to_num(min_capacity), 0.0),
             "technology_id": pr["technology_id"].to_numpy(dtype=object),
+            "investment_fixed": np.where(
+                candidate, np.nan_to_num(pr["capex"].to_numpy(dtype=float)), 0.0
+            ),
+            "investment_per_capacity": np.where(sized, np.nan_to_num(per_capacity), 0.0),
+            "co2e_t_per_unit": np.nan_to_num(pr["co2e_t_per_unit"].to_numpy(dtype=float)),
         }
     )
     streams = network.streams.drop_duplicates("id").set_index("id")
@@ -484,7 +490,8 @@ def process_results(
     largest), capacity_built (activity per year it can make as built; 0 when not built),
     activity per year, capacity_use (activity / capacity_built), built, and the fixed_cost
     (fixed O&M of a sized candidate), operating_cost (variable and fixed) and capex paid,
-    currency/yr, negative), the PROCESS_TERMS of its
+    currency/yr, negative), net_benefit, the investment (capital of a candidate built,
+    before any grant, currency) and co2e_t (t/yr emitted by what it buys outside the park), the PROCESS_TERMS of its
     objective and each organisation's ``as_process`` (its processes' costs) in
     ``participants``, whose net_benefit then includes them. Nothing changes when the
     network has no processes."""
@@ -530,6 +537,13 @@ def process_results(
         0.0,
     )
     table["net_benefit"] = table["operating_cost"] + table["capex"]
+    table["investment"] = np.where(
+        built & candidate,
+        procs["investment_fixed"].to_numpy(dtype=float)
+        + procs["investment_per_capacity"].to_numpy(dtype=float) * built_size,
+        0.0,
+    )
+    table["co2e_t"] = procs["co2e_t_per_unit"].to_numpy(dtype=float) * level
     solution.processes = table.rename(columns={"id": "process_id"})
     solution.objective["process_operating_cost"] = float(table["operating_cost"].sum())
     solution.objective["process_capex"] = float(table["capex"].sum())
