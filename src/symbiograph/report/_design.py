@@ -24,7 +24,6 @@ from symbiograph.access import (
     redact_table,
 )
 from symbiograph.model import Network
-from symbiograph.taxonomy import technologies
 from symbiograph.report._figures import exchange_map, exchange_sankey
 from symbiograph.report._format import (
     cell,
@@ -38,6 +37,7 @@ from symbiograph.report._format import (
 from symbiograph.report._html import _environment, _figure_div, _records
 from symbiograph.report._notes import Footnotes
 from symbiograph.report._summary import _disclosure
+from symbiograph.taxonomy import technologies
 
 __all__ = [
     "design_network_view",
