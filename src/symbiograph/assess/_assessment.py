@@ -222,12 +222,16 @@ def assess_design(
         transport_factors(network, transport_mode_defaults()),
     )
 
+    lines, process_co2e = _through_processes(network, solution, exchanges, lines)
+
     shares = solution.shares
     shares = shares[shares["candidate_id"].isin(set(exchanges["candidate_id"]))]
     participants = _with_processes(
         _participants(exchanges, shares, corridor_cost, annuity), solution, annuity
     )
-    summary = _summary(exchanges, participants, jobs, currency, annuity, corridor_cost)
+    summary = _summary(
+        exchanges, participants, jobs, currency, annuity, corridor_cost, process_co2e
+    )
     return Assessment(
         exchanges=exchanges,
         participants=participants,
@@ -288,6 +292,57 @@ _PROCESS_NOTES = {
 }
 
 
+def _through_processes(
+    network: Network, solution: DesignSolution, exchanges: pd.DataFrame, lines: pd.DataFrame
+) -> tuple[pd.DataFrame, float]:
+    """The CO2e lines corrected for processes, and the CO2e the processes emit (t/yr,
+    negative: what they buy outside the park). A delivery into a process's input without a
+    market price replaces no virgin purchase (the process's outputs do), so its
+    ``virgin_production`` line is dropped and ``exchanges``' co2e_avoided_t lowered by it (in
+    place); each process's purchases add a ``process_purchases`` line. Unchanged without
+    processes."""
+    ports = network.process_ports
+    if not len(ports) or not len(lines):
+        return lines, 0.0
+    price = network.streams.drop_duplicates("id").set_index("id")["price"]
+    inputs = ports[ports["direction"] == "in"]["stream_id"]
+    through = set(inputs[price.reindex(inputs).isna().to_numpy()])
+    virgin = (lines["component"] == "virgin_production") & lines["demand_id"].isin(through)
+    if virgin.any():
+        removed = lines[virgin].groupby("candidate_id")["t_per_yr"].sum()
+        exchanges["co2e_avoided_t"] = exchanges["co2e_avoided_t"] - exchanges["candidate_id"].map(
+            removed
+        ).fillna(0.0).to_numpy(dtype=float)
+        lines = lines[~virgin.to_numpy()].reset_index(drop=True)
+    processes = solution.processes
+    if processes.empty or "co2e_t" not in processes.columns:
+        return lines, 0.0
+    emitting = processes[processes["co2e_t"] > 0]
+    if not len(emitting):
+        return lines, 0.0
+    extra = pd.DataFrame(
+        {
+            "candidate_id": "",
+            "supply_id": emitting["process_id"].to_numpy(dtype=object),
+            "demand_id": "",
+            "supply_organisation": emitting["organisation"].to_numpy(dtype=object),
+            "demand_organisation": emitting["organisation"].to_numpy(dtype=object),
+            "component": "process_purchases",
+            "flow": emitting["activity"].to_numpy(dtype=float),
+            "unit": "",
+            "quantity_per_unit": 1.0,
+            "factor_id": "processes.co2e_t_per_unit",
+            "factor_kg_per_unit": 1000.0
+            * (emitting["co2e_t"] / emitting["activity"]).to_numpy(dtype=float),
+            "t_per_yr": -emitting["co2e_t"].to_numpy(dtype=float),
+            "source": "what the process buys outside the park (technology catalogue factors)",
+            "year": np.nan,
+        }
+    )
+    lines = pd.concat([lines, extra[list(lines.columns)]], ignore_index=True)
+    return lines, -float(emitting["co2e_t"].sum())
+
+
 def _with_processes(
     participants: pd.DataFrame, solution: DesignSolution, annuity: float
 ) -> pd.DataFrame:
@@ -312,6 +367,9 @@ def _with_processes(
     fixed = -table["fixed_cost"].to_numpy() - table["process_capex"].to_numpy()
     capex, npv, payback = _npv_and_payback(table["net_benefit"].to_numpy(), fixed, annuity)
     table["capex"], table["npv"], table["payback_years"] = capex, npv, payback
+    if "co2e_t" in processes.columns and "co2e_avoided_t" in table.columns:
+        emitted = processes.groupby("organisation", sort=True)["co2e_t"].sum()
+        table["co2e_avoided_t"] = table["co2e_avoided_t"] - emitted.reindex(table.index).fillna(0.0)
     table.index.name = "organisation"
     return table.reset_index()
 
@@ -323,8 +381,10 @@ def _summary(
     currency: str,
     annuity: float,
     corridor_cost: float,
+    process_co2e: float = 0.0,
 ) -> pd.DataFrame:
-    """Totals as indicator, value, unit, note."""
+    """Totals as indicator, value, unit, note (``process_co2e``: t/yr the processes emit
+    through what they buy, negative)."""
     terms = [*MONEY_TERMS, *(t for t in PROCESS_TERMS if t in participants.columns)]
     money = {term: float(participants[term].sum()) for term in terms}
     net = float(sum(money.values()))
@@ -378,9 +438,10 @@ def _summary(
         ("payback_years", float(payback[0]), "yr", "capex / (net benefit + annualised capex)"),
         (
             "co2e_avoided",
-            float(exchanges["co2e_avoided_t"].sum()),
+            float(exchanges["co2e_avoided_t"].sum()) + process_co2e,
             "t/yr",
-            "virgin production and disposal avoided less transport and treatment",
+            "virgin production and disposal avoided less transport and treatment"
+            + (" and what processes buy outside the park" if process_co2e else ""),
         ),
         (
             "materials_exchanged",

@@ -19,6 +19,7 @@ import pandas as pd
 
 from symbiograph.io._limits import MAX_TEXT_CHARS, shown
 from symbiograph.io._problems import Problem, ScenarioError, TableOrigin
+from symbiograph.io._technologies import site_technologies
 from symbiograph.io._units import convert_prices, convert_quantities
 from symbiograph.model import (
     CANONICAL_UNITS,
@@ -919,6 +920,16 @@ def build_network(raw: RawScenario) -> Network:
     )
     tables["infrastructure"] = infrastructure
     tables.update(_processes_and_duties(raw_of, origin_of, tables, out))
+
+    # technology sites: candidate processes of the shipped catalogue, with their streams
+    ts_origin = origin_of("technology_sites")
+    sites = _coerce_table("technology_sites", raw_of("technology_sites"), ts_origin, out)
+    _check_keys("technology_sites", sites, ts_origin, out)
+    _check_reference(sites, "source_id", tables["sources"]["id"], "source", ts_origin, out, True)
+    for pos, column, reason in out_of_range("technology_sites", sites):
+        out.add(Problem(ts_origin.file, reason, ts_origin.sheet, ts_origin.row(pos), column))
+    tables["technology_sites"] = sites
+    tables.update(site_technologies(sites, ts_origin, tables, params, out.add))
 
     pf_origin = origin_of("published_figures")
     figures = _coerce_table("published_figures", raw_of("published_figures"), pf_origin, out)

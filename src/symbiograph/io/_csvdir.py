@@ -20,6 +20,7 @@ from symbiograph.io._limits import (
     read_text,
 )
 from symbiograph.io._problems import Problem, ScenarioError, TableOrigin
+from symbiograph.io._technologies import authored
 from symbiograph.model import TABLES, Network, attributes
 
 __all__ = ["read_csv_folder", "write_csv_folder"]
@@ -240,6 +241,7 @@ def read_csv_folder(folder: str | Path) -> RawScenario:
 
 def write_csv_folder(network: Network, folder: str | Path) -> Path:
     """Write every table of ``network`` as ``<table>.csv`` in ``folder`` (created if needed)."""
+    network = authored(network)  # the technology sites, not what they expand to
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     params = pd.DataFrame(

@@ -17,6 +17,7 @@ from symbiograph.io._build import RawScenario
 from symbiograph.io._limits import MAX_XLSX_BYTES, MAX_XLSX_UNZIPPED_BYTES, check_size
 from symbiograph.io._problems import Problem, ScenarioError, TableOrigin
 from symbiograph.io._tables import cell_records, parameter_rows
+from symbiograph.io._technologies import authored
 from symbiograph.model import TABLES, Network, attributes
 
 __all__ = ["read_xlsx", "write_xlsx"]
@@ -246,6 +247,7 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
 
 def write_xlsx(network: Network, path: str | Path) -> Path:
     """Write ``network`` as a workbook with a ``parameters`` sheet and one sheet per table."""
+    network = authored(network)  # the technology sites, not what they expand to
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = openpyxl.Workbook(write_only=True)

@@ -17,6 +17,7 @@ from symbiograph.io._build import RawScenario
 from symbiograph.io._limits import MAX_YAML_BYTES, read_text
 from symbiograph.io._problems import Problem, ScenarioError, TableOrigin
 from symbiograph.io._tables import cell_records, parameter_rows, plain_value
+from symbiograph.io._technologies import authored
 from symbiograph.io._yamlload import load_scenario_yaml
 from symbiograph.model import TABLES, Network, attributes
 
@@ -152,6 +153,7 @@ def _quality_spec(value: Any, lo: Any, hi: Any) -> Any:
 
 def network_document(network: Network) -> dict[str, Any]:
     """The YAML document of a network as plain Python data (quality nested in streams)."""
+    network = authored(network)  # the technology sites, not what they expand to
     doc: dict[str, Any] = {"parameters": dict(parameter_rows(network.parameters))}
     quality: dict[str, dict[str, Any]] = {}
     sq = network.stream_quality

@@ -58,6 +58,9 @@ class Network:
     ``processes`` convert a facility's input streams into its output streams at the ratios of
     ``process_ports`` (per unit of activity); ``duties`` are needs that alternative demand
     streams (``duty_members``, each with the share of the duty a unit of it fills) meet once.
+    ``technology_sites`` say where a technology of the shipped catalogue may be built; io
+    turns each into a candidate process of its facility (``processes.technology_id``) with
+    its ports and streams ``<site>.<port>``, which the scenario writers leave out again.
     """
 
     parameters: dict[str, Any] = field(default_factory=default_parameters)
@@ -70,6 +73,9 @@ class Network:
     infrastructure: pd.DataFrame = field(default_factory=lambda: empty_table("infrastructure"))
     processes: pd.DataFrame = field(default_factory=lambda: empty_table("processes"))
     process_ports: pd.DataFrame = field(default_factory=lambda: empty_table("process_ports"))
+    technology_sites: pd.DataFrame = field(
+        default_factory=lambda: empty_table("technology_sites")
+    )
     duties: pd.DataFrame = field(default_factory=lambda: empty_table("duties"))
     duty_members: pd.DataFrame = field(default_factory=lambda: empty_table("duty_members"))
     transport_modes: pd.DataFrame = field(default_factory=lambda: empty_table("transport_modes"))

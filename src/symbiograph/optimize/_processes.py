@@ -21,6 +21,14 @@ annuity of its capex (after the capex grant) as a fixed cost and ``a_p <= capaci
 switch`` (``process_build``); a process with a ``min_load`` gets the same switch (no cost
 when it exists) and ``a_p >= min_load * capacity * switch`` (``process_min_load``).
 
+A sized candidate (one with ``capex_per_capacity``, ``fixed_cost_per_capacity`` or
+``min_capacity``: the green technologies of ``technology_sites``) also gets a capacity
+column ``k_p`` in [0, capacity] (activity per year it can make), paying per unit of it the
+annuity of ``capex_per_capacity`` (after the grant) plus ``fixed_cost_per_capacity``, with
+``a_p <= k_p`` (``process_capacity``), ``k_p <= capacity * switch`` (``process_size``) and
+``k_p >= min_capacity * switch`` (``process_min_size``); its ``capex`` is the fixed part of
+its capital cost, and a ``min_load`` is then a share of ``k_p``.
+
 A duty ``d`` (table ``duties``) with member demand streams ``m`` (``duty_members``, ratio
 ``r_m``) is filled at most once: ``sum_m r_m * (what the candidates deliver into m, in m's
 units) <= amount_d`` (``duty``), so alternative resources are not counted twice.
@@ -68,7 +76,11 @@ class ProcessPlan:
     """The processes and duties of a network as aligned tables for the model builder.
 
     ``processes``: id, facility_id, organisation, status, capacity, operating_cost,
-    min_load (0 when none), switch (needs a binary), capex_per_yr (annuity after grant).
+    min_load (0 when none), switch (needs a binary), capex_per_yr (annuity after grant),
+    sized (gets a capacity column), capex_per_capacity_per_yr (annuity after grant, per
+    unit of capacity), fixed_cost_per_capacity (per unit of capacity per year),
+    min_capacity (0 when none), technology_id, investment_fixed and
+    investment_per_capacity (capital before grant), co2e_t_per_unit (of what it buys).
     ``ports``: process_pos, stream_id, direction, ratio, priced (the input can be bought),
     quantity (of the stream). ``duties``: id, amount. ``members``: duty_pos, stream_id,
     ratio.
@@ -105,6 +117,12 @@ def process_plan(network: Network, params: dict[str, Any], sliced: bool = False)
     candidate = (pr["status"] == "candidate").to_numpy()
     min_load = np.nan_to_num(pr["min_load"].to_numpy(dtype=float))
     grant = 1.0 - float(params.get("capex_grant_share", 0.0))
+    per_capacity = pr["capex_per_capacity"].to_numpy(dtype=float)
+    fixed_per_capacity = pr["fixed_cost_per_capacity"].to_numpy(dtype=float)
+    min_capacity = pr["min_capacity"].to_numpy(dtype=float)
+    sized = candidate & ~(
+        np.isnan(per_capacity) & np.isnan(fixed_per_capacity) & np.isnan(min_capacity)
+    )
     processes = pd.DataFrame(
         {
             "id": pr["id"].to_numpy(dtype=object),
@@ -118,6 +136,18 @@ def process_plan(network: Network, params: dict[str, Any], sliced: bool = False)
             "capex_per_yr": np.where(
                 candidate, np.nan_to_num(pr["capex"].to_numpy(dtype=float)) * annuity * grant, 0.0
             ),
+            "sized": sized,
+            "capex_per_capacity_per_yr": np.where(
+                sized, np.nan_to_num(per_capacity) * annuity * grant, 0.0
+            ),
+            "fixed_cost_per_capacity": np.where(sized, np.nan_to_num(fixed_per_capacity), 0.0),
+            "min_capacity": np.where(sized, np.nan_to_num(min_capacity), 0.0),
+            "technology_id": pr["technology_id"].to_numpy(dtype=object),
+            "investment_fixed": np.where(
+                candidate, np.nan_to_num(pr["capex"].to_numpy(dtype=float)), 0.0
+            ),
+            "investment_per_capacity": np.where(sized, np.nan_to_num(per_capacity), 0.0),
+            "co2e_t_per_unit": np.nan_to_num(pr["co2e_t_per_unit"].to_numpy(dtype=float)),
         }
     )
     streams = network.streams.drop_duplicates("id").set_index("id")
@@ -227,12 +257,18 @@ def add_processes(
     procs = plan.processes.iloc[chosen].reset_index(drop=True)
     k = len(procs)
     switched = np.flatnonzero(procs["switch"].to_numpy(dtype=bool))
-    n_new = k + len(switched)
+    sized = np.flatnonzero(procs["sized"].to_numpy(dtype=bool))  # all switched too
+    n_new = k + len(switched) + len(sized)
     activity_col = n0 + np.arange(k)
     switch_col = n0 + k + np.arange(len(switched))
+    size_col = n0 + k + len(switched) + np.arange(len(sized))
     capex = procs["capex_per_yr"].to_numpy(dtype=float)[switched]
     opcost = procs["operating_cost"].to_numpy(dtype=float)
     capacity = procs["capacity"].to_numpy(dtype=float)
+    size_capex = procs["capex_per_capacity_per_yr"].to_numpy(dtype=float)[sized]
+    size_cost = size_capex + procs["fixed_cost_per_capacity"].to_numpy(dtype=float)[sized]
+    switch_of = np.full(k, -1)
+    switch_of[switched] = np.arange(len(switched))
 
     # the new columns' entries in existing rows: budget, individual rationality
     r_old: list[np.ndarray] = []
@@ -243,6 +279,9 @@ def add_processes(
         r_old.append(np.full(len(switched), budget[0]))
         j_old.append(k + np.arange(len(switched)))
         v_old.append(capex)
+        r_old.append(np.full(len(sized), budget[0]))
+        j_old.append(k + len(switched) + np.arange(len(sized)))
+        v_old.append(size_capex)
     ir = model.rows("individual_rationality")
     if len(ir):
         ir_of = pd.Index(model.row_ref[ir]).get_indexer(procs["organisation"])
@@ -254,6 +293,10 @@ def add_processes(
         r_old.append(ir[ir_of[switched[sw_on]]])
         j_old.append(k + sw_on)
         v_old.append(-capex[sw_on])
+        sz_on = np.flatnonzero(ir_of[sized] >= 0)
+        r_old.append(ir[ir_of[sized[sz_on]]])
+        j_old.append(k + len(switched) + sz_on)
+        v_old.append(-size_cost[sz_on])
     old = sp.csc_matrix(
         (
             np.concatenate([np.zeros(0), *v_old]),
@@ -266,17 +309,19 @@ def add_processes(
     )
     model = model.with_columns(
         old,
-        np.concatenate([-money * opcost, -money * capex]),
+        np.concatenate([-money * opcost, -money * capex, -money * size_cost]),
         np.zeros(n_new),
-        np.concatenate([capacity, np.ones(len(switched))]),
+        np.concatenate([capacity, np.ones(len(switched)), capacity[sized]]),
         "process_activity",
     )
     ids = procs["id"].to_numpy(dtype=object)
     group = model.col_group.copy()
     group[switch_col] = "process_switch"
+    group[size_col] = "process_capacity"
     ref = model.col_ref.copy()
     ref[activity_col] = ids
     ref[switch_col] = ids[switched]
+    ref[size_col] = ids[sized]
     integer = model.integer.copy()
     integer[switch_col] = True
     model = dataclasses.replace(model, col_group=group, col_ref=ref, integer=integer)
@@ -358,7 +403,7 @@ def add_processes(
             ids[switched],
         )
         loads = procs["min_load"].to_numpy(dtype=float)[switched]
-        least = np.flatnonzero(loads > 0)
+        least = np.flatnonzero((loads > 0) & ~procs["sized"].to_numpy(dtype=bool)[switched])
         s = np.arange(len(least))
         rows(
             np.concatenate([s, s]),
@@ -368,6 +413,52 @@ def add_processes(
             np.full(len(least), np.inf),
             "process_min_load",
             ids[switched[least]],
+        )
+    if len(sized):
+        # a sized candidate: activity within the capacity built, built between its sizes
+        s = np.arange(len(sized))
+        one = np.ones(len(sized))
+        rows(
+            np.concatenate([s, s]),
+            np.concatenate([activity_col[sized], size_col]),
+            np.concatenate([one, -one]),
+            np.full(len(sized), -np.inf),
+            np.zeros(len(sized)),
+            "process_capacity",
+            ids[sized],
+        )
+        rows(
+            np.concatenate([s, s]),
+            np.concatenate([size_col, switch_col[switch_of[sized]]]),
+            np.concatenate([one, -capacity[sized]]),
+            np.full(len(sized), -np.inf),
+            np.zeros(len(sized)),
+            "process_size",
+            ids[sized],
+        )
+        smallest = procs["min_capacity"].to_numpy(dtype=float)[sized]
+        least = np.flatnonzero(smallest > 0)
+        s = np.arange(len(least))
+        rows(
+            np.concatenate([s, s]),
+            np.concatenate([size_col[least], switch_col[switch_of[sized[least]]]]),
+            np.concatenate([np.ones(len(least)), -smallest[least]]),
+            np.zeros(len(least)),
+            np.full(len(least), np.inf),
+            "process_min_size",
+            ids[sized[least]],
+        )
+        loads = procs["min_load"].to_numpy(dtype=float)[sized]
+        least = np.flatnonzero(loads > 0)
+        s = np.arange(len(least))
+        rows(
+            np.concatenate([s, s]),
+            np.concatenate([activity_col[sized[least]], size_col[least]]),
+            np.concatenate([np.ones(len(least)), -loads[least]]),
+            np.zeros(len(least)),
+            np.full(len(least), np.inf),
+            "process_min_load",
+            ids[sized[least]],
         )
     if len(duty_used):
         into = members[member_local >= 0]
@@ -395,8 +486,12 @@ def process_results(
     solution: DesignSolution, build: DesignBuild, results: list[SolveResult]
 ) -> None:
     """Add the processes of a solved design to ``solution`` in place: its ``processes``
-    table (id, facility_id, organisation, status, capacity, activity per year, built, and
-    the operating_cost and capex paid, currency/yr, negative), the PROCESS_TERMS of its
+    table (process_id, technology_id, facility_id, organisation, status, capacity (the
+    largest), capacity_built (activity per year it can make as built; 0 when not built),
+    activity per year, capacity_use (activity / capacity_built), built, and the fixed_cost
+    (fixed O&M of a sized candidate), operating_cost (variable and fixed) and capex paid,
+    currency/yr, negative), net_benefit, the investment (capital of a candidate built,
+    before any grant, currency) and co2e_t (t/yr emitted by what it buys outside the park), the PROCESS_TERMS of its
     objective and each organisation's ``as_process`` (its processes' costs) in
     ``participants``, whose net_benefit then includes them. Nothing changes when the
     network has no processes."""
@@ -406,21 +501,49 @@ def process_results(
     procs = plan.processes
     activity = pd.Series(0.0, index=procs["id"].to_numpy(dtype=object))
     switch = pd.Series(False, index=procs["id"].to_numpy(dtype=object))
+    size = pd.Series(0.0, index=procs["id"].to_numpy(dtype=object))
     for batch, result in zip(build.batches, results, strict=True):
         cols = batch.model.columns("process_activity")
         activity[batch.model.col_ref[cols]] = result.x[cols]
         cols = batch.model.columns("process_switch")
         switch[batch.model.col_ref[cols]] = result.x[cols] > 0.5
+        cols = batch.model.columns("process_capacity")
+        size[batch.model.col_ref[cols]] = result.x[cols]
     level = activity.to_numpy(dtype=float)
     level = np.where(np.abs(level) < 1e-9, 0.0, level)
     candidate = (procs["status"] == "candidate").to_numpy()
     built = np.where(candidate, switch.to_numpy(dtype=bool), True)
-    table = procs[["id", "facility_id", "organisation", "status", "capacity"]].copy()
+    capacity = procs["capacity"].to_numpy(dtype=float)
+    sized = procs["sized"].to_numpy(dtype=bool)
+    built_size = np.where(
+        sized, np.where(built, size.to_numpy(dtype=float), 0.0), np.where(built, capacity, 0.0)
+    )
+    built_size = np.where(np.abs(built_size) < 1e-9, 0.0, built_size)
+    fixed = procs["fixed_cost_per_capacity"].to_numpy(dtype=float) * np.where(sized, built_size, 0)
+    table = procs[["id", "technology_id", "facility_id", "organisation", "status"]].copy()
+    table["capacity"] = capacity
+    table["capacity_built"] = built_size
     table["activity"] = level
+    table["capacity_use"] = np.divide(
+        level, built_size, out=np.zeros(len(level)), where=built_size > 0
+    )
     table["built"] = built
-    table["operating_cost"] = 0.0 - procs["operating_cost"].to_numpy(dtype=float) * level
-    table["capex"] = 0.0 - np.where(built, procs["capex_per_yr"].to_numpy(dtype=float), 0.0)
+    table["fixed_cost"] = 0.0 - fixed
+    table["operating_cost"] = 0.0 - procs["operating_cost"].to_numpy(dtype=float) * level - fixed
+    table["capex"] = 0.0 - np.where(
+        built,
+        procs["capex_per_yr"].to_numpy(dtype=float)
+        + procs["capex_per_capacity_per_yr"].to_numpy(dtype=float) * built_size,
+        0.0,
+    )
     table["net_benefit"] = table["operating_cost"] + table["capex"]
+    table["investment"] = np.where(
+        built & candidate,
+        procs["investment_fixed"].to_numpy(dtype=float)
+        + procs["investment_per_capacity"].to_numpy(dtype=float) * built_size,
+        0.0,
+    )
+    table["co2e_t"] = procs["co2e_t_per_unit"].to_numpy(dtype=float) * level
     solution.processes = table.rename(columns={"id": "process_id"})
     solution.objective["process_operating_cost"] = float(table["operating_cost"].sum())
     solution.objective["process_capex"] = float(table["capex"].sum())
@@ -459,11 +582,14 @@ def process_owners(
         ("process_purchase", by_stream),
         ("process_build", by_process),
         ("process_min_load", by_process),
+        ("process_capacity", by_process),
+        ("process_size", by_process),
+        ("process_min_size", by_process),
         ("duty", by_duty),
     ):
         at = model.rows(group)
         rows[at] = owner.reindex(model.row_ref[at]).fillna("").to_numpy(dtype=object)
-    for group in ("process_activity", "process_switch"):
+    for group in ("process_activity", "process_switch", "process_capacity"):
         at = model.columns(group)
         cols[at] = by_process.reindex(model.col_ref[at]).fillna("").to_numpy(dtype=object)
     return rows, cols

@@ -27,6 +27,7 @@ from symbiograph.model import Network
 from symbiograph.report._figures import exchange_map, exchange_sankey
 from symbiograph.report._format import (
     cell,
+    facility_labels,
     labelled,
     money,
     number,
@@ -36,11 +37,13 @@ from symbiograph.report._format import (
 from symbiograph.report._html import _environment, _figure_div, _records
 from symbiograph.report._notes import Footnotes
 from symbiograph.report._summary import _disclosure
+from symbiograph.taxonomy import technologies
 
 __all__ = [
     "design_network_view",
     "flow_status",
     "pareto_figure",
+    "process_rows",
     "shared_design_tables",
     "write_design_report",
 ]
@@ -160,7 +163,11 @@ def shared_design_tables(
         out["processes"] = redact_columns(
             proc,
             proc["process_id"].isin(secret).to_numpy(),
-            ["activity", "operating_cost", "net_benefit"],
+            [
+                c
+                for c in ("activity", "capacity_use", "operating_cost", "net_benefit", "co2e_t")
+                if c in proc.columns
+            ],
         )
     duals = tables["duals"]
     out["duals"] = redact_columns(
@@ -227,6 +234,84 @@ def shared_design_tables(
             ],
         )
     return out
+
+
+def process_rows(
+    network: Network, processes: pd.DataFrame, flows: pd.DataFrame
+) -> list[dict[str, str]]:
+    """One display row per process of a design (``processes``: the solution's, as shared
+    with the viewer; ``flows``: the solution's flows): what it is, where, whether it exists
+    or was built (with its technology), the capacity built, its activity and capacity use,
+    each input and output (resource, quantity per year, and whom it comes from or goes to)
+    and its money per year. A banded (hidden) activity shows its quantities as hidden."""
+    if not len(processes):
+        return []
+    places = facility_labels(network)
+    labels = stream_labels(network)
+    named = network.processes.drop_duplicates("id").set_index("id")
+    resources = network.resources.drop_duplicates("id").set_index("id")
+    streams = network.streams.drop_duplicates("id").set_index("id")
+    ports = network.process_ports
+    moving = flows[flows["flow"].to_numpy(dtype=float) > 0]
+    sites = network.technology_sites.drop_duplicates("id").set_index("id")
+    size_unit = technologies().set_index("id")["capacity_unit"]
+    rows: list[dict[str, str]] = []
+    for row in processes.itertuples(index=False):
+        pid = str(row.process_id)
+        unit = str(named["unit"].get(pid, ""))
+        activity = row.activity
+        hidden = isinstance(activity, str)
+        status = (
+            "existing"
+            if row.status == "existing"
+            else ("built" if bool(row.built) else "not built")
+        )
+        sides: dict[str, list[str]] = {"in": [], "out": []}
+        for port in ports[ports["process_id"] == pid].itertuples(index=False):
+            sid = str(port.stream_id)
+            rid = str(streams["resource_id"].get(sid, ""))
+            what = str(resources["name"].get(rid, rid)).lower()
+            runit = str(resources["unit"].get(rid, ""))
+            amount = "hidden" if hidden else number(float(activity) * float(port.ratio), 0)
+            if port.direction == "out":
+                peers = moving.loc[moving["supply_id"] == sid, "demand_id"]
+                link = "to " + "; ".join(labelled(peers, labels)) if len(peers) else "unused"
+            else:
+                peers = moving.loc[moving["demand_id"] == sid, "supply_id"]
+                link = "from " + "; ".join(labelled(peers, labels)) if len(peers) else ""
+            sides[str(port.direction)].append(f"{what} {amount} {runit} {link}".strip())
+        note = str(named["note"].get(pid, ""))
+        bought = [part.strip() for part in note.split(";") if part.strip().startswith("buys ")]
+        technology = str(getattr(row, "technology_id", "") or "")
+        built_size = getattr(row, "capacity_built", row.capacity)
+        capacity = f"{cell(built_size, 0)} of {cell(row.capacity, 0)} {unit}".strip()
+        if pid in sites.index and technology in size_unit.index:
+            largest = float(sites.loc[pid, "max_capacity"])  # in the technology's unit
+            per_unit = float(row.capacity) / largest if largest > 0 else 1.0
+            if size_unit[technology] != unit and per_unit > 0:
+                capacity = (
+                    f"{number(float(built_size) / per_unit, None)} of {number(largest, None)} "
+                    f"{size_unit[technology]} ({capacity})"
+                )
+        rows.append(
+            {
+                "process": str(named["name"].get(pid, "") or pid),
+                "facility": places.get(str(row.facility_id), str(row.facility_id)),
+                "technology": technology,
+                "status": status,
+                "capacity": capacity,
+                "activity": f"{cell(activity, 0)} {unit}".strip(),
+                "capacity_use": cell(row.capacity_use, None)
+                if isinstance(getattr(row, "capacity_use", 0.0), str)
+                else f"{100 * float(getattr(row, 'capacity_use', 0.0)):.0f} %",
+                "inputs": "; ".join(sides["in"] + bought),
+                "outputs": "; ".join(sides["out"]),
+                "capex": cell(row.capex, 0),
+                "operating_cost": cell(row.operating_cost, 0),
+                "investment": cell(getattr(row, "investment", 0.0), 0),
+            }
+        )
+    return rows
 
 
 def write_design_report(
@@ -527,6 +612,7 @@ def write_design_report(
         if comparison is not None
         else [],
         flows=flow_rows,
+        processes=process_rows(network, shared.get("processes", pd.DataFrame()), shared["flows"]),
         review=review_rows,
         footnotes=footnotes.entries,
         duals=_records(duals),

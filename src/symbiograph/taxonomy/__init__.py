@@ -32,6 +32,11 @@ from symbiograph.taxonomy._loaders import (
     valid_ewc_entries,
     valid_nace_classes,
 )
+from symbiograph.taxonomy._technologies import (
+    technologies,
+    technology_documentation,
+    technology_ports,
+)
 
 __all__ = [
     "apply_scenario_archetypes",
@@ -53,6 +58,9 @@ __all__ = [
     "quality_attributes",
     "residue_lexicon",
     "synergy_archetypes",
+    "technologies",
+    "technology_documentation",
+    "technology_ports",
     "transport_mode_defaults",
     "valid_ewc_entries",
     "valid_nace_classes",
