@@ -592,7 +592,7 @@ def build_design(
     sliced = settings.time_slices != "none"
     slices = time_slices(settings.time_slices) if sliced else None
     store_table = _store_table(stores)
-    plan = process_plan(network, problem.params, sliced)
+    plan = process_plan(network, problem.params)
     combined = (
         len(problem.corridor_table)
         or settings.budget is not None
