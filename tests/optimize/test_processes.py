@@ -19,7 +19,6 @@ from scenarios import (
     reclamation_park,
     reclamation_park_document,
 )
-from symbiograph.errors import InputError
 from symbiograph.io import network_from_document
 from symbiograph.match import find_candidates
 from symbiograph.model import Network
@@ -184,11 +183,6 @@ def test_individual_rationality_counts_the_process_cost() -> None:
     assert solution.net_benefit == 0.0
     assert solution.processes["activity"].iloc[0] == 0.0
     assert solution.participants.set_index("organisation")["net_benefit"].min() >= -1e-6
-
-
-def test_time_slices_with_processes_are_refused() -> None:
-    with pytest.raises(InputError, match="time slices"):
-        _design(reclamation_park(), replace(EXACT, time_slices="monthly"))
 
 
 def test_kalundborg_keeps_its_figures() -> None:

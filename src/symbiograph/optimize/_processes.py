@@ -430,7 +430,9 @@ def process_results(
     switch = pd.Series(False, index=procs["id"].to_numpy(dtype=object))
     for batch, result in zip(build.batches, results, strict=True):
         cols = batch.model.columns("process_activity")
-        ref = pd.Series(batch.model.col_ref[cols]).str.split("@").str[0].to_numpy()
+        ref = batch.model.col_ref[cols]
+        if build.slices is not None:  # one column per slice, p@slice
+            ref = pd.Series(ref, dtype=object).str.rsplit("@", n=1).str[0].to_numpy()
         level_of = pd.Series(result.x[cols], index=ref).groupby(level=0).sum()
         activity[level_of.index] = level_of.to_numpy()
         cols = batch.model.columns("process_switch")
