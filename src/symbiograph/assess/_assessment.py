@@ -289,6 +289,8 @@ def _participants(
 _PROCESS_NOTES = {
     "process_operating_cost": "running cost of plant processes (negative)",
     "process_capex": "annualised capex of processes built (negative)",
+    "process_input_purchase": "inputs new processes use, at their market price (negative); "
+    "exchanges into them earn it back as avoided virgin",
 }
 
 
@@ -353,7 +355,9 @@ def _with_processes(
     if processes.empty:
         return participants
     costs = (
-        processes.groupby("organisation", sort=True)[["operating_cost", "capex"]]
+        processes.groupby("organisation", sort=True)[
+            [t.removeprefix("process_") for t in PROCESS_TERMS]
+        ]
         .sum()
         .set_axis(list(PROCESS_TERMS), axis=1)
     )
