@@ -13,6 +13,7 @@ from symbiograph.resilience._montecarlo import (
     inputs_from_table,
     monte_carlo,
     sample_inputs,
+    tornado,
 )
 from symbiograph.resilience._outages import (
     ELEMENT_KINDS,
@@ -55,4 +56,5 @@ __all__ = [
     "scenario_table",
     "stochastic_design",
     "sunk_candidates",
+    "tornado",
 ]
