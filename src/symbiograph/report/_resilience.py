@@ -20,6 +20,7 @@ __all__ = ["shared_resilience_tables", "write_resilience_report"]
 #: Columns that are not figures a confidential stream could add to.
 _LABELS = {"order", "round", "cascade_rounds", "failed_exchanges", "draw", "degree"}
 _LABELS |= {"betweenness", "rank_degree", "rank_betweenness", "first_order", "total"}
+_LABELS |= {"diversity_index", "probability"}
 
 
 def shared_resilience_tables(

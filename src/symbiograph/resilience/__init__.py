@@ -31,7 +31,7 @@ from symbiograph.resilience._stochastic import (
     scenario_table,
     stochastic_design,
 )
-from symbiograph.resilience._topology import betweenness, degree
+from symbiograph.resilience._topology import betweenness, degree, diversity_resilience
 
 __all__ = [
     "ELEMENT_KINDS",
@@ -48,6 +48,7 @@ __all__ = [
     "degree",
     "dependency_rule",
     "design_elements",
+    "diversity_resilience",
     "inputs_from_table",
     "monte_carlo",
     "outage_analysis",
