@@ -1428,7 +1428,7 @@ def resilience(
         outage_analysis,
     )
     from symbiograph.resilience import monte_carlo as run_monte_carlo
-    from symbiograph.resilience import stochastic_design
+    from symbiograph.resilience import stochastic_design, tornado
 
     if not 0.0 < level < 1.0:
         _fail("--level must lie strictly between 0 and 1", EXIT_USAGE)
@@ -1496,6 +1496,7 @@ def resilience(
                 mc_draws=mc.draws,
                 mc_summary=mc.summary,
                 mc_sensitivity=mc.sensitivity,
+                tornado=tornado(network, candidates, design, inputs),
             )
             total = mc.summary.set_index("organisation").loc["(total)"]
             if banded:
