@@ -1426,9 +1426,10 @@ def resilience(
         default_inputs,
         inputs_from_table,
         outage_analysis,
+        stochastic_design,
+        tornado,
     )
     from symbiograph.resilience import monte_carlo as run_monte_carlo
-    from symbiograph.resilience import stochastic_design, tornado
 
     if not 0.0 < level < 1.0:
         _fail("--level must lie strictly between 0 and 1", EXIT_USAGE)

@@ -136,7 +136,9 @@ CHAIN_INPUTS = [
 factor = st.floats(0.0, 2.0, allow_nan=False)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     capex=st.lists(st.floats(0.0, 4000.0, allow_nan=False), min_size=3, max_size=3),
     rows=st.lists(st.tuples(factor, factor, factor, factor), min_size=2, max_size=3),
@@ -144,7 +146,10 @@ factor = st.floats(0.0, 2.0, allow_nan=False)
     up=st.lists(st.booleans(), min_size=3, max_size=3),
 )
 def test_stochastic_beats_the_mean_value_design_and_perfect_information_beats_both(
-    chain: Any, capex: list[float], rows: list[tuple[float, ...]], weights: list[float],
+    chain: Any,
+    capex: list[float],
+    rows: list[tuple[float, ...]],
+    weights: list[float],
     up: list[bool],
 ) -> None:
     network, candidates = chain
@@ -164,7 +169,9 @@ def test_stochastic_beats_the_mean_value_design_and_perfect_information_beats_bo
     assert r.evpi >= -1e-3 * scale
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     capex=st.lists(st.floats(0.0, 4000.0, allow_nan=False), min_size=3, max_size=3),
     copies=st.integers(1, 4),
@@ -177,7 +184,9 @@ def test_zero_variance_is_the_deterministic_design(
     network, candidates = chain
     c = candidates.copy()
     c["capex_per_yr"] = capex
-    table = pd.DataFrame([[1.0] * len(CHAIN_INPUTS)] * copies, columns=[i.name for i in CHAIN_INPUTS])
+    table = pd.DataFrame(
+        [[1.0] * len(CHAIN_INPUTS)] * copies, columns=[i.name for i in CHAIN_INPUTS]
+    )
     r = stochastic_design(network, c, CHAIN_INPUTS, table=table)
     deterministic = design_network(network, c).net_benefit
     scale = 1.0 + abs(deterministic)

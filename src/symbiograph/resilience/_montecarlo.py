@@ -653,9 +653,7 @@ def tornado(
         grid[2 + 2 * n, n] = at[high][n]
     flows = _flows(network, design, candidates)
     base_carbon = float(design.parameters.get("carbon_price", 0.0))
-    net, _ = _fixed_flow_values(
-        inputs, pd.DataFrame(grid, columns=names), flows, base_carbon
-    )
+    net, _ = _fixed_flow_values(inputs, pd.DataFrame(grid, columns=names), flows, base_carbon)
     values = np.column_stack([net, net.sum(axis=1)])
     orgs = [*flows.orgs, "(total)"]
     rows = []

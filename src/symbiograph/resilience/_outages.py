@@ -496,7 +496,9 @@ def _pairs(
     return chosen
 
 
-def _makers_and_users(network: Network, kind: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+def _makers_and_users(
+    network: Network, kind: str
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Per resource, the organisations (or facilities) with a supply and with a demand of it."""
     streams = network.streams
     owner = streams["facility_id"].astype(str)
@@ -506,9 +508,7 @@ def _makers_and_users(network: Network, kind: str) -> tuple[dict[str, set[str]],
     out: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
     for side, table in zip(("supply", "demand"), out, strict=True):
         at = (streams["direction"] == side).to_numpy()
-        for resource, who in zip(
-            streams["resource_id"].astype(str)[at], owner[at], strict=True
-        ):
+        for resource, who in zip(streams["resource_id"].astype(str)[at], owner[at], strict=True):
             table.setdefault(resource, set()).add(who)
     return out
 

@@ -124,9 +124,7 @@ def scenario_table(
         for d in range(scenarios):
             rng = np.random.default_rng(task_seed(seed, f"outage-{first + d}"))
             up[d] = (rng.random(len(orgs)) >= outage_probability).astype(float)
-        table = pd.concat(
-            [table, pd.DataFrame(up, columns=[AVAILABLE + o for o in orgs])], axis=1
-        )
+        table = pd.concat([table, pd.DataFrame(up, columns=[AVAILABLE + o for o in orgs])], axis=1)
     table.insert(0, "probability", 1.0 / scenarios)
     table.insert(0, "scenario", np.arange(first + 1, first + scenarios + 1))
     return table
@@ -140,9 +138,7 @@ def _check_table(
     if missing:
         raise InputError(f"the scenario table lacks a column for the inputs {missing}")
     known = {"scenario", "probability", *names}
-    unknown = [
-        c for c in table.columns if c not in known and not str(c).startswith(AVAILABLE)
-    ]
+    unknown = [c for c in table.columns if c not in known and not str(c).startswith(AVAILABLE)]
     if unknown:
         raise InputError(f"the scenario table has columns that are no input: {unknown}")
     bad_orgs = sorted(
@@ -234,7 +230,9 @@ def _solve(
         what=what,
     )
     if not result.has_solution:
-        raise InfeasibleError(f"{what} is {result.status}: no first-stage design serves every scenario")
+        raise InfeasibleError(
+            f"{what} is {result.status}: no first-stage design serves every scenario"
+        )
     return result
 
 
