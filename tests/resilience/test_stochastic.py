@@ -194,3 +194,18 @@ def test_zero_variance_is_the_deterministic_design(
     assert r.summary["expected_mean_value"] == pytest.approx(deterministic, abs=1e-3 * scale)
     assert r.vss == pytest.approx(0.0, abs=1e-3 * scale)
     assert r.evpi == pytest.approx(0.0, abs=1e-3 * scale)
+
+
+def test_a_candidate_process_is_a_first_stage_decision() -> None:
+    """The heat pump of the heat-pump park is a candidate process: its switch is decided in
+    the first stage, and with every scenario as given the design is the deterministic one."""
+    from scenarios import heat_pump_park
+
+    network = heat_pump_park()
+    c = find_candidates(network).candidates
+    deterministic = design_network(network, c)
+    one = [UncertainInput("v", "volume", Distribution.fixed(1.0), (str(network.streams["id"][0]),))]
+    r = stochastic_design(network, c, one, table=pd.DataFrame({"v": [1.0, 1.0]}))
+    built = r.built.set_index(["group", "id"])
+    assert bool(built.loc[("process_switch", "heat_pump"), "stochastic"])
+    assert r.summary["expected_stochastic"] == pytest.approx(deterministic.net_benefit, rel=1e-6)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Hashable, Iterable, Mapping
+from typing import Any
 
 __all__ = ["betweenness", "degree", "diversity_resilience"]
 
@@ -79,8 +80,8 @@ def betweenness(
 
 def diversity_resilience(
     exchanges: Iterable[tuple[Hashable, Hashable, Hashable, Hashable]],
-    producers: Mapping[Hashable, Iterable[Hashable]],
-    users: Mapping[Hashable, Iterable[Hashable]],
+    producers: Mapping[Any, Iterable[Any]],
+    users: Mapping[Any, Iterable[Any]],
 ) -> tuple[dict[Hashable, float], dict[Hashable, float]]:
     """Diversity-based resilience of the exchange network to the removal of each node and
     of each exchange, in [0, 1] (1: nothing lost that cannot be replaced; lower is more
