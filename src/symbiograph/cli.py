@@ -1516,7 +1516,12 @@ def resilience(
             corr = _read_csv(correlation, index_col=0) if correlation is not None else None
             own = _read_csv(scenarios_file) if scenarios_file is not None else None
             count = len(own) if own is not None else stochastic
-            with _step(console, f"two-stage design over {count:,} scenarios"):
+            with Progress(*columns, console=console, transient=True) as progress:
+                task = progress.add_task(f"two-stage design, {count:,} scenarios", total=None)
+
+                def step(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
                 sd = stochastic_design(
                     network,
                     candidates,
@@ -1530,6 +1535,8 @@ def resilience(
                     cvar_level=level,
                     evaluate=evaluate,
                     settings=DesignSettings(time_limit_s=time_limit),
+                    executor=runner,
+                    progress=step,
                 )
             tables.update(
                 stochastic_summary=pd.DataFrame([sd.summary]),

@@ -209,3 +209,26 @@ def test_a_candidate_process_is_a_first_stage_decision() -> None:
     built = r.built.set_index(["group", "id"])
     assert bool(built.loc[("process_switch", "heat_pump"), "stochastic"])
     assert r.summary["expected_stochastic"] == pytest.approx(deterministic.net_benefit, rel=1e-6)
+
+
+def test_scenario_models_and_wait_and_see_go_through_the_executor_seam(one_link: Any) -> None:
+    """One task per scenario model and one per scenario designed alone; progress told."""
+    from symbiograph.tasks import InProcess
+
+    class Recording(InProcess):
+        def __init__(self) -> None:
+            self.keys: list[str] = []
+
+        def map(self, fn: Any, tasks: Any, **kwargs: Any) -> Any:
+            self.keys.extend(kwargs.get("keys") or [])
+            return super().map(fn, tasks, **kwargs)
+
+    network, c = one_link
+    runner, told = Recording(), []
+    table = pd.DataFrame({"virgin": [1.4, 0.2]})
+    r = stochastic_design(
+        network, c, VIRGIN, table=table, executor=runner, progress=lambda d, t: told.append(d)
+    )
+    assert runner.keys == ["scenario-1", "scenario-2", "alone-1", "alone-2"]
+    assert told == [1, 2, 1, 2]
+    assert r.vss == pytest.approx(400_000.0)

@@ -48,7 +48,7 @@ from symbiograph.model import Network
 from symbiograph.optimize import DesignModel, DesignSettings, build_design
 from symbiograph.optimize.solver import ExtensiveForm, SolveResult, extensive_form, solve_model
 from symbiograph.resilience._montecarlo import UncertainInput, _stream_factors, sample_inputs
-from symbiograph.tasks import task_seed
+from symbiograph.tasks import Executor, InProcess, Progress, task_seed
 
 __all__ = ["StochasticDesign", "scenario_table", "stochastic_design"]
 
@@ -215,6 +215,22 @@ def _scenario_model(
     return build.batches[0].model
 
 
+_BuildTask = tuple[
+    Network, pd.DataFrame, DesignSettings, Sequence[UncertainInput], pd.DataFrame, float
+]
+
+
+def _build_task(task: _BuildTask) -> DesignModel:
+    """One scenario's model (a task of the executor seam)."""
+    return _scenario_model(*task)
+
+
+def _alone_task(task: tuple[DesignModel, DesignSettings, str]) -> float:
+    """One scenario designed alone, knowing it: its optimal objective (wait and see)."""
+    model, settings, what = task
+    return _solve(extensive_form([model], [1.0]).model, settings, what).objective
+
+
 def _solve(
     model: DesignModel, settings: DesignSettings, what: str, time_limit_s: float | None = None
 ) -> SolveResult:
@@ -283,6 +299,8 @@ def stochastic_design(
     wait_and_see: bool = True,
     evaluate: int = 0,
     settings: DesignSettings | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
 ) -> StochasticDesign:
     """The two-stage stochastic design of ``network`` over ``candidates`` (see the module's
     note and :class:`StochasticDesign`): ``scenarios`` equally likely draws of ``inputs``
@@ -292,7 +310,8 @@ def stochastic_design(
     ``cvar_level``. ``wait_and_see`` solves every scenario alone too (for the EVPI);
     ``evaluate`` re-values both designs on that many further draws (out of sample, SAA).
     ``settings``: the design's (objective cost, no time slices; one time limit and MIP gap
-    per solve). Raises InputError on a bad table or option, InfeasibleError when no
+    per solve). The scenario models and the wait-and-see solves are tasks on ``executor``
+    (default in process), ``progress`` told of each. Raises InputError on a bad table or option, InfeasibleError when no
     first-stage design serves every scenario, SolverError when a solve stops without one."""
     settings = settings or DesignSettings()
     if settings.objective != "cost":
@@ -323,13 +342,17 @@ def stochastic_design(
     )
     columns = [c for c in table.columns if c not in ("scenario", "probability")]
 
-    def models_of(rows: pd.DataFrame) -> list[DesignModel]:
-        return [
-            _scenario_model(network, candidates, own, inputs, rows.iloc[[k]][columns], base_carbon)
+    runner = executor or InProcess()
+
+    def models_of(rows: pd.DataFrame, what: str) -> list[DesignModel]:
+        tasks = [
+            (network, candidates, own, inputs, rows.iloc[[k]][columns], base_carbon)
             for k in range(len(rows))
         ]
+        keys = [f"{what}-{int(n)}" for n in rows["scenario"]]
+        return runner.map(_build_task, tasks, keys=keys, progress=progress)
 
-    models = models_of(table)
+    models = models_of(table, "scenario")
     mean_row = pd.DataFrame([table[columns].mul(p, axis=0).sum(axis=0)], columns=columns)
     mean_model = _scenario_model(network, candidates, own, inputs, mean_row, base_carbon)
     t_build = time.perf_counter()
@@ -347,9 +370,9 @@ def stochastic_design(
     t_eval = time.perf_counter()
     ws = np.full(len(models), np.nan)
     if wait_and_see:
-        for k, m in enumerate(models):
-            alone = extensive_form([m], [1.0])
-            ws[k] = _solve(alone.model, settings, f"scenario {k + 1} alone").objective
+        alone = [(m, settings, f"scenario {k + 1} alone") for k, m in enumerate(models)]
+        keys = [f"alone-{k + 1}" for k in range(len(models))]
+        ws = np.asarray(runner.map(_alone_task, alone, keys=keys, progress=progress), dtype=float)
     t_ws = time.perf_counter()
 
     def expected(v: np.ndarray) -> float:
@@ -418,9 +441,9 @@ def stochastic_design(
             seed=seed,
             correlation=correlation,
             outage_probability=outage_probability,
-            first=len(models) if "scenario" in table else 0,
+            first=len(models),
         )
-        other = extensive_form(models_of(more), more["probability"].to_numpy(dtype=float))
+        other = extensive_form(models_of(more, "draw"), more["probability"].to_numpy(dtype=float))
         evaluation = pd.DataFrame(
             {
                 "draw": more["scenario"].to_numpy(),
