@@ -1412,6 +1412,32 @@ def resilience(
     correlation: Annotated[
         Path | None, typer.Option(help="CSV correlation matrix of the inputs (names as header)")
     ] = None,
+    stochastic: Annotated[
+        int,
+        typer.Option(
+            "--stochastic",
+            min=0,
+            help="Two-stage stochastic design over this many scenarios (0: none), with VSS "
+            "and EVPI against the mean-value design",
+        ),
+    ] = 0,
+    scenarios_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenarios",
+            help="CSV of the stochastic design's own scenarios (a column per input, optional "
+            "probability and available:<organisation>) instead of draws",
+        ),
+    ] = None,
+    outage_probability: Annotated[
+        float, typer.Option(help="Stochastic design: each organisation out with this probability")
+    ] = 0.0,
+    cvar_weight: Annotated[
+        float, typer.Option(min=0.0, help="Stochastic design: weight of the CVaR term")
+    ] = 0.0,
+    evaluate: Annotated[
+        int, typer.Option(min=0, help="Stochastic design: out-of-sample draws to value it on")
+    ] = 0,
     seed: Annotated[int, typer.Option(min=0, help="Root seed of the draws")] = 0,
     level: Annotated[float, typer.Option(help="Level of the value at risk")] = 0.95,
     executor: Annotated[
@@ -1423,8 +1449,8 @@ def resilience(
     full: FullOption = False,
 ) -> None:
     """What the design loses when a partner, facility or exchange drops out (frozen and
-    rewired), and how prices and volumes spread each participant's result; CSV tables and
-    report.html in --out."""
+    rewired), how prices and volumes spread each participant's result, and a design that
+    holds up under them (--stochastic); CSV tables and report.html in --out."""
     import pandas as pd
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -1436,12 +1462,15 @@ def resilience(
         default_inputs,
         inputs_from_table,
         outage_analysis,
+        stochastic_design,
+        tornado,
     )
     from symbiograph.resilience import monte_carlo as run_monte_carlo
 
     if not 0.0 < level < 1.0:
         _fail("--level must lie strictly between 0 and 1", EXIT_USAGE)
-    run_outages = outages or monte_carlo == 0
+    run_stochastic = stochastic > 0 or scenarios_file is not None
+    run_outages = outages or (monte_carlo == 0 and not run_stochastic)
     network = _network_from(file, dataset, db, name)
     console = _console()
     with _step(console, "matched supplies and demands"):
@@ -1504,6 +1533,7 @@ def resilience(
                 mc_draws=mc.draws,
                 mc_summary=mc.summary,
                 mc_sensitivity=mc.sensitivity,
+                tornado=tornado(network, candidates, design, inputs),
             )
             total = mc.summary.set_index("organisation").loc["(total)"]
             if banded:
@@ -1513,6 +1543,51 @@ def resilience(
                     f"[green]✓[/] net benefit mean {total['mean']:,.0f}, "
                     f"VaR {total['value_at_risk']:,.0f}, CVaR {total['cvar']:,.0f} "
                     f"{currency}/yr at {level:.0%}"
+                )
+        if run_stochastic:
+            if uncertainty is not None:
+                inputs = inputs_from_table(_read_csv(uncertainty))
+            else:
+                inputs = default_inputs(design)
+            corr = _read_csv(correlation, index_col=0) if correlation is not None else None
+            own = _read_csv(scenarios_file) if scenarios_file is not None else None
+            count = len(own) if own is not None else stochastic
+            with Progress(*columns, console=console, transient=True) as progress:
+                task = progress.add_task(f"two-stage design, {count:,} scenarios", total=None)
+
+                def step(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                sd = stochastic_design(
+                    network,
+                    candidates,
+                    inputs,
+                    scenarios=max(stochastic, 1),
+                    seed=seed,
+                    correlation=corr,
+                    table=own,
+                    outage_probability=outage_probability,
+                    cvar_weight=cvar_weight,
+                    cvar_level=level,
+                    evaluate=evaluate,
+                    settings=DesignSettings(time_limit_s=time_limit),
+                    executor=runner,
+                    progress=step,
+                )
+            tables.update(
+                stochastic_summary=pd.DataFrame([sd.summary]),
+                stochastic_values=sd.values,
+                stochastic_built=sd.built,
+                stochastic_scenarios=sd.scenarios,
+            )
+            if banded:
+                console.print("[green]✓[/] figures banded (confidential streams): use --full")
+            else:
+                console.print(
+                    f"[green]✓[/] expected net benefit {sd.summary['expected_stochastic']:,.0f} "
+                    f"(mean-value design {sd.summary['expected_mean_value']:,.0f}) · VSS "
+                    f"{sd.vss:,.0f} · EVPI {sd.evpi:,.0f} {currency}/yr · gap "
+                    f"{float(sd.summary['mip_gap']):.2%}"
                 )
     finally:
         close_executor(runner)
