@@ -23,8 +23,7 @@ def network() -> Network:
 
 def _direct(candidates: pd.DataFrame) -> pd.DataFrame:
     return candidates[
-        (candidates["supply_id"] == "wp_effluent_supply")
-        & candidates["demand_id"].isin(INDUSTRY)
+        (candidates["supply_id"] == "wp_effluent_supply") & candidates["demand_id"].isin(INDUSTRY)
     ]
 
 

@@ -65,9 +65,7 @@ def test_effluent_only_in_july_is_treated_only_in_july() -> None:
     S wants 800,000 x 31/365 = 67,945.21 m3 in July. Each m3 treated earns W's 0.50 less R's
     0.30; each m3 sold 2.00: (0.20 x 1,000,000 + 2.00 x 800,000) x 31/365 = 152,876.71 EUR/yr
     (the annual model says 1,600,000: it cannot see that the effluent is seasonal)."""
-    network = network_from_document(
-        _seasonal(reclamation_park_document(), "w_effluent", "7")
-    )
+    network = network_from_document(_seasonal(reclamation_park_document(), "w_effluent", "7"))
     solution = _design(network)
     assert round(solution.net_benefit, 2) == 152_876.71
     activity = _activity(solution, "reclaim")
@@ -151,7 +149,11 @@ def _big_park() -> dict[str, Any]:
 )
 def test_outputs_never_exceed_inputs_times_ratios_in_any_slice(
     candidates: pd.DataFrame,
-    months: set[int], demand_months: set[int], ratio: float, capacity: float, cost: float
+    months: set[int],
+    demand_months: set[int],
+    ratio: float,
+    capacity: float,
+    cost: float,
 ) -> None:
     doc = _big_park()
     _seasonal(doc, "w_effluent", ",".join(str(m) for m in sorted(months)))

@@ -516,9 +516,7 @@ def _evaluate(
         # a treatment the park runs as a plant process is not also a pre-treatment of a
         # direct link: the supply needs it, so it goes through the plant
         plant = ctx.plants.set_index(["supply_resource", "demand_resource"])["process_id"]
-        via = pd.MultiIndex.from_arrays(
-            [_take(st, "resource_id", s), _take(st, "resource_id", d)]
-        )
+        via = pd.MultiIndex.from_arrays([_take(st, "resource_id", s), _take(st, "resource_id", d)])
         process = plant.reindex(via).to_numpy(dtype=object)
         through = bridged & pd.notna(process) & (reasons["quality"] == "").to_numpy()
         if through.any():

@@ -160,7 +160,7 @@ def shared_design_tables(
         out["processes"] = redact_columns(
             proc,
             proc["process_id"].isin(secret).to_numpy(),
-            ["activity", "operating_cost", "net_benefit"],
+            ["activity", "operating_cost", "input_purchase", "net_benefit"],
         )
     duals = tables["duals"]
     out["duals"] = redact_columns(
@@ -221,6 +221,7 @@ def shared_design_tables(
                 "gap",
                 "ours_today",
                 "ours_added",
+                "ours_that_year",
                 "difference",
                 "contributions",
                 "explanation",
@@ -505,6 +506,7 @@ def write_design_report(
                     "ours_today",
                     "ours",
                     "ours_added",
+                    "ours_that_year",
                     "our_unit",
                     "published",
                     "unit",
@@ -520,6 +522,7 @@ def write_design_report(
                 ours=fmt(shared["published_comparison"], "ours", None),
                 ours_today=fmt(shared["published_comparison"], "ours_today", None),
                 ours_added=fmt(shared["published_comparison"], "ours_added", None),
+                ours_that_year=fmt(shared["published_comparison"], "ours_that_year", None),
                 published=comparison["published"].map(number),
                 gap=fmt(shared["published_comparison"], "gap", 2),
             )
