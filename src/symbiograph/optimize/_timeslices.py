@@ -320,12 +320,10 @@ def sliced_plan(plan: ProcessPlan, network: Network, slices: TimeSlices) -> Proc
     k = len(procs)
     unrolled = procs.loc[np.repeat(np.arange(k), t)].reset_index(drop=True)
     unrolled["id"] = _at(procs["id"].to_numpy(), names)
-    unrolled["capacity"] = np.repeat(procs["capacity"].to_numpy(dtype=float), t) * np.tile(
+    unrolled["capacity"] = np.repeat(procs["capacity"].to_numpy(dtype=float), t) * np.tile(share, k)
+    unrolled["capex_per_yr"] = np.repeat(procs["capex_per_yr"].to_numpy(dtype=float), t) * np.tile(
         share, k
     )
-    unrolled["capex_per_yr"] = np.repeat(
-        procs["capex_per_yr"].to_numpy(dtype=float), t
-    ) * np.tile(share, k)
     ports = plan.ports
     port_streams = ports["stream_id"].to_numpy(dtype=object)
     profile = (
