@@ -1592,7 +1592,15 @@ def resilience(
     finally:
         close_executor(runner)
     shared, _ = shared_resilience_tables(network, design.flows, tables, _viewer(full))
-    paths = write_resilience_report(out, shared, currency, title="Resilience", banded=banded)
+    paths = write_resilience_report(
+        out,
+        shared,
+        currency,
+        title="Resilience",
+        banded=banded,
+        network=network,
+        design_flows=design.flows,
+    )
     console.print(Text(f"tables and report: {paths['report'].parent}"))
 
 

@@ -65,8 +65,10 @@ def test_report_draws_the_cascade_and_the_tornado(cascade_case: Any, tmp_path: P
         "criticality": outages.criticality,
         "tornado": tornado(network, candidates, design, inputs),
     }
-    paths = write_resilience_report(tmp_path, tables)
+    paths = write_resilience_report(tmp_path, tables, network=network, design_flows=design.flows)
     page = paths["report"].read_text(encoding="utf-8")
+    assert "Cascade after the outage of organisation:A, on the network" in page
+    assert "fails in round 1" in page and "fails in round 0" in page
     assert "Cascade after the outage of organisation:A: 2 exchanges fail in 2 round(s)" in page
     assert "Tornado: net benefit swing of (total)" in page
     # the participant menu: one button per organisation and the total

@@ -206,6 +206,67 @@ def _cascade_figure(failures: pd.DataFrame, scenario: str) -> go.Figure:
     return fig
 
 
+def _cascade_map(
+    network: Network, design_flows: pd.DataFrame, failures: pd.DataFrame, scenario: str
+) -> go.Figure:
+    """The cascade of ``scenario`` drawn on the network: facilities at their coordinates,
+    the design's flowing exchanges in grey, the failed ones coloured by the round they fail
+    in (frozen reading; lon/lat in degrees)."""
+    streams = network.streams.set_index("id")["facility_id"].astype(str)
+    where = network.facilities.drop_duplicates("id").set_index("id")[["lon", "lat", "name"]]
+    flows = design_flows[design_flows["flow"].to_numpy(dtype=float) > 0]
+    a = streams.reindex(flows["supply_id"].astype(str)).to_numpy()
+    b = streams.reindex(flows["demand_id"].astype(str)).to_numpy()
+    rows = failures[(failures["scenario"] == scenario) & (failures["reading"] == "frozen")]
+    round_of = dict(zip(rows["candidate_id"].astype(str), rows["round"].astype(int), strict=True))
+    last = max(round_of.values(), default=0)
+    palette = ["#c0392b", "#e67e22", "#f1c40f", "#8e44ad", "#2c3e50"]
+    fig = go.Figure()
+    for cid, giver, taker in zip(flows["candidate_id"].astype(str), a, b, strict=True):
+        if giver not in where.index or taker not in where.index:
+            continue
+        k = round_of.get(cid)
+        fig.add_scatter(
+            x=[float(where.at[giver, "lon"]), float(where.at[taker, "lon"])],
+            y=[float(where.at[giver, "lat"]), float(where.at[taker, "lat"])],
+            mode="lines",
+            line={
+                "color": "#cccccc" if k is None else palette[min(k, len(palette) - 1)],
+                "width": 1.5 if k is None else 4,
+                "dash": "solid" if k in (None, 0) else "dash",
+            },
+            name="still flowing" if k is None else f"fails in round {k}",
+            legendgroup="ok" if k is None else f"round-{k}",
+            showlegend=False,
+            hovertemplate=f"{html.escape(cid)}: "
+            + ("still flowing" if k is None else f"fails in round {k}")
+            + "<extra></extra>",
+        )
+    for label, colour in [("still flowing", "#cccccc")] + [
+        (f"fails in round {k}", palette[min(k, len(palette) - 1)]) for k in range(last + 1)
+    ]:
+        fig.add_scatter(x=[None], y=[None], mode="lines", line={"color": colour}, name=label)
+    used = sorted(set(a) | set(b))
+    points = where.reindex([u for u in used if u in where.index])
+    fig.add_scatter(
+        x=points["lon"].to_numpy(dtype=float).tolist(),
+        y=points["lat"].to_numpy(dtype=float).tolist(),
+        mode="markers+text",
+        text=points["name"].astype(str).tolist(),
+        textposition="top center",
+        marker={"size": 8, "color": "#34495e"},
+        name="facility",
+        hoverinfo="text",
+    )
+    fig.update_layout(
+        title=f"Cascade after the outage of {scenario}, on the network",
+        xaxis={"title": "longitude", "showgrid": False},
+        yaxis={"title": "latitude", "showgrid": False, "scaleanchor": "x"},
+        height=550,
+    )
+    return fig
+
+
 def _table_html(frame: pd.DataFrame, rows: int = 30) -> str:
     shown = frame.head(rows)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
@@ -230,6 +291,8 @@ def write_resilience_report(
     title: str = "Resilience",
     banded: bool = False,
     cascade: str | None = None,
+    network: Network | None = None,
+    design_flows: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write each of ``tables`` (name -> table: e.g. outage_losses, outage_participants,
     outage_failures, criticality, mc_summary, mc_draws, mc_sensitivity, tornado,
@@ -238,7 +301,8 @@ def write_resilience_report(
     given), the cascade of the outage ``cascade`` (default: the worst frozen outage, see
     :func:`worst_outage`; when ``outage_losses`` and ``outage_failures`` are given), the
     tornado chart with a participant menu (when ``tornado`` is given) and the participants'
-    spread (when ``mc_draws`` is given); returns the paths. ``banded``: the tables hold
+    spread (when ``mc_draws`` is given); with ``network`` and ``design_flows`` (the design's
+    flows table) the cascade is also drawn on the network's map; returns the paths. ``banded``: the tables hold
     bands (see :func:`shared_resilience_tables`), so no chart is drawn and the page says
     why."""
     out = Path(out)
@@ -260,6 +324,10 @@ def write_resilience_report(
         chosen = cascade or worst_outage(tables["outage_losses"])
         if chosen is not None:
             figures.append(_cascade_figure(tables["outage_failures"], chosen))
+            if network is not None and design_flows is not None:
+                figures.append(
+                    _cascade_map(network, design_flows, tables["outage_failures"], chosen)
+                )
     if not banded and "tornado" in tables and len(tables["tornado"]):
         figures.append(_tornado_figure(tables["tornado"], currency))
     if not banded and "mc_draws" in tables and len(tables["mc_draws"]):
