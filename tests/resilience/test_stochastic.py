@@ -232,3 +232,60 @@ def test_scenario_models_and_wait_and_see_go_through_the_executor_seam(one_link:
     assert runner.keys == ["scenario-1", "scenario-2", "alone-1", "alone-2"]
     assert told == [1, 2, 1, 2]
     assert r.vss == pytest.approx(400_000.0)
+
+
+@pytest.fixture(scope="module")
+def two_sources() -> tuple[Any, pd.DataFrame]:
+    """B (80 kt/yr of gypsum) can take it from P (net 60 EUR/t: saves 100, transport 40; its
+    link 1.0 MEUR/yr) or from Q (net 20 EUR/t: transport 80; its link 0.3 MEUR/yr). No
+    disposal saving, no CO2e: each candidate's economics set by hand."""
+    document = two_plants({"carbon_price": 0.0, "landfill_tax": 0.0})
+    document["facilities"].append(
+        {
+            "id": "power2",
+            "name": "Second power",
+            "organisation": "Q",
+            "nace_code": "35.11",
+            "lat": 54.95,
+            "lon": 11.0,
+        }
+    )
+    second = dict(document["streams"][0], id="s2", facility_id="power2")
+    document["streams"].append(second)
+    network = network_from_document(document)
+    c = find_candidates(network).candidates
+    c = c[c["demand_id"] == "d1"].sort_values("supply_id").reset_index(drop=True)
+    assert c["supply_id"].tolist() == ["s1", "s2"]
+    c["disposal_price_per_unit"] = 0.0
+    c["avoided_virgin_per_unit"] = 100.0
+    c["transport_cost_per_unit"] = [40.0, 80.0]
+    c["treatment_cost_per_unit"] = 0.0
+    c["capex_per_yr"] = [1_000_000.0, 300_000.0]
+    c["co2e_t_per_unit"] = 0.0
+    c["landfill_diverted"] = False
+    return network, c
+
+
+def test_a_backup_supply_is_built_where_it_pays(two_sources: Any) -> None:
+    """Backup supply as a design option: P is out with probability 0.25.
+
+    Deterministic (everyone there): P alone earns 80 kt x 60 - 1.0 M = 3.8 M; adding Q's
+    link only costs 0.3 M more (3.5 M); so the deterministic design builds P's link only.
+    Stochastic: P alone: 0.75 x 3.8 M + 0.25 x (-1.0 M) = 2.6 M; Q alone: 80 kt x 20 - 0.3 M
+    = 1.3 M; both: P's link when P runs (3.5 M), Q's when it is out (1.6 - 1.3 = 0.3 M):
+    0.75 x 3.5 + 0.25 x 0.3 = 2.7 M, the best; so the stochastic design buys Q's link as a
+    backup, which carries nothing while P runs. VSS against the deterministic design on the
+    same scenarios: 2.7 - 2.6 = 0.1 M EUR/yr."""
+    network, c = two_sources
+    deterministic = design_network(network, c)
+    built = deterministic.flows.set_index("supply_id")["built"].astype(bool)
+    assert built.to_dict() == {"s1": True, "s2": False}
+    assert deterministic.net_benefit == pytest.approx(3_800_000.0)
+    table = pd.DataFrame({"available:P": [1.0, 0.0], "probability": [0.75, 0.25]})
+    r = stochastic_design(network, c, [], table=table, wait_and_see=False)
+    links = r.built[r.built["group"] == "build"]
+    assert links["stochastic"].tolist() == [True, True]
+    assert r.values["stochastic"].tolist() == pytest.approx([3_500_000.0, 300_000.0])
+    assert r.summary["expected_stochastic"] == pytest.approx(2_700_000.0)
+    assert r.values["mean_value"].tolist() == pytest.approx([3_800_000.0, -1_000_000.0])
+    assert r.vss == pytest.approx(100_000.0)
