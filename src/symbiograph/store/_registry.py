@@ -516,9 +516,7 @@ class Registry:
                         .where(s.c.id.in_([ends.supply_id, ends.demand_id]) & s.c.sealed)
                     ).scalar_one()
                 )
-            connection.execute(
-                f.delete().where((f.c.table_name == table) & (f.c.row_id == row_id))
-            )
+            connection.execute(f.delete().where((f.c.table_name == table) & (f.c.row_id == row_id)))
             changes: dict[str, Any] = {"data": _dumps(full)}
             if sealed:
                 exact = {k: full[k] for k in _sealed_fields(table) if k in full}
@@ -541,7 +539,9 @@ class Registry:
             if table == "streams":
                 ex = self._rows["exchanges"]
                 for (exchange,) in connection.execute(
-                    sa.select(ex.c.id).where((ex.c.supply_id == row_id) | (ex.c.demand_id == row_id))
+                    sa.select(ex.c.id).where(
+                        (ex.c.supply_id == row_id) | (ex.c.demand_id == row_id)
+                    )
                 ).all():
                     self._seal(connection, "exchanges", int(exchange))
 
@@ -549,9 +549,7 @@ class Registry:
         """Remove the figures of a deleted row."""
         f = self._figures
         with self._as_system(connection):
-            connection.execute(
-                f.delete().where((f.c.table_name == table) & (f.c.row_id == row_id))
-            )
+            connection.execute(f.delete().where((f.c.table_name == table) & (f.c.row_id == row_id)))
 
     def seal_all(self) -> int:
         """Seal (or unseal) every stream and exchange row by its confidentiality (rows

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 __all__ = [
     "SETTINGS",
     "TENANT_TABLES",
+    "UNGUARDED",
     "app_role_statements",
     "set_tenant",
 ]
@@ -49,6 +50,13 @@ TENANT_TABLES = (
     "sg_r_audit",
     "sg_r_figures",
 )
+
+#: Tables with a ``park_id`` that are not under row-level security, and why. Any other
+#: table with a ``park_id`` must have a forced policy (``tests/store/test_rls.py``).
+UNGUARDED: dict[str, str] = {
+    "sg_users": "accounts are read to find the caller before any tenant exists; they hold "
+    "a login, a role and a password hash, no registry figure",
+}
 
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
