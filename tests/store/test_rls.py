@@ -207,13 +207,15 @@ def test_another_park_is_invisible_and_unwritable(park: Park) -> None:
             "UPDATE sg_r_streams SET data = '{}' WHERE park_id = %s", (park.park_id,)
         )
         assert done.rowcount == 0
-    with pytest.raises(StoreError, match="row-level security"):
-        with Registry(park.app, stranger)._writing() as c:
-            c.exec_driver_sql(
-                "INSERT INTO sg_r_organisations (park_id, name, version, created_at, updated_at) "
-                "VALUES (%s, 'intruder', 1, now(), now())",
-                (park.park_id,),
-            )
+    with (
+        pytest.raises(StoreError, match="row-level security"),
+        Registry(park.app, stranger)._writing() as c,
+    ):
+        c.exec_driver_sql(
+            "INSERT INTO sg_r_organisations (park_id, name, version, created_at, updated_at) "
+            "VALUES (%s, 'intruder', 1, now(), now())",
+            (park.park_id,),
+        )
 
 
 def test_sealing_follows_the_confidential_flag(park: Park) -> None:
