@@ -1406,6 +1406,6 @@ def _name(value: Any, field: str) -> str:
 def _page(limit: int, offset: int) -> tuple[int, int]:
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit must be between 1 and {MAX_LIMIT}")
-    if offset < 0:
-        raise InputError("offset must be 0 or more")
+    if not 0 <= offset < 2**31:
+        raise InputError(f"offset must be between 0 and {2**31 - 1}")
     return int(limit), int(offset)
