@@ -257,6 +257,7 @@ def test_no_leak_and_no_server_error(world: World) -> None:
         if case.method != "GET" and response.status_code < 400:
             oracle.changed()
         tally[f"{response.status_code // 100}xx"] += 1
+        tally[str(response.status_code)] += 1
         tally["requests"] += 1
         where = f"{case.method} {kwargs['url']} as {who}"
         if response.status_code >= 500:
