@@ -11,11 +11,13 @@ reads; with no tenant set it returns no row at all.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from store.storekit import pg_app_role
 from symbiograph.errors import StoreError
@@ -69,8 +71,22 @@ def _seed(store: Store) -> tuple[int, dict[str, int], RegistryRow]:
     return park.row_id, orgs, changed
 
 
-@pytest.fixture
-def park(pg_url: str, pg_schema: str) -> Iterator[Park]:
+@pytest.fixture(scope="module")
+def rls_schema(pg_url: str) -> Iterator[str]:
+    """A fresh schema for the module's tests (seeding Kalundborg once), dropped afterwards."""
+    schema = f"sg_test_{uuid.uuid4().hex[:16]}"
+    yield schema
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def park(pg_url: str, rls_schema: str) -> Iterator[Park]:
+    pg_schema = rls_schema
     owner = Store(pg_url, schema=pg_schema)  # migrates, as the tables' owner
     park_id, orgs, secret = _seed(owner)
     figures = [

@@ -15,7 +15,7 @@ After every response:
   (checked against the current store, figures of 6 or more significant digits) appears
   anywhere in the body, whatever route answered.
 
-``SYMBIOGRAPH_LEAK_REQUESTS`` sets the number of requests per database (default 300, what
+``SYMBIOGRAPH_LEAK_REQUESTS`` sets the number of requests per database (default 200, what
 ``make test`` runs; the issue's figure is 10,000:
 ``SYMBIOGRAPH_LEAK_REQUESTS=10000 pytest tests/web/test_tenant_leaks.py``).
 """
@@ -39,7 +39,7 @@ from web.platform_world import World, world_on
 
 pytestmark = pytest.mark.slow
 
-REQUESTS = int(os.environ.get("SYMBIOGRAPH_LEAK_REQUESTS", "300"))
+REQUESTS = int(os.environ.get("SYMBIOGRAPH_LEAK_REQUESTS", "200"))
 #: Distinctive decimals that the confidential figures are made to carry.
 MARKS = (0.318407, 0.592631, 0.774219)
 TABLES = ("facilities", "streams", "exchanges")
