@@ -487,10 +487,15 @@ class Registry:
         self._system_depth += 1
         try:
             yield
-        finally:
+        except BaseException:
+            # The transaction unwinds and rolls back (every method is one transaction), and
+            # the setting with it; a statement now would fail on PostgreSQL's aborted
+            # transaction and hide the error.
             self._system_depth -= 1
-            if self._system_depth == 0:
-                self._enter(connection, self.tenant)
+            raise
+        self._system_depth -= 1
+        if self._system_depth == 0:
+            self._enter(connection, self.tenant)
 
     def _seal(self, connection: sa.Connection, table: str, row_id: int) -> None:
         """Store the exact confidential fields of row ``row_id`` apart (``sg_r_figures``)
