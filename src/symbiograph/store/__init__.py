@@ -30,6 +30,7 @@ from symbiograph.store._registry import (
     StaleWrite,
     Tenant,
 )
+from symbiograph.store._rls import app_role_statements
 from symbiograph.store._schema import metadata, table_name
 from symbiograph.store._store import (
     DEFAULT_LOCK_TIMEOUT,
@@ -71,6 +72,7 @@ __all__ = [
     "UserNotFoundError",
     "Version",
     "VersionNotFoundError",
+    "app_role_statements",
     "lock_timeout",
     "metadata",
     "table_name",
