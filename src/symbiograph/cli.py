@@ -1599,7 +1599,7 @@ def worker(
     import threading
 
     try:
-        from symbiograph.web._worker import Worker
+        from symbiograph.web import Worker
     except ImportError as err:  # the web extra is not installed
         _fail(f"the worker needs the web extra ({err.name} is missing)", EXIT_USAGE)
     store = _open_store_schema(db, schema)
@@ -1711,7 +1711,7 @@ def serve(
                 store = _open_store(url, create=False)
             app_ = create_app(store=store, secure_cookies=secure_cookies)
             if store.engine.dialect.name == "sqlite":  # PostgreSQL: run `symbiograph worker`
-                from symbiograph.web._worker import start_worker_thread
+                from symbiograph.web import start_worker_thread
 
                 _, stop_worker = start_worker_thread(store)
             logins = []

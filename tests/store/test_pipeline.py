@@ -134,9 +134,7 @@ def test_moves_and_edits_are_audited(park: Park) -> None:
     assert [m.note for m in moves][1:] == ["called both", "A said no"]
     assert s.values["dates"]["contacted"] == "2026-01-15"
     assert s.values["flow"] == 80.0 and s.values["notes"] == "B wants a trial load"
-    audit = [
-        e for e in Registry(park.store).audit(park.park, limit=500) if e.table == "synergies"
-    ]
+    audit = [e for e in Registry(park.store).audit(park.park, limit=500) if e.table == "synergies"]
     assert [(e.action, e.actor) for e in audit] == [
         ("create", "u-fac"),
         ("move", "u-fac"),
@@ -164,10 +162,14 @@ def test_a_stale_version_is_refused(park: Park) -> None:
 
 def test_who_sees_which_synergy(park: Park) -> None:
     ab = park.synergy()
-    ac = park.pipeline("facilitator").create(
-        park.park,
-        {"organisation_id": park.org["A"], "partner_organisation_id": park.org["C"]},
-    ).row_id
+    ac = (
+        park.pipeline("facilitator")
+        .create(
+            park.park,
+            {"organisation_id": park.org["A"], "partner_organisation_id": park.org["C"]},
+        )
+        .row_id
+    )
     listed = {
         who: [s.row_id for s in park.pipeline(who).synergies(park.park)[0]]
         for who in ("admin", "facilitator", "party_admin", "party_member", "bystander")
@@ -206,7 +208,10 @@ def test_a_synergy_must_name_real_sides_and_streams(park: Park) -> None:
         ({"organisation_id": a, "partner_organisation_id": b, "flow": float("nan")}, "finite"),
         ({"organisation_id": a, "partner_organisation_id": b, "flow": "12"}, "number"),
         ({"organisation_id": a, "partner_organisation_id": b, "stage": "operating"}, "unknown"),
-        ({"organisation_id": a, "partner_organisation_id": b, "expected_start": "2026-13-01"}, "date"),
+        (
+            {"organisation_id": a, "partner_organisation_id": b, "expected_start": "2026-13-01"},
+            "date",
+        ),
     ]
     for values, said in bad:
         with pytest.raises(InputError, match=said):

@@ -31,9 +31,7 @@ class Api:
         svc = self.app.state.services
         seed_demo(self.store, svc.auth)
         self.tokens = {
-            login: svc.auth.issue_token(
-                svc.accounts.user(login), "t", {"read", "write", "jobs"}
-            )[0]
+            login: svc.auth.issue_token(svc.accounts.user(login), "t", {"read", "write", "jobs"})[0]
             for login in LOGINS
         }
         self.client = TestClient(self.app, base_url="https://testserver")
@@ -84,7 +82,9 @@ def test_a_job_read_back_by_role(api: Api) -> None:
     assert api.call("refinery", "GET", f"{PARK}/jobs/{own}/result").status_code in (403, 404)
     mine = api.call("orsted", "GET", f"{PARK}/jobs/{own}/result").json()
     rows = mine["tables"]["candidates"]
-    assert rows and all("Ørsted" in (c["supply_organisation"], c["demand_organisation"]) for c in rows)
+    assert rows and all(
+        "Ørsted" in (c["supply_organisation"], c["demand_organisation"]) for c in rows
+    )
     assert len(rows) < 52
     to_refinery = next(c for c in rows if c["demand_organisation"] == "Kalundborg Refinery")
     to_novo = next(c for c in rows if c["demand_organisation"] == "Novo Nordisk")
@@ -192,7 +192,12 @@ def test_moves_through_the_api(api: Api) -> None:
         ("identified", "contacted"),
         ("contacted", "declined"),
     ]
-    assert api.call("orsted", "PATCH", path, json={"notes": "x"}, headers={"If-Match": '"3"'}).status_code == 403
+    assert (
+        api.call(
+            "orsted", "PATCH", path, json={"notes": "x"}, headers={"If-Match": '"3"'}
+        ).status_code
+        == 403
+    )
 
 
 def test_documents_through_the_api(api: Api) -> None:
