@@ -445,7 +445,7 @@ class Pipeline:
                 "synergy: the two sides must be different organisations", "partner_organisation_id"
             )
         streams = self._registry._rows["streams"]
-        for name, org, direction in (
+        for name, side, direction in (
             ("supply_id", sides[0], "supply"),
             ("demand_id", sides[1], "demand"),
         ):
@@ -460,9 +460,9 @@ class Pipeline:
             if found is None:
                 raise _Field(f"synergy: no stream {key!r} in park {park_id}", name)
             row = self._registry._row(connection, "streams", int(found))
-            if row.organisation_id != org or row.values.get("direction") != direction:
+            if row.organisation_id != side or row.values.get("direction") != direction:
                 raise _Field(
-                    f"synergy: stream {key!r} is not a {direction} of organisation {org}", name
+                    f"synergy: stream {key!r} is not a {direction} of organisation {side}", name
                 )
         return sides[0], sides[1]
 
@@ -732,7 +732,11 @@ class Pipeline:
             rows = connection.execute(
                 sa.select(s.c.stage, s.c.data).where(s.c.park_id == park_id)
             ).all()
-        empty = {"count": 0, **{f: 0.0 for f in FIGURES}, "known": {f: 0 for f in FIGURES}}
+        empty: dict[str, Any] = {
+            "count": 0,
+            **{f: 0.0 for f in FIGURES},
+            "known": {f: 0 for f in FIGURES},
+        }
         stages: dict[str, dict[str, Any]] = {
             stage: {**empty, "known": dict(empty["known"])} for stage in STAGES
         }
