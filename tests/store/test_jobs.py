@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from scenarios import gypsum_trio
-from store.storekit import integrity
+from store.storekit import cli, integrity, one_error_line
 from symbiograph.errors import InfeasibleError, InputError, NotFoundError
 from symbiograph.model import Network
 from symbiograph.store import Jobs, LeaseLostError, Registry, Store, Tenant
@@ -273,3 +273,19 @@ def test_two_workers_never_claim_one_job(pg_url: str, pg_schema: str) -> None:
         rows = jobs.list(park, limit=100)[0]
         assert all(j.state == "running" and j.attempts == 1 for j in rows)
         assert {j.worker for j in rows} <= set(claimed)
+
+
+def test_the_worker_command_runs_one_job(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    with Store(url) as store:
+        park = trio_park(store)
+        job = Jobs(store).submit(park, "match")
+    done = cli("worker", "--db", url, "--once", "--name", "cli-worker")
+    assert done.returncode == 0, done.stderr
+    assert f"job {job.id} done" in done.stdout
+    with Store(url) as store:
+        ended = Jobs(store).get(job.id)
+        assert (ended.state, ended.worker) == ("done", "cli-worker")
+    missing = cli("worker", "--db", f"sqlite:///{tmp_path / 'nope.db'}", "--once")
+    assert missing.returncode == 3
+    assert one_error_line(missing.stderr).startswith("error: no database at")

@@ -4,10 +4,13 @@ the issue's roles say, moves and edits audited, versions, visibility, documents,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import product
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scenarios import gypsum_trio
 from symbiograph.errors import InputError, NotFoundError
@@ -252,3 +255,45 @@ def test_outcomes_per_stage(park: Park) -> None:
     assert sum(v["count"] for v in found["stages"].values()) == 3
     with pytest.raises(AccessDeniedError):
         park.pipeline("party_admin").outcomes(park.park)
+
+
+@settings(
+    max_examples=25,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    deadline=None,
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["admin", "facilitator", "party_admin", "party_member", "bystander"]),
+            st.sampled_from(STAGES),
+        ),
+        max_size=12,
+    )
+)
+def test_random_move_sequences_follow_the_chain(
+    sqlite_park: Park, steps: list[tuple[str, str]]
+) -> None:
+    """Any sequence of attempted moves: the stored stage, version and move log follow a
+    model of the chain; refused moves leave no trace."""
+    park = sqlite_park
+    synergy_id = park.synergy()
+    stage, version, log = "identified", 1, [(None, "identified")]
+    for who, to in steps:
+        try:
+            park.pipeline(who).move(synergy_id, version, to)
+        except (AccessDeniedError, NotFoundError, InputError):
+            assert not expected(who, stage, to)
+        else:
+            assert expected(who, stage, to)
+            log.append((stage, to))
+            stage, version = to, version + 1
+    found = park.pipeline("admin").get(synergy_id)
+    assert (found.stage, found.version) == (stage, version)
+    assert [(m.from_stage, m.to_stage) for m in park.pipeline("admin").moves(synergy_id)] == log
+
+
+@pytest.fixture
+def sqlite_park(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Park]:
+    with Store(f"sqlite:///{tmp_path_factory.mktemp('prop') / 'p.db'}") as store:
+        yield Park(store)
