@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from scenarios import gypsum_trio
-from store.storekit import cli, integrity, one_error_line
+from store.storekit import cli, dump, integrity, one_error_line
 from symbiograph.errors import InfeasibleError, InputError, NotFoundError
 from symbiograph.model import Network
 from symbiograph.store import Jobs, LeaseLostError, Registry, Store, Tenant
@@ -207,9 +207,12 @@ def test_kill_9_of_a_worker_mid_job(
     killed.append(victim)
     wait_for(lambda: (j := jobs.get(job.id)).state == "running" and j.worker == "victim", 120)
     wait_for(lambda: jobs.get(job.id).message == "held (drill)", 60)  # it heartbeats
+    committed = {k: v for k, v in dump(url, store.schema).items() if k != "sg_jobs"}
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(30)
     assert victim.returncode == -signal.SIGKILL
+    after = {k: v for k, v in dump(url, store.schema).items() if k != "sg_jobs"}
+    assert after == committed and sum(map(len, after.values())) > 0
     if url.startswith("sqlite:///"):
         assert integrity(Path(url.removeprefix("sqlite:///"))) == "ok"
     registry = Registry(store)

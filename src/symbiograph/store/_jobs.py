@@ -420,11 +420,12 @@ class Jobs:
             raise InputError("a lease lasts more than 0 and less than 86,400 seconds")
         j = self._jobs
         now = self.now()
+        ready = (j.c.state == "queued") | ((j.c.state == "running") & (j.c.lease_expires_at < now))
+        with self.store._reading() as connection:  # an idle poll takes no write lock
+            if connection.execute(sa.select(j.c.id).where(ready).limit(1)).first() is None:
+                return None
         with self.store._writing() as connection:
             self._reap(connection, now)
-            ready = (j.c.state == "queued") | (
-                (j.c.state == "running") & (j.c.lease_expires_at < now)
-            )
             query = sa.select(j.c.id, j.c.attempts).where(ready).order_by(j.c.id).limit(1)
             if connection.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
