@@ -263,3 +263,66 @@ def test_a_job_survives_a_restart(tmp_path: Path) -> None:
     ended = Worker(store).run_once()
     assert ended is not None and ended.id == made["id"] and ended.state == "done"
     store.close()
+
+
+def test_strangers_and_hostile_requests(api: Api) -> None:
+    """Every pipeline and jobs route: an anonymous caller gets 401, another park's
+    facilitator 404 (not even the existence), SQL or huge numbers in ids and pages a 4xx;
+    nothing changes."""
+    from symbiograph.store import Registry, Role
+
+    svc = api.app.state.services
+    other = Registry(api.store).create_park("elsewhere").row_id
+    if "stranger" not in api.tokens:
+        svc.accounts.add_user(
+            "stranger", svc.auth.hash_password("a long password"), Role.FACILITATOR, park_id=other
+        )
+        api.tokens["stranger"] = svc.auth.issue_token(
+            svc.accounts.user("stranger"), "t", {"read", "write", "jobs"}
+        )[0]
+    synergy = _hand_made(api)
+    job = f"{PARK}/jobs/{api.facilitator_job}"  # type: ignore[attr-defined]
+    calls = [
+        ("GET", f"{PARK}/synergies"),
+        ("POST", f"{PARK}/synergies"),
+        ("GET", synergy),
+        ("PATCH", synergy),
+        ("POST", f"{synergy}/moves"),
+        ("GET", f"{synergy}/moves"),
+        ("POST", f"{synergy}/documents"),
+        ("GET", f"{synergy}/documents"),
+        ("GET", f"{synergy}/documents/1"),
+        ("GET", f"{PARK}/outcomes"),
+        ("POST", f"{PARK}/jobs"),
+        ("GET", f"{PARK}/jobs"),
+        ("GET", job),
+        ("POST", f"{job}/cancel"),
+        ("GET", f"{job}/result"),
+    ]
+    before = api.call("facilitator", "GET", f"{PARK}/synergies?limit=500").json()
+    for method, path in calls:
+        anonymous = api.client.request(method, path, json={"to": "declined"})
+        assert anonymous.status_code == 401, (method, path, anonymous.text)
+        assert anonymous.headers["content-type"] == PROBLEM
+        stranger = api.call(
+            "stranger", method, path, json={"kind": "match"}, headers={"If-Match": '"1"'}
+        )
+        assert stranger.status_code == 404, (method, path, stranger.text)
+    for path in (
+        f"{PARK}/synergies?offset={10**30}",
+        f"{PARK}/jobs?limit=1;DROP TABLE sg_jobs",
+        f"{PARK}/synergies?stage=' OR 1=1 --",
+        f"{PARK}/synergies/1%20OR%201=1",
+        f"{synergy}/documents/{10**30}",
+        f"{PARK}/jobs/{10**30}",
+    ):
+        refused = api.call("facilitator", "GET", path)
+        assert 400 <= refused.status_code < 500, (path, refused.text)
+    huge = api.call(
+        "facilitator",
+        "POST",
+        f"{PARK}/synergies",
+        json={"organisation_id": 10**30, "partner_organisation_id": 1},
+    )
+    assert huge.status_code == 422
+    assert api.call("facilitator", "GET", f"{PARK}/synergies?limit=500").json() == before

@@ -431,7 +431,7 @@ class Pipeline:
         sides: list[int] = []
         for name in ("organisation_id", "partner_organisation_id"):
             value = values.get(name)
-            if not isinstance(value, int) or isinstance(value, bool):
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value < 2**53:
                 raise _Field(f"synergy: {name} is required (an organisation's row id)", name)
             try:
                 org = self._registry._organisation(connection, value)

@@ -85,6 +85,8 @@ def _page(request: Request) -> tuple[int, int, str | None]:
             values.append(default if text is None else int(text))
         except ValueError:
             raise ApiProblem(422, f"{name} must be a whole number", field=f"query.{name}") from None
+        if not 0 <= values[-1] < 2**53:
+            raise ApiProblem(422, f"{name} must be 0 or more", field=f"query.{name}")
     state = query.pop("state", None)
     if query:
         raise ApiProblem(422, "jobs filter on state only", field=f"query.{min(query)}")

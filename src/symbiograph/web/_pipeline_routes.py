@@ -62,10 +62,10 @@ class SynergyBody(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    job_id: int | None = Field(default=None, ge=1)
+    job_id: int | None = Field(default=None, ge=1, lt=2**53)
     candidate_id: str | None = Field(default=None, max_length=200)
-    organisation_id: int | None = Field(default=None, ge=1)
-    partner_organisation_id: int | None = Field(default=None, ge=1)
+    organisation_id: int | None = Field(default=None, ge=1, lt=2**53)
+    partner_organisation_id: int | None = Field(default=None, ge=1, lt=2**53)
     title: str | None = Field(default=None, max_length=200)
     owner: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=10_000)
@@ -156,6 +156,8 @@ def _page(request: Request) -> tuple[int, int, dict[str, str]]:
             values.append(default if text is None else int(text))
         except ValueError:
             raise ApiProblem(422, f"{name} must be a whole number", field=f"query.{name}") from None
+        if not 0 <= values[-1] < 2**53:
+            raise ApiProblem(422, f"{name} must be 0 or more", field=f"query.{name}")
     return values[0], values[1], query
 
 
@@ -368,6 +370,8 @@ def add_pipeline_routes(app: FastAPI) -> None:
         ctx: Context = Depends(guard("get_synergy_document")),
     ) -> Response:
         _in_park(ctx, park_id, synergy_id)
+        if not 1 <= document_id < 2**53:
+            raise ApiProblem(404, "no such document", field="path.document_id")
         record, content = _pipeline(ctx).content(synergy_id, document_id)
         fallback = record.name.encode("ascii", "replace").decode("ascii").replace("?", "_")
         quoted = urllib.parse.quote(record.name, safe="")
