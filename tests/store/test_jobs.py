@@ -292,3 +292,20 @@ def test_the_worker_command_runs_one_job(tmp_path: Path) -> None:
     missing = cli("worker", "--db", f"sqlite:///{tmp_path / 'nope.db'}", "--once")
     assert missing.returncode == 3
     assert one_error_line(missing.stderr).startswith("error: no database at")
+
+
+def test_optimize_and_allocate_jobs(store: Store, park: int) -> None:
+    """The trio on paper: the design builds A -> B (5,000 EUR/yr, better than A -> C at
+    4,500); Shapley over v(AB) = 5,000, v(AC) = 4,500, v(ABC) = 5,000 and 0 for the rest
+    gives A (0 + 0 + 5,000 + 4,500 + 5,000 + 5,000) / 6 = 3,250, B 1,000 and C 750."""
+    jobs = Jobs(store)
+    design = jobs.submit(park, "optimize", check_parameters("optimize", {}))
+    shares = jobs.submit(park, "allocate", check_parameters("allocate", {"methods": ["shapley"]}))
+    assert Worker(store).run(max_jobs=2) == 2
+    assert jobs.get(design.id).state == jobs.get(shares.id).state == "done"
+    made = jobs.result(design.id)
+    assert made["summary"]["net_benefit"] == pytest.approx(5000.0)
+    assert [(f["supply_id"], f["demand_id"]) for f in made["tables"]["flows"]] == [("sa", "db")]
+    shared = {r["participant"]: r["shapley"] for r in jobs.result(shares.id)["tables"]["shares"]}
+    assert shared == pytest.approx({"A": 3250.0, "B": 1000.0, "C": 750.0})
+    assert jobs.result(shares.id)["summary"]["total"] == pytest.approx(5000.0)

@@ -230,11 +230,7 @@ def run_allocate(network: Network, p: dict[str, Any], report: Report) -> dict[st
     from symbiograph.allocate import CoalitionGame, share_gain
     from symbiograph.optimize import design_today
 
-    candidates, design, settings = _design(
-        network,
-        {**p, "carbon_price": p.get("carbon_price"), "landfill_tax": p.get("landfill_tax")},
-        report,
-    )
+    candidates, design, settings = _design(network, p, report)
     running = (candidates["exchange_status"] == "existing").to_numpy()
     today = design_today(network, candidates, settings) if running.any() else None
     report(0.5, "building the coalition game")
