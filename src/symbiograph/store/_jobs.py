@@ -320,7 +320,7 @@ class Jobs:
         else:
             raise AccessDeniedError(f"a {t.role} may not run jobs on this park")
         now = self.now()
-        with self.store._writing() as connection:
+        with self._registry._writing() as connection:
             self._registry._park(connection, park_id)
             job_id = _new_id(
                 connection.execute(
@@ -345,7 +345,7 @@ class Jobs:
 
     def get(self, job_id: int) -> Job:
         """Job ``job_id`` (JobNotFoundError if absent or not the tenant's to see)."""
-        with self.store._reading() as connection:
+        with self._registry._reading() as connection:
             return self._job(connection, job_id)
 
     def list(
@@ -364,7 +364,7 @@ class Jobs:
             if self.tenant.role not in ("org_admin", "member"):
                 raise AccessDeniedError(f"a {self.tenant.role} may not read jobs")
             where = where & (j.c.organisation_id == self.tenant.organisation_id)
-        with self.store._reading() as connection:
+        with self._registry._reading() as connection:
             self._registry._park(connection, park_id)
             total = connection.execute(
                 sa.select(sa.func.count()).select_from(j).where(where)
@@ -378,7 +378,7 @@ class Jobs:
         """Cancel job ``job_id``: a queued job ends ``cancelled`` now, a running one is
         asked to stop (its worker ends it at its next heartbeat); a finished job is refused."""
         j = self._jobs
-        with self.store._writing() as connection:
+        with self._registry._writing() as connection:
             job = self._job(connection, job_id)
             if job.state in FINAL:
                 raise InputError(f"job {job_id} is {job.state} already: nothing to cancel")
@@ -401,7 +401,7 @@ class Jobs:
     def result(self, job_id: int) -> dict[str, Any]:
         """The stored result of job ``job_id`` (NotFoundError until it is done)."""
         j = self._jobs
-        with self.store._reading() as connection:
+        with self._registry._reading() as connection:
             job = self._job(connection, job_id)
             text = connection.execute(sa.select(j.c.result).where(j.c.id == job_id)).scalar()
         if text is None:
@@ -421,10 +421,10 @@ class Jobs:
         j = self._jobs
         now = self.now()
         ready = (j.c.state == "queued") | ((j.c.state == "running") & (j.c.lease_expires_at < now))
-        with self.store._reading() as connection:  # an idle poll takes no write lock
+        with self._registry._reading() as connection:  # an idle poll takes no write lock
             if connection.execute(sa.select(j.c.id).where(ready).limit(1)).first() is None:
                 return None
-        with self.store._writing() as connection:
+        with self._registry._writing() as connection:
             self._reap(connection, now)
             query = sa.select(j.c.id, j.c.attempts).where(ready).order_by(j.c.id).limit(1)
             if connection.dialect.name == "postgresql":
@@ -483,7 +483,7 @@ class Jobs:
 
     def reap(self) -> int:
         """End the jobs whose worker was lost for good (see :meth:`claim`); how many."""
-        with self.store._writing() as connection:
+        with self._registry._writing() as connection:
             return self._reap(connection, self.now())
 
     def _held(self, job_id: int, worker: str, attempt: int) -> Any:
@@ -518,7 +518,7 @@ class Jobs:
             changes["progress"] = min(1.0, max(0.0, float(progress)))
         if message is not None:
             changes["message"] = str(message)[:500]
-        with self.store._writing() as connection:
+        with self._registry._writing() as connection:
             done = connection.execute(
                 j.update().where(self._held(job_id, worker, attempt)).values(**changes)
             )
@@ -539,7 +539,7 @@ class Jobs:
     def inputs(self, park_id: int) -> tuple[Network, int]:
         """Park ``park_id`` as the core's Network (validated, full values) and its registry
         mark (the id of its newest audit row, 0 when none), read in one snapshot."""
-        with self.store._reading() as connection:
+        with self._registry._reading() as connection:
             mark = self._mark(connection, park_id)
             network = self._registry._validate(connection, park_id)
         return network, mark
@@ -588,7 +588,7 @@ class Jobs:
 
     def _end(self, job_id: int, worker: str, attempt: int, changes: dict[str, Any]) -> Job:
         j = self._jobs
-        with self.store._writing() as connection:
+        with self._registry._writing() as connection:
             done = connection.execute(
                 j.update()
                 .where(self._held(job_id, worker, attempt))

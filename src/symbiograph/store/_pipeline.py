@@ -361,7 +361,7 @@ class Pipeline:
 
     def get(self, synergy_id: int) -> Synergy:
         """Synergy ``synergy_id`` (RowNotFoundError if absent or not the tenant's to see)."""
-        with self.store._reading() as connection:
+        with self._registry._reading() as connection:
             return self._synergy(connection, synergy_id)
 
     def synergies(
@@ -386,7 +386,7 @@ class Pipeline:
             if self.tenant.role not in ("org_admin", "member") or org is None:
                 raise AccessDeniedError(f"a {self.tenant.role} may not read the deal pipeline")
             where = where & ((s.c.organisation_id == org) | (s.c.partner_organisation_id == org))
-        with self.store._reading() as connection:
+        with self._registry._reading() as connection:
             self._registry._park(connection, park_id)
             total = connection.execute(
                 sa.select(sa.func.count()).select_from(s).where(where)
@@ -399,7 +399,7 @@ class Pipeline:
     def moves(self, synergy_id: int) -> list[SynergyMove]:
         """Every move of synergy ``synergy_id``, oldest first (its creation the first)."""
         m = self._moves
-        with self.store._reading() as connection:
+        with self._registry._reading() as connection:
             self._synergy(connection, synergy_id)
             rows = connection.execute(
                 sa.select(m).where(m.c.synergy_id == synergy_id).order_by(m.c.id)
@@ -473,7 +473,7 @@ class Pipeline:
         demand_id (stream record ids), expected_start (a date) and the figures of
         :data:`FIGURES`."""
         record = _record(values)
-        with self.store._writing() as connection:
+        with self._registry._writing() as connection:
             self._registry._park(connection, park_id)
             if not self.tenant.runs(park_id):
                 raise AccessDeniedError(f"a {self.tenant.role} may not add a synergy")
@@ -509,7 +509,7 @@ class Pipeline:
             raise _Field("synergy: the stage changes by a move, not by an edit", "stage")
         cleared = {k for k, v in values.items() if v is None}
         record = _record(values)
-        with self.store._writing() as connection:
+        with self._registry._writing() as connection:
             before = self._synergy(connection, synergy_id)
             if not self.tenant.runs(before.park_id):
                 raise AccessDeniedError(f"a {self.tenant.role} may not edit a synergy")
@@ -555,7 +555,7 @@ class Pipeline:
             raise _Field(f"to must be one of {', '.join(STAGES)}, not {to_stage!r}", "to")
         note = _text("note", note) or ""
         day = _day("on", on)
-        with self.store._writing() as connection:
+        with self._registry._writing() as connection:
             before = self._synergy(connection, synergy_id)
             if before.version != version:
                 raise StaleVersionError("synergies", synergy_id, before.version)
@@ -641,7 +641,7 @@ class Pipeline:
         if len(content) > MAX_DOCUMENT:
             raise _Field(f"a document may have at most {MAX_DOCUMENT:,} bytes", "file")
         note = _text("note", note, 2000) or ""
-        with self.store._writing() as connection:
+        with self._registry._writing() as connection:
             synergy = self._synergy(connection, synergy_id)
             if not (self.tenant.runs(synergy.park_id) or self._party(synergy)):
                 raise AccessDeniedError(f"a {self.tenant.role} may not attach documents here")
@@ -700,7 +700,7 @@ class Pipeline:
     def documents(self, synergy_id: int) -> list[SynergyDocument]:
         """The document records of synergy ``synergy_id``, oldest first."""
         d = self._documents
-        with self.store._reading() as connection:
+        with self._registry._reading() as connection:
             self._synergy(connection, synergy_id)
             ids = connection.execute(
                 sa.select(d.c.id).where(d.c.synergy_id == synergy_id).order_by(d.c.id)
@@ -710,7 +710,7 @@ class Pipeline:
     def content(self, synergy_id: int, doc_id: int) -> tuple[SynergyDocument, bytes]:
         """A document's record and its bytes."""
         d = self._documents
-        with self.store._reading() as connection:
+        with self._registry._reading() as connection:
             self._synergy(connection, synergy_id)
             record = self._document(connection, synergy_id, doc_id)
             data = connection.execute(sa.select(d.c.content).where(d.c.id == doc_id)).scalar_one()
@@ -727,7 +727,7 @@ class Pipeline:
         if not self.tenant.runs(park_id):
             raise AccessDeniedError(f"a {self.tenant.role} may not read the pipeline's outcomes")
         s = self._synergies
-        with self.store._reading() as connection:
+        with self._registry._reading() as connection:
             park = self._registry._park(connection, park_id)
             rows = connection.execute(
                 sa.select(s.c.stage, s.c.data).where(s.c.park_id == park_id)

@@ -1,6 +1,12 @@
 """The facilitator's deal pipeline (``sg_p_synergies``, ``sg_p_moves``, ``sg_p_documents``)
 and the persistent job queue (``sg_jobs``). Both start empty.
 
+On PostgreSQL, when the row-level security functions of the registry are there
+(``sg_r_runs``, ``sg_r_sees``: the tenant of the transaction), each new table gets ENABLE and
+FORCE ROW LEVEL SECURITY and one policy (:data:`POLICIES`): a synergy, its moves and its
+documents for the park's facilitator, the platform and either side; a job for the park's
+facilitator, the platform and the organisation that submitted it.
+
 Revision ID: 0013
 Revises: 0011 (rebase onto 0012 when the row-level security migration is merged)
 Create Date: 2026-12-03
@@ -17,6 +23,36 @@ revision: str = "0013"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+_SYNERGY_OPEN = """
+CREATE FUNCTION sg_p_synergy_open(synergy integer) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT coalesce((
+    SELECT sg_r_runs(s.park_id) OR sg_r_sees(s.park_id, s.organisation_id)
+        OR sg_r_sees(s.park_id, s.partner_organisation_id)
+    FROM sg_p_synergies s WHERE s.id = synergy), false)
+$$"""
+
+#: table -> its row-level security policy (USING and WITH CHECK), PostgreSQL only.
+POLICIES: dict[str, str] = {
+    "sg_p_synergies": "sg_r_runs(park_id) OR sg_r_sees(park_id, organisation_id)"
+    " OR sg_r_sees(park_id, partner_organisation_id)",
+    "sg_p_moves": "sg_p_synergy_open(synergy_id)",
+    "sg_p_documents": "sg_p_synergy_open(synergy_id)",
+    "sg_jobs": "sg_r_runs(park_id) OR (organisation_id IS NOT NULL"
+    " AND sg_r_sees(park_id, organisation_id))",
+}
+
+
+def _row_level_security() -> bool:
+    """Whether this database has the registry's row-level security functions."""
+    connection = op.get_bind()
+    if connection.dialect.name != "postgresql":
+        return False
+    found = connection.execute(
+        sa.text("SELECT to_regprocedure('sg_r_runs(integer)') IS NOT NULL")
+    ).scalar()
+    return bool(found)
 
 
 def _stamp() -> sa.DateTime:
@@ -117,10 +153,19 @@ def upgrade() -> None:
     )
     op.create_index("ix_sg_jobs_state_id", "sg_jobs", ["state", "id"])
     op.create_index("ix_sg_jobs_park_id_id", "sg_jobs", ["park_id", "id"])
+    if _row_level_security():
+        op.execute(_SYNERGY_OPEN)
+        for table, rule in POLICIES.items():
+            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+            op.execute(f"CREATE POLICY sg_p_tenant ON {table} USING ({rule}) WITH CHECK ({rule})")
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    if op.get_bind().dialect.name == "postgresql":
+        for table in POLICIES:
+            op.execute(f"DROP POLICY IF EXISTS sg_p_tenant ON {table}")
     op.drop_index("ix_sg_jobs_park_id_id", table_name="sg_jobs")
     op.drop_index("ix_sg_jobs_state_id", table_name="sg_jobs")
     op.drop_table("sg_jobs")
@@ -130,3 +175,5 @@ def downgrade() -> None:
     op.drop_table("sg_p_moves")
     op.drop_index("ix_sg_p_synergies_park_id_stage", table_name="sg_p_synergies")
     op.drop_table("sg_p_synergies")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS sg_p_synergy_open(integer)")
