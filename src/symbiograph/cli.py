@@ -1686,6 +1686,77 @@ def _url(sock: Any) -> str:
 
 
 @app.command()
+def worker(
+    db: Annotated[str, typer.Option("--db", help="Database URL of the store whose jobs to run")] = (
+        DEFAULT_DB
+    ),
+    schema: Annotated[
+        str | None, typer.Option(help="PostgreSQL schema holding the store's tables")
+    ] = None,
+    lease: Annotated[
+        float,
+        typer.Option(min=0.1, max=3600, help="Seconds a claim holds without a heartbeat"),
+    ] = 30.0,
+    poll: Annotated[
+        float, typer.Option(min=0.05, max=60, help="Seconds between looks at an empty queue")
+    ] = 1.0,
+    once: Annotated[bool, typer.Option("--once", help="Run one job (if any), then stop")] = False,
+    name: Annotated[
+        str | None, typer.Option(help="This worker's name in the jobs' records")
+    ] = None,
+    hold: Annotated[
+        float, typer.Option(min=0, help="Drill: wait this long after a claim", hidden=True)
+    ] = 0.0,
+) -> None:
+    """Run the store's queued jobs (match, optimize, allocate) until Ctrl-C or SIGTERM.
+
+    Start as many workers as the machine has cores to spare; on PostgreSQL they claim jobs
+    with FOR UPDATE SKIP LOCKED, so no job runs twice. A worker that dies loses its lease:
+    another worker runs the job again, or after its last attempt it is marked failed.
+    """
+    import signal
+    import threading
+
+    try:
+        from symbiograph.web import Worker
+    except ImportError as err:  # the web extra is not installed
+        _fail(f"the worker needs the web extra ({err.name} is missing)", EXIT_USAGE)
+    store = _open_store_schema(db, schema)
+    stop = threading.Event()
+    console = _console()
+
+    def _stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        runner = Worker(store, name=name, lease=lease, poll=poll, hold=hold)
+        console.print(Text(f"worker {runner.name} on {db} (lease {lease:g} s); Ctrl-C stops it"))
+        if once:
+            ended = runner.run_once()
+            said = "no job was queued" if ended is None else f"job {ended.id} {ended.state}"
+            console.print(Text(said))
+        else:
+            ran = runner.run(stop)
+            console.print(Text(f"stopped after {ran} job(s)"))
+    except KeyboardInterrupt:
+        console.print(Text("stopped"))
+        raise typer.Exit(EXIT_CANCELLED) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        store.close()
+
+
+def _open_store_schema(db: str, schema: str | None) -> Any:
+    """The store at ``db`` (in PostgreSQL schema ``schema``); it must exist already."""
+    if schema is None:
+        return _open_store(db, create=False)
+    from symbiograph.store import Store
+
+    return Store(db, schema=schema, lock_timeout=_OPTIONS["lock_timeout"])
+
+
+@app.command()
 def serve(
     demo: Annotated[
         bool,
@@ -1745,6 +1816,7 @@ def serve(
     try:
         sock = _listening_socket(host, port)
         store: Any = None
+        stop_worker: Any = None
         try:
             if demo:
                 file = DEMO_PLATFORM_DIR / "symbiograph.db"
@@ -1757,6 +1829,10 @@ def serve(
                 url = db or DEFAULT_DB
                 store = _open_store(url, create=False)
             app_ = create_app(store=store, secure_cookies=secure_cookies)
+            if store.engine.dialect.name == "sqlite":  # PostgreSQL: run `symbiograph worker`
+                from symbiograph.web import start_worker_thread
+
+                _, stop_worker = start_worker_thread(store)
             logins = []
             if demo:
                 with _step(console, f"saved {DEMO_NETWORK!r} and the demo accounts in {url}"):
@@ -1779,6 +1855,8 @@ def serve(
             uvicorn.Server(config).run(sockets=[sock])
         finally:
             sock.close()
+            if stop_worker is not None:
+                stop_worker.set()
             if store is not None:
                 store.close()
     except KeyboardInterrupt:
