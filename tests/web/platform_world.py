@@ -9,6 +9,16 @@ orsted (org admin), refinery (member), observer) and in park 2 ``facilitator2`` 
 ``giver`` (org admin of its organisation ``A``). Every account has an API token with every
 scope. On PostgreSQL the seeding runs as the tables' owner and the app as a role under
 row-level security (``storekit.pg_app_role``).
+
+The deal pipeline and the job queue hold, per park, known rows made through the store's
+APIs (``store.Pipeline``, ``store.Jobs``), never raw SQL: in park 1 a synergy of Ørsted with
+a third company, one of Kalundborg Refinery with a third company and one between two
+companies that are neither (``World.synergies[1]`` keyed by the party the test cares about:
+``"Ørsted"``, ``"Kalundborg Refinery"``, ``"others"``), in park 2 one between its two
+companies (key ``"A"``), each with one document (``World.documents``); and finished match
+jobs submitted by Ørsted, by Kalundborg Refinery and by the facilitator in park 1 and by
+``A`` in park 2 (``World.jobs``, keyed by organisation name, ``None`` for the facilitator's),
+finished so that cancelling one is refused (409) and changes nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +37,7 @@ from fastapi.testclient import TestClient
 
 from scenarios import gypsum_trio
 from store.storekit import pg_app_role, pg_url_or_skip
-from symbiograph.store import Registry, RegistryRow, Role, Store
+from symbiograph.store import Jobs, Pipeline, Registry, RegistryRow, Role, Store, Tenant
 from symbiograph.web import create_app, seed_demo
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -61,6 +71,9 @@ class World:
     tokens: dict[str, str]
     users: dict[str, Any]
     rows: dict[int, dict[str, list[RegistryRow]]] = field(default_factory=dict)
+    synergies: dict[int, dict[str, int]] = field(default_factory=dict)  # park -> key -> id
+    documents: dict[int, int] = field(default_factory=dict)  # synergy id -> document id
+    jobs: dict[int, dict[str | None, int]] = field(default_factory=dict)  # park -> org -> id
 
     def call(self, who: str | None, method: str, path: str, **kwargs: Any) -> Any:
         """A request as ``who`` (its token; None: anonymous)."""
@@ -127,7 +140,73 @@ def build_world(owner: Store, app_store: Store | None = None, **app_options: Any
         world.rows[n] = {
             t: system.rows(t, p, limit=500)[0] for t in ("facilities", "streams", "exchanges")
         }
+    _add_pipeline_and_jobs(world)
     return world
+
+
+#: Park 1's companies with an account; the third companies of its synergies are neither.
+_PARK1_PARTIES = frozenset({"Ørsted", "Kalundborg Refinery"})
+
+
+def _add_pipeline_and_jobs(world: World) -> None:
+    """The known synergies, documents and finished jobs of the module's docstring, made
+    through ``store.Pipeline`` and ``store.Jobs`` as the system (the jobs as their
+    submitters)."""
+    pipeline = Pipeline(world.owner)
+    orgs1 = world.organisations[1]
+    thirds = sorted(n for n in orgs1 if n not in _PARK1_PARTIES)
+    assert len(thirds) >= 3, f"park 1 needs three more companies, has {thirds}"
+    a2, b2 = sorted(world.organisations[2])[:2]
+    sides = {
+        1: {
+            "Ørsted": ("Ørsted", thirds[0]),
+            "Kalundborg Refinery": ("Kalundborg Refinery", thirds[0]),
+            "others": (thirds[1], thirds[2]),
+        },
+        2: {"A": (a2, b2)},
+    }
+    for park, wanted in sides.items():
+        orgs = world.organisations[park]
+        world.synergies[park] = {}
+        for key, (giver, taker) in wanted.items():
+            synergy = pipeline.create(
+                world.parks[park],
+                {
+                    "organisation_id": orgs[giver],
+                    "partner_organisation_id": orgs[taker],
+                    "title": f"{giver} -> {taker}",
+                },
+            )
+            world.synergies[park][key] = synergy.row_id
+            document = pipeline.add_document(
+                synergy.row_id, "terms.txt", "text/plain", f"terms of {key}".encode()
+            )
+            world.documents[synergy.row_id] = document.id
+    submitters: dict[int, list[str | None]] = {
+        1: ["Ørsted", "Kalundborg Refinery", None],
+        2: ["A"],
+    }
+    facilitator = world.users["facilitator"]
+    for park, names in submitters.items():
+        world.jobs[park] = {}
+        for name in names:
+            if name is None:
+                tenant = Tenant(facilitator.login, "facilitator", world.parks[park])
+            else:
+                org = world.organisations[park][name]
+                tenant = Tenant(f"tests-{org}", "member", world.parks[park], org)
+            job = Jobs(world.owner, tenant).submit(world.parks[park], "match")
+            world.jobs[park][name] = job.id
+    worker = Jobs(world.owner)
+    while (held := worker.claim("platform-world")) is not None:
+        worker.finish(
+            held.id,
+            "platform-world",
+            held.attempts,
+            {"summary": {"candidates": 0}, "tables": {"candidates": []}},
+            inputs_hash="0" * 64,
+            registry_mark=0,
+        )
 
 
 @contextmanager

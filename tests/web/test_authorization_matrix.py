@@ -39,10 +39,11 @@ STALE = {"If-Match": '"999999"'}
 
 @dataclass(frozen=True)
 class Recipe:
-    """What to send to a route: a JSON body, a form body, extra headers."""
+    """What to send to a route: a JSON body, a form body, files (multipart), extra headers."""
 
     json: Any = None
     form: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
     headers: dict[str, str] | None = None
 
 
@@ -77,6 +78,27 @@ REQUESTS: dict[tuple[str, str], Recipe] = {
     ),
     ("PUT", "/api/v1/parks/{park_id}/{table}/{row_id}"): Recipe(json={"note": "x"}, headers=STALE),
     ("DELETE", "/api/v1/parks/{park_id}/{table}/{row_id}"): Recipe(headers=STALE),
+    ("GET", "/api/v1/parks/{park_id}/synergies"): Recipe(),
+    ("POST", "/api/v1/parks/{park_id}/synergies"): Recipe(json={}),  # no sides: 422
+    ("GET", "/api/v1/parks/{park_id}/synergies/{synergy_id}"): Recipe(),
+    ("PATCH", "/api/v1/parks/{park_id}/synergies/{synergy_id}"): Recipe(
+        json={"notes": "x"}, headers=STALE
+    ),
+    ("POST", "/api/v1/parks/{park_id}/synergies/{synergy_id}/moves"): Recipe(
+        json={"to": "declined"}, headers=STALE
+    ),
+    ("GET", "/api/v1/parks/{park_id}/synergies/{synergy_id}/moves"): Recipe(),
+    ("POST", "/api/v1/parks/{park_id}/synergies/{synergy_id}/documents"): Recipe(
+        files={"file": ("empty.txt", b"", "text/plain")}  # no content: 422
+    ),
+    ("GET", "/api/v1/parks/{park_id}/synergies/{synergy_id}/documents"): Recipe(),
+    ("GET", "/api/v1/parks/{park_id}/synergies/{synergy_id}/documents/{document_id}"): Recipe(),
+    ("GET", "/api/v1/parks/{park_id}/outcomes"): Recipe(),
+    ("POST", "/api/v1/parks/{park_id}/jobs"): Recipe(json={"kind": "no-such-kind"}),  # 422
+    ("GET", "/api/v1/parks/{park_id}/jobs"): Recipe(),
+    ("GET", "/api/v1/parks/{park_id}/jobs/{job_id}"): Recipe(),
+    ("POST", "/api/v1/parks/{park_id}/jobs/{job_id}/cancel"): Recipe(),  # done already: 409
+    ("GET", "/api/v1/parks/{park_id}/jobs/{job_id}/result"): Recipe(),
     ("GET", "/"): Recipe(),
     ("POST", "/login"): Recipe(  # the login form's own CSRF pair, no credentials: 422
         form={"csrf_token": "t"}, headers={"Cookie": "sg_login_csrf=t"}
@@ -133,6 +155,30 @@ def _row_id(world: World, caller: Caller, rel: Relation) -> str:
     return str(world.stream_of(park, org).row_id)
 
 
+def _synergy_id(world: World, caller: Caller, rel: Relation) -> str:
+    """own: a synergy the caller's organisation is party to (Ørsted's for a caller of no
+    organisation); other organisation: one between two companies that are neither of
+    the callers'; other park: park 2's."""
+    if rel is Relation.OTHER_PARK:
+        return str(world.synergies[2]["A"])
+    if rel is Relation.OWN:
+        return str(world.synergies[1][caller.organisation or "Ørsted"])
+    return str(world.synergies[1]["others"])
+
+
+def _document_id(world: World, caller: Caller, rel: Relation) -> str:
+    """The document of the synergy :func:`_synergy_id` gives."""
+    return str(world.documents[int(_synergy_id(world, caller, rel))])
+
+
+def _job_id(world: World, caller: Caller, rel: Relation) -> str:
+    """own: a job the caller's organisation submitted (Ørsted's for a caller of no
+    organisation); other organisation: one another company of park 1 submitted; other
+    park: park 2's."""
+    park, org = _target(world, caller, rel)
+    return str(world.jobs[park][org])
+
+
 #: path parameter name -> its value for (world, caller, relation).
 PATH_VALUES: dict[str, Callable[[World, Caller, Relation], str]] = {
     "park_id": _park_id,
@@ -140,6 +186,9 @@ PATH_VALUES: dict[str, Callable[[World, Caller, Relation], str]] = {
     "table": lambda world, caller, rel: "streams",
     "row_id": _row_id,
     "token_id": lambda world, caller, rel: "999999",
+    "synergy_id": _synergy_id,
+    "document_id": _document_id,
+    "job_id": _job_id,
 }
 
 
@@ -234,6 +283,7 @@ def test_every_route_every_role_every_relation(world: World) -> None:
             path,
             json=recipe.json,
             data=recipe.form,
+            files=recipe.files,
             headers=recipe.headers,
             follow_redirects=False,
         )
