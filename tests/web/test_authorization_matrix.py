@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from symbiograph.store import Role
+from symbiograph.store import Jobs, Pipeline, Role
 from symbiograph.web._policy import POLICY, ROLES, Relation
 from web.platform_world import LOGIN_OF_ROLE, World, world_on
 
@@ -267,8 +267,29 @@ def _cases(world: World) -> Iterator[tuple[str, APIRoute, Role | None, Relation]
                 yield method, route, role, rel
 
 
+def _pipeline_state(world: World) -> dict[str, Any]:
+    """The world's synergies (stage, version, moves, documents) and each park's jobs
+    (id, state, version), read as the system: the recipes must change none of it."""
+    pipeline, jobs = Pipeline(world.owner), Jobs(world.owner)
+    state: dict[str, Any] = {}
+    for park, synergies in world.synergies.items():
+        for key, synergy_id in synergies.items():
+            synergy = pipeline.get(synergy_id)
+            state[f"synergy {park}:{key}"] = (
+                synergy.stage,
+                synergy.version,
+                len(pipeline.moves(synergy_id)),
+                [d.id for d in pipeline.documents(synergy_id)],
+            )
+        items, total = jobs.list(world.parks[park], limit=500)
+        state[f"jobs {park}"] = (total, sorted((j.id, j.state, j.version) for j in items))
+    return state
+
+
 def test_every_route_every_role_every_relation(world: World) -> None:
-    """Send each case; collect every disagreement with the table, then fail listing them."""
+    """Send each case; collect every disagreement with the table, then fail listing them.
+    The recipes are harmless when allowed: the pipeline and the jobs are unchanged after."""
+    before = _pipeline_state(world)
     wrong: list[str] = []
     count = 0
     for method, route, role, rel in _cases(world):
@@ -300,6 +321,7 @@ def test_every_route_every_role_every_relation(world: World) -> None:
             )
     assert count > 300
     assert wrong == [], "\n".join(wrong)
+    assert _pipeline_state(world) == before
 
 
 def test_a_new_route_without_a_rule_is_caught(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ After every response:
 
 * no 5xx;
 * no row of another park reaches a caller bound to a park;
+* no synergy reaches a company that is not party to it, no job one it did not submit;
 * no confidential figure beyond the caller's disclosure level: every stream row shown that
   is confidential and not the caller's (nor seen by a facilitator of its park) has its
   quantity, bounds, price and quality as bands, never numbers, and every exchange with
@@ -166,6 +167,19 @@ def _leaks(world: World, oracle: Oracle, login: str | None, path: str, response:
             and park != user.park_id
         ):
             found.append(f"a row of park {park} reached a caller of park {user.park_id}")
+        company = user is not None and str(user.role) in ("org_admin", "member")
+        if company and "stage" in item and "partner_organisation_id" in item:
+            sides = (item.get("organisation_id"), item["partner_organisation_id"])
+            if user.organisation_id not in sides:
+                found.append(f"synergy {item.get('row_id')} of {sides} reached {login}")
+        submitter = item.get("organisation_id")
+        if (
+            company
+            and "kind" in item
+            and "submitted_by" in item
+            and submitter != user.organisation_id
+        ):
+            found.append(f"job {item.get('id')} of organisation {submitter} reached {login}")
         if not isinstance(park, int) or "row_id" not in item:
             continue
         is_stream = "facility_id" in item and "direction" in item
@@ -211,6 +225,9 @@ def test_no_leak_and_no_server_error(world: World) -> None:
         "park_id": [*world.parks.values(), 999],
         "organisation_id": [o for p in world.organisations.values() for o in p.values()],
         "row_id": [r.row_id for p in world.rows.values() for rs in p.values() for r in rs],
+        "synergy_id": [i for p in world.synergies.values() for i in p.values()],
+        "document_id": list(world.documents.values()),
+        "job_id": [i for p in world.jobs.values() for i in p.values()],
     }
     tally: Counter[str] = Counter()
     problems: list[str] = []
