@@ -337,3 +337,18 @@ def test_a_new_route_without_a_rule_is_caught(tmp_path: Path) -> None:
         @app.get("/api/v1/new", operation_id="brand_new")
         def brand_new(ctx: Any = guard("brand_new")) -> None:  # pragma: no cover
             return None
+
+
+def test_the_facilitators_job_is_refused_to_companies(world: World) -> None:
+    """A job the facilitator submitted belongs to no organisation: the route lets a company
+    through (to it the job is "own", see ``_policy``) and the store refuses it (404), for
+    the job, its result and its cancel; the facilitator and the admin read it."""
+    job = world.jobs[1][None]
+    base = f"/api/v1/parks/{world.parks[1]}/jobs/{job}"
+    for login in ("orsted", "refinery"):
+        for method, path in (("GET", base), ("GET", f"{base}/result"), ("POST", f"{base}/cancel")):
+            response = world.call(login, method, path)
+            assert response.status_code == 404, (login, method, path, response.text)
+            assert str(job) in response.json()["detail"]
+    for login in ("facilitator", "admin"):
+        assert world.call(login, "GET", base).json()["state"] == "done"
