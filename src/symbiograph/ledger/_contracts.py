@@ -75,7 +75,9 @@ class ContractTerms:
             _finite(name, getattr(self, name), where, 0.0)
         _finite("off_spec_factor", self.off_spec_factor, where, 0.0)
         if self.off_spec_factor > 1:
-            raise InputError(f"{where}: off_spec_factor must be at most 1, not {self.off_spec_factor}")
+            raise InputError(
+                f"{where}: off_spec_factor must be at most 1, not {self.off_spec_factor}"
+            )
         for spec in self.quality:
             if len(spec) != 3 or not isinstance(spec[0], str) or not spec[0]:
                 raise InputError(f"{where}: a quality range is (attribute, min, max), not {spec!r}")
@@ -221,7 +223,10 @@ def assess_period(
         _pay(b, s, unit * factor * paid, within),
         _pay(b, s, unit * factor * terms.excess_factor * excess, "delivered above max_take"),
         _pay(
-            b, s, abs(unit) * terms.take_or_pay * buyer_short, "take-or-pay: nominated below min_take"
+            b,
+            s,
+            abs(unit) * terms.take_or_pay * buyer_short,
+            "take-or-pay: nominated below min_take",
         ),
         _pay(s, b, abs(unit) * terms.deliver_or_pay * supplier_short, "deliver-or-pay: short"),
     ]

@@ -15,7 +15,7 @@ Record types (field ``type``):
 
 =====================  ===================================================================
 contract.propose       ``contract``, ``terms`` (see :func:`terms_record`), ``parties``
-contract.sign          ``contract``, ``terms_hash`` (hex sha256 of the canonical terms)
+contract.sign          ``contract``, ``terms_hash`` (hex leaf hash of the proposal entry)
 contract.activate      ``contract``, ``period`` (first period, YYYY-MM)
 contract.suspend       ``contract``, ``reason``
 contract.resume        ``contract``
@@ -23,7 +23,8 @@ contract.terminate     ``contract``, ``reason``, ``period`` (last period)
 contract.expire        ``contract``, ``period`` (last period)
 decision.propose       ``decision``, ``title``, ``cost_cents``, ``shares`` (org -> cents,
                        summing to ``cost_cents``), ``method``
-decision.vote          ``decision``, ``vote`` (approve or reject), ``proposal_hash``
+decision.vote          ``decision``, ``vote`` (approve or reject), ``proposal_hash`` (hex
+                       leaf hash of the proposal entry)
 delivery               ``contract``, ``period``, ``nominated``, ``delivered``, ``measured``
                        (metered or declared), ``quality`` (attribute -> value),
                        optional ``transfer`` (a waste transfer note)
@@ -51,6 +52,7 @@ __all__ = [
     "ContractState",
     "DecisionState",
     "LedgerView",
+    "check_delivery",
     "contract_step",
     "decision_step",
     "record_hash",
@@ -102,9 +104,7 @@ def terms_record(terms: ContractTerms, **more: Any) -> dict[str, Any]:
         "deliver_or_pay": terms.deliver_or_pay,
         "excess_factor": terms.excess_factor,
         "off_spec_factor": terms.off_spec_factor,
-        "quality": [
-            {"attribute": a, "min": lo, "max": hi} for a, lo, hi in terms.quality
-        ],
+        "quality": [{"attribute": a, "min": lo, "max": hi} for a, lo, hi in terms.quality],
     }
     if terms.price_basis == "indexed":
         record["price_index"] = terms.price_index
@@ -200,9 +200,15 @@ class ContractState:
 
 
 def contract_step(
-    state: ContractState | None, index: int, org: str, record: Mapping[str, Any]
+    state: ContractState | None,
+    index: int,
+    org: str,
+    record: Mapping[str, Any],
+    leaf_hash: bytes = b"",
 ) -> ContractState:
-    """The contract after the step ``record`` signed by ``org`` at log ``index``; a step the
+    """The contract after the step ``record`` signed by ``org`` at log ``index`` (whose
+    Merkle ``leaf_hash`` a proposal's ``terms_hash`` becomes: the parties sign the very
+    entry, commitments included; without it, the hash of the canonical terms); a step the
     contract's status, parties or terms do not allow is an :class:`InputError` saying why."""
     kind = record.get("type")
     contract = record.get("contract")
@@ -229,7 +235,7 @@ def contract_step(
         return ContractState(
             contract,
             dict(terms),
-            record_hash(terms),
+            leaf_hash.hex() if leaf_hash else record_hash(terms),
             tuple(str(p) for p in parties),
             history=((index, "propose", org),),
         )
@@ -252,9 +258,7 @@ def contract_step(
         raise InputError(f"{where}: unknown step {kind!r}")
     allowed, status = _STEPS[str(kind)]
     if state.status not in allowed:
-        raise InputError(
-            f"{where} is {state.status}; {kind} needs it {' or '.join(allowed)}"
-        )
+        raise InputError(f"{where} is {state.status}; {kind} needs it {' or '.join(allowed)}")
     out = replace(state, status=status, history=history)
     if kind == "contract.activate":
         out = replace(out, first_period=_period(record.get("period"), where))
@@ -309,9 +313,15 @@ class DecisionState:
 
 
 def decision_step(
-    state: DecisionState | None, index: int, org: str, record: Mapping[str, Any]
+    state: DecisionState | None,
+    index: int,
+    org: str,
+    record: Mapping[str, Any],
+    leaf_hash: bytes = b"",
 ) -> DecisionState:
-    """The decision after ``record`` (decision.propose or decision.vote) by ``org``."""
+    """The decision after ``record`` (decision.propose or decision.vote) by ``org``; a
+    proposal's ``proposal_hash`` is its entry's ``leaf_hash`` (hex; without it, the hash of
+    the canonical proposal)."""
     kind = record.get("type")
     decision = record.get("decision")
     where = f"decision {decision!r}"
@@ -338,7 +348,7 @@ def decision_step(
         return DecisionState(
             decision,
             proposal,
-            record_hash(proposal),
+            leaf_hash.hex() if leaf_hash else record_hash(proposal),
             tuple(sorted(str(k) for k in shares)),
             history=((index, "propose", org),),
         )
@@ -368,9 +378,7 @@ def decision_step(
     )
 
 
-def check_delivery(
-    contract: ContractState | None, org: str, record: Mapping[str, Any]
-) -> Delivery:
+def check_delivery(contract: ContractState | None, org: str, record: Mapping[str, Any]) -> Delivery:
     """The delivery a ``delivery`` record states, checked against its contract: active in
     that period, recorded by a party, quantities finite and >= 0, and a waste transfer note
     complete (else an :class:`InputError` listing what it lacks)."""
@@ -382,9 +390,7 @@ def check_delivery(
     if org not in (contract.terms.get("supplier"), contract.terms.get("buyer")):
         raise InputError(f"{where}: {org!r} is neither its supplier nor its buyer")
     if not contract.covers(period):
-        raise InputError(
-            f"{where}: the contract is {contract.status} and does not cover {period}"
-        )
+        raise InputError(f"{where}: the contract is {contract.status} and does not cover {period}")
     if record.get("measured") not in ("metered", "declared"):
         raise InputError(f"{where}: measured is metered or declared")
     quantities: dict[str, float] = {}
@@ -393,9 +399,12 @@ def check_delivery(
         if _sealed(value):
             quantities[key] = math.nan
             continue
-        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(
-            value
-        ) or value < 0:
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+            or value < 0
+        ):
             raise InputError(f"{where}: {key} must be a finite number >= 0, not {value!r}")
         quantities[key] = float(value)
     quality = record.get("quality", {})
@@ -411,8 +420,7 @@ def check_delivery(
         lacking = missing_fields(transfer, "sign")
         if lacking:
             raise InputError(
-                f"{where}: the waste transfer note cannot be signed; it lacks "
-                + ", ".join(lacking)
+                f"{where}: the waste transfer note cannot be signed; it lacks " + ", ".join(lacking)
             )
     return Delivery(
         str(name), period, quantities["nominated"], quantities["delivered"], dict(quality)
@@ -442,10 +450,14 @@ class LedgerView:
             raise InputError(f"entry {index}: the record has no type")
         if kind.startswith("contract."):
             name = str(record.get("contract"))
-            self.contracts[name] = contract_step(self.contracts.get(name), index, org, record)
+            self.contracts[name] = contract_step(
+                self.contracts.get(name), index, org, record, leaf_hash
+            )
         elif kind.startswith("decision."):
             name = str(record.get("decision"))
-            self.decisions[name] = decision_step(self.decisions.get(name), index, org, record)
+            self.decisions[name] = decision_step(
+                self.decisions.get(name), index, org, record, leaf_hash
+            )
         elif kind == "delivery":
             delivery = check_delivery(self.contracts.get(str(record.get("contract"))), org, record)
             key = (delivery.contract, delivery.period)

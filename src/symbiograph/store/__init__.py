@@ -19,6 +19,7 @@ from symbiograph.store._accounts import (
     UserNotFoundError,
     token_digest,
 )
+from symbiograph.store._ledger import SECRET_ENV, Ledger, LedgerEntry
 from symbiograph.store._registry import (
     AccessDeniedError,
     AuditEntry,
@@ -47,11 +48,14 @@ from symbiograph.store._store import (
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "LOCK_TIMEOUT_ENV",
+    "SECRET_ENV",
     "AccessDeniedError",
     "Accounts",
     "ApiToken",
     "AuditEntry",
     "DatabaseNotFoundError",
+    "Ledger",
+    "LedgerEntry",
     "LoginLimits",
     "NetworkExistsError",
     "NetworkNotFoundError",

@@ -134,4 +134,7 @@ def metadata() -> sa.MetaData:
     from symbiograph.store._registry import registry_tables
 
     registry_tables(meta)
+    from symbiograph.store._ledger import ledger_tables
+
+    ledger_tables(meta)
     return meta
