@@ -10,6 +10,7 @@ checked per period (quantity band, take-or-pay, deliver-or-pay) and settled in c
 no file, socket or database; persistence is the store's.
 """
 
+from symbiograph.ledger._audit import Breach, audit
 from symbiograph.ledger._canonical import (
     COMMITMENT_KEY,
     Opening,
@@ -29,6 +30,7 @@ from symbiograph.ledger._contracts import (
     assess_period,
     settle,
 )
+from symbiograph.ledger._demo import DEMO_INDEX, PLATFORM_ORG, DemoPlan, DemoStep, demo_plan
 from symbiograph.ledger._keys import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
@@ -98,18 +100,23 @@ __all__ = [
     "ANNEX_VII_FORMAT",
     "COMMITMENT_KEY",
     "CONTRACT_STATUSES",
+    "DEMO_INDEX",
     "DOMAIN",
     "DWT_FORMAT",
     "EMPTY_ROOT",
     "EVIDENCE_FORMAT",
+    "PLATFORM_ORG",
     "PRICE_BASES",
     "TRANSFER_PURPOSES",
+    "Breach",
     "Checkpoint",
     "CompactRange",
     "ContractState",
     "ContractTerms",
     "DecisionState",
     "Delivery",
+    "DemoPlan",
+    "DemoStep",
     "Ed25519PrivateKey",
     "Ed25519PublicKey",
     "Entry",
@@ -123,11 +130,13 @@ __all__ = [
     "Verdict",
     "annex_vii_document",
     "assess_period",
+    "audit",
     "canonical_json",
     "check_delivery",
     "commit",
     "contract_step",
     "decision_step",
+    "demo_plan",
     "dwt_receipt",
     "es_number",
     "evidence_bundle",

@@ -17,8 +17,8 @@ Record types (field ``type``):
 contract.propose       ``contract``, ``terms`` (see :func:`terms_record`), ``parties``
 contract.sign          ``contract``, ``terms_hash`` (hex leaf hash of the proposal entry)
 contract.activate      ``contract``, ``period`` (first period, YYYY-MM)
-contract.suspend       ``contract``, ``reason``
-contract.resume        ``contract``
+contract.suspend       ``contract``, ``reason``, ``period`` (the first month suspended)
+contract.resume        ``contract``, ``period`` (the first month running again)
 contract.terminate     ``contract``, ``reason``, ``period`` (last period)
 contract.expire        ``contract``, ``period`` (last period)
 decision.propose       ``decision``, ``title``, ``cost_cents``, ``shares`` (org -> cents,
@@ -160,6 +160,12 @@ class ContractState:
     first_period: str | None = None
     last_period: str | None = None
     history: tuple[tuple[int, str, str], ...] = ()
+    pauses: tuple[tuple[str, str | None], ...] = ()
+
+    def paused(self, period: str) -> bool:
+        """Whether the contract was suspended in ``period`` (from a suspension's period up
+        to, not including, the period it resumed)."""
+        return any(a <= period and (b is None or period < b) for a, b in self.pauses)
 
     def json(self) -> dict[str, Any]:
         """The state as JSON (the store keeps it; the API shows it)."""
@@ -173,6 +179,7 @@ class ContractState:
             "first_period": self.first_period,
             "last_period": self.last_period,
             "history": [list(h) for h in self.history],
+            "pauses": [list(x) for x in self.pauses],
         }
 
     @staticmethod
@@ -188,15 +195,17 @@ class ContractState:
             data.get("first_period"),
             data.get("last_period"),
             tuple((int(i), str(s), str(o)) for i, s, o in data.get("history", [])),
+            tuple((str(a), None if b is None else str(b)) for a, b in data.get("pauses", [])),
         )
 
     def covers(self, period: str) -> bool:
         """Whether deliveries may be recorded for ``period`` (active, inside its periods)."""
         if self.status != "active" or self.first_period is None:
             return False
-        return self.first_period <= period and (
+        inside = self.first_period <= period and (
             self.last_period is None or period <= self.last_period
         )
+        return inside and not self.paused(period)
 
 
 def contract_step(
@@ -267,6 +276,14 @@ def contract_step(
         if state.first_period is not None and last < state.first_period:
             raise InputError(f"{where}: last period {last} is before its first")
         out = replace(out, last_period=last)
+    elif kind == "contract.suspend":
+        out = replace(out, pauses=(*state.pauses, (_period(record.get("period"), where), None)))
+    elif kind == "contract.resume":
+        since, _ = state.pauses[-1]
+        back = _period(record.get("period"), where)
+        if back < since:
+            raise InputError(f"{where}: resumed in {back}, before its suspension in {since}")
+        out = replace(out, pauses=(*state.pauses[:-1], (since, back)))
     if kind in ("contract.suspend", "contract.terminate") and not record.get("reason"):
         raise InputError(f"{where}: {kind} gives a reason")
     return out
@@ -438,6 +455,7 @@ class LedgerView:
     deliveries: dict[tuple[str, str], tuple[int, Delivery]] = field(default_factory=dict)
     records: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     countersigned: dict[int, int] = field(default_factory=dict)
+    leaves: dict[int, bytes] = field(default_factory=dict)
     indices: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def apply(
@@ -468,6 +486,7 @@ class LedgerView:
                 )
             self.deliveries[key] = (index, delivery)
             self.records[index] = (org, dict(record))
+            self.leaves[index] = leaf_hash
         elif kind == "delivery.countersign":
             target = record.get("delivery")
             if not isinstance(target, int) or target not in self.records:
@@ -479,7 +498,8 @@ class LedgerView:
                 raise InputError(f"entry {index}: {org!r} is not the other party of {target}")
             if target in self.countersigned:
                 raise InputError(f"entry {index}: delivery {target} is countersigned already")
-            if leaf_hash and record.get("leaf_hash") != leaf_hash.hex():
+            target_leaf = self.leaves.get(target, b"")
+            if target_leaf and record.get("leaf_hash") != target_leaf.hex():
                 raise InputError(f"entry {index}: countersigns another leaf than entry {target}")
             self.countersigned[target] = index
         elif kind == "index":

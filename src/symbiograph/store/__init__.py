@@ -19,7 +19,7 @@ from symbiograph.store._accounts import (
     UserNotFoundError,
     token_digest,
 )
-from symbiograph.store._ledger import SECRET_ENV, Ledger, LedgerEntry
+from symbiograph.store._ledger import SECRET_ENV, Ledger, LedgerEntry, seed_demo, tampered_copy
 from symbiograph.store._registry import (
     AccessDeniedError,
     AuditEntry,
@@ -77,7 +77,9 @@ __all__ = [
     "VersionNotFoundError",
     "lock_timeout",
     "metadata",
+    "seed_demo",
     "table_name",
+    "tampered_copy",
     "token_digest",
     "upgrade",
 ]

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -46,6 +47,7 @@ from symbiograph.ledger import (
     ContractState,
     ContractTerms,
     DecisionState,
+    DemoPlan,
     Ed25519PrivateKey,
     Ed25519PublicKey,
     Entry,
@@ -84,6 +86,8 @@ __all__ = [
     "Ledger",
     "LedgerEntry",
     "ledger_tables",
+    "seed_demo",
+    "tampered_copy",
 ]
 
 _P = "sg_l_"
@@ -425,6 +429,7 @@ class Ledger:
     ) -> LedgerEntry:
         view = self._synced_view(connection)
         index = self._view_size
+        record = _completed(view, record)
         key = self._key_in(connection, org, create=True)
         public, openings = _seal_paths(record, confidential)
         entry = sign_entry(index, org, public, key)
@@ -915,6 +920,81 @@ class Ledger:
         view = self.view()
         deliveries = [d for _, d in sorted(view.deliveries.values(), key=lambda x: x[0])]
         return settle(view.terms(), deliveries, view.indices)
+
+
+def _completed(view: LedgerView, record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``record`` with the hash a signature or vote refers to filled in when left out
+    (the proposal as the log holds it now)."""
+    kind = record.get("type")
+    if kind == "contract.sign" and "terms_hash" not in record:
+        state = view.contracts.get(str(record.get("contract")))
+        if state is not None:
+            return {**record, "terms_hash": state.terms_hash}
+    if kind == "decision.vote" and "proposal_hash" not in record:
+        decision = view.decisions.get(str(record.get("decision")))
+        if decision is not None:
+            return {**record, "proposal_hash": decision.proposal_hash}
+    return record
+
+
+def seed_demo(ledger: Ledger, plan: DemoPlan) -> dict[str, int]:
+    """Append a :func:`symbiograph.ledger.demo_plan` month by month (one transaction and
+    one checkpoint per month; waste deliveries countersigned by their receiver at once).
+    Returns counts: entries, checkpoints, contracts, deliveries, countersigned."""
+    months = sorted({s.month for s in plan.steps})
+    counts = {"entries": 0, "checkpoints": 0, "deliveries": 0, "countersigned": 0}
+    for month in months:
+        with ledger._appending() as connection:
+            for step in (s for s in plan.steps if s.month == month):
+                done = ledger._append_in(connection, step.org, step.record, step.confidential)
+                counts["entries"] += 1
+                counts["deliveries"] += step.record.get("type") == "delivery"
+                if step.countersign:
+                    ledger._append_in(
+                        connection,
+                        step.countersign,
+                        {
+                            "type": "delivery.countersign",
+                            "delivery": done.index,
+                            "leaf_hash": leaf_hash(done.entry.leaf).hex(),
+                        },
+                    )
+                    counts["entries"] += 1
+                    counts["countersigned"] += 1
+            ledger._checkpoint_in(connection)
+            counts["checkpoints"] += 1
+    counts["contracts"] = len(plan.contracts)
+    return counts
+
+
+def tampered_copy(source: Path, target: Path, index: int, change: Mapping[str, Any]) -> None:
+    """Copy the SQLite ledger at ``source`` to ``target`` and there rewrite entry
+    ``index``'s record with ``change`` (top-level fields), as someone with write access to
+    the database file could: the append-only triggers are dropped first. For showing that
+    verification catches it; never used on a real ledger."""
+    import sqlite3
+
+    if target.exists():
+        target.unlink()
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    connection = sqlite3.connect(target, isolation_level=None)
+    try:
+        for action in ("update", "delete"):
+            connection.execute(f"DROP TRIGGER IF EXISTS {ENTRIES}_no_{action}")
+        row = connection.execute(
+            f"SELECT payload FROM {ENTRIES} WHERE idx = ?", (index,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no entry {index} to tamper with in {target}")
+        content = json.loads(bytes(row[0]))
+        content["record"] = {**content["record"], **change}
+        connection.execute(
+            f"UPDATE {ENTRIES} SET payload = ? WHERE idx = ?",
+            (canonical_json(content), index),
+        )
+    finally:
+        connection.close()
 
 
 def _bad(index: int, reason: str, verdict: Verdict) -> Verdict:
