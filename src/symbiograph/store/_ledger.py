@@ -914,6 +914,34 @@ class Ledger:
             },
         )
 
+    def transfer_notes(self) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+        """Every waste transfer note in the log as ``(reference, note, signatures)``:
+        reference ``contract/period/entry``; signatures of the producer (the delivery
+        entry) and, once countersigned, of the receiver, each with org, entry and public
+        key (base64)."""
+        import base64
+
+        view = self.view()
+        keys = self.public_keys()
+
+        def signed(org: str, index: int) -> dict[str, Any]:
+            raw = public_key_raw(keys[org])
+            return {"org": org, "entry": index, "public_key": base64.b64encode(raw).decode()}
+
+        out: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        for index, (org, record) in sorted(view.records.items()):
+            note = record.get("transfer")
+            if not isinstance(note, Mapping):
+                continue
+            signatures = {"producer": signed(org, index)}
+            counter = view.countersigned.get(index)
+            if counter is not None:
+                counter_org = self.entries(counter, counter + 1)[0].org
+                signatures["receiver"] = signed(counter_org, counter)
+            reference = f"{record['contract']}/{record['period']}/{index}"
+            out.append((reference, dict(note), signatures))
+        return out
+
     def settle(self) -> tuple[list[PeriodOutcome], dict[str, int]]:
         """Every recorded delivery assessed against its contract's logged terms and the
         logged index values, and each organisation's net position in cents."""
