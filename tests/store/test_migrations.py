@@ -49,10 +49,11 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0009_accounts.py",
         "versions/0010_processes_duties.py",
         "versions/0011_registry.py",
+        "versions/0014_ledger.py",
     ):
         assert (folder / name).is_file(), name
     scripts = ScriptDirectory.from_config(_config())
-    assert scripts.get_heads() == ["0011"]
+    assert scripts.get_heads() == ["0014"]
 
 
 def test_schema_is_derived_from_the_attribute_table() -> None:
@@ -70,11 +71,16 @@ def test_schema_is_derived_from_the_attribute_table() -> None:
             "audit",
         )
     }
+    ledger = {
+        f"sg_l_{t}"
+        for t in ("keys", "entries", "nodes", "checkpoints", "openings", "contracts", "decisions")
+    }
     assert set(tables) == {
         "sg_networks",
         "sg_versions",
         *accounts,
         *registry,
+        *ledger,
         *(table_name(t) for t in TABLES),
     }
     for name in TABLES:
@@ -105,7 +111,7 @@ def test_migrated_database_matches_the_metadata(store: Store) -> None:
         version = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE}
         ).get_current_revision()
-    assert version == "0011"
+    assert version == "0014"
 
 
 def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:
