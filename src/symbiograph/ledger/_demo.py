@@ -233,7 +233,7 @@ def demo_plan(network: Network, seed: int = 14, year: int = 2026) -> DemoPlan:
             quality = {
                 spec[0]: _measure(rng, spec, off and k == 0) for k, spec in enumerate(terms.quality)
             }
-            record: dict[str, Any] = {
+            delivery: dict[str, Any] = {
                 "type": "delivery",
                 "contract": name,
                 "period": period,
@@ -244,11 +244,11 @@ def demo_plan(network: Network, seed: int = 14, year: int = 2026) -> DemoPlan:
             }
             countersign = ""
             if resource.get("ewc_code"):
-                record["transfer"] = _transfer_note(
+                delivery["transfer"] = _transfer_note(
                     network, name, resource, terms, delivered, mode, period, rng
                 )
                 countersign = terms.buyer
-            plan.steps.append(DemoStep(month, terms.supplier, record, (), countersign))
+            plan.steps.append(DemoStep(month, terms.supplier, delivery, (), countersign))
     return plan
 
 

@@ -503,15 +503,15 @@ class LedgerView:
                 raise InputError(f"entry {index}: countersigns another leaf than entry {target}")
             self.countersigned[target] = index
         elif kind == "index":
-            name, period, value = record.get("index"), record.get("period"), record.get("value")
-            if not isinstance(name, str) or not name:
+            series, period, value = record.get("index"), record.get("period"), record.get("value")
+            if not isinstance(series, str) or not series:
                 raise InputError(f"entry {index}: an index record names its index")
             _period(period, f"entry {index}")
             if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
                 raise InputError(f"entry {index}: index value {value!r} is not positive")
-            if (name, str(period)) in self.indices:
-                raise InputError(f"entry {index}: index {name} {period} is published already")
-            self.indices[(name, str(period))] = float(value)
+            if (series, str(period)) in self.indices:
+                raise InputError(f"entry {index}: index {series} {period} is published already")
+            self.indices[(series, str(period))] = float(value)
         else:
             raise InputError(f"entry {index}: unknown record type {kind!r}")
 
