@@ -84,3 +84,10 @@ def test_csv_rows_carry_every_field_and_the_missing_list() -> None:
     assert (rows[0]["producer_signature"], rows[0]["receiver_signature"]) == (4, 5)
     assert rows[1]["missing"].startswith("ewc_code; hazardous;")
     assert rows[1]["missing"].endswith("signature of the producer; signature of the receiver")
+
+
+def test_docs_list_every_field() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "ledger.md").read_text(encoding="utf-8")
+    assert all(f"| `{f.name}` |" in doc for f in transfer_fields())

@@ -132,13 +132,20 @@ def test_a_failed_append_leaves_nothing_and_no_gap(
     before = _dump(store)
 
     def crash(*args: Any) -> None:
-        raise OSError("power cut between the entry and its tree nodes")
+        raise OSError("power cut after the entry and its tree nodes, before the state")
 
-    monkeypatch.setattr(Ledger, "_insert_leaf", crash)
+    monkeypatch.setattr(Ledger, "_project", crash)
+    step = {"period": "2026-02", "reason": "outage"}
     with pytest.raises(StoreError, match="power cut"):
-        ledger.append("Ørsted", _delivery("2026-01"))
+        ledger.contract_step("Ørsted", "K-gyp", "suspend", **step)
+    with pytest.raises(StoreError, match="power cut"):  # a batch: all or nothing
+        ledger.append_many(
+            [("Ørsted", _delivery("2026-01"), ()), ("Ørsted", _delivery("2026-02"), ())]
+            + [("Ørsted", {"type": "contract.suspend", "contract": "K-gyp", **step}, ())]
+        )
     assert _dump(store) == before
     monkeypatch.undo()
+    assert ledger.contract("K-gyp").status == "active"
     entry = ledger.append("Ørsted", _delivery("2026-01"))
     assert entry.index == 4
     assert ledger.verify().ok

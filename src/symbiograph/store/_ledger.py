@@ -29,7 +29,7 @@ import os
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -232,6 +232,31 @@ def _subject(record: Mapping[str, Any]) -> str:
     return str(record.get("delivery", ""))
 
 
+@dataclass
+class _Pending:
+    """What a transaction's appends will write: entry rows, opening rows, tree nodes and
+    the last state of each contract and decision they changed."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    openings: list[dict[str, Any]] = field(default_factory=list)
+    nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
+    states: dict[tuple[str, str], tuple[ContractState | DecisionState, int]] = field(
+        default_factory=dict
+    )
+    synced: bool = False
+
+    def node_rows(self) -> list[dict[str, Any]]:
+        """The tree nodes as rows."""
+        return [{"level": k, "position": i, "hash": h} for (k, i), h in self.nodes.items()]
+
+    def clear(self) -> None:
+        """Forget what was written (the view stays in step)."""
+        self.entries.clear()
+        self.openings.clear()
+        self.nodes.clear()
+        self.states.clear()
+
+
 class Ledger:
     """The ledger of a :class:`~symbiograph.store.Store` (one log per database, named
     ``origin``). ``secret`` (bytes or text; default ``SYMBIOGRAPH_LEDGER_SECRET``) seals and
@@ -406,19 +431,46 @@ class Ledger:
             yield int(r.idx), str(content["org"]), record, bytes(r.leaf_hash)
 
     def _insert_leaf(self, connection: sa.Connection, index: int, lh: bytes) -> None:
-        """The leaf and every tree node it completes (RFC 9162 perfect subtrees)."""
-        rows = [{"level": 0, "position": index, "hash": lh}]
+        """The leaf and every tree node it completes (RFC 9162 perfect subtrees), now."""
+        pending = _Pending()
+        self._add_leaf(connection, pending, index, lh)
+        connection.execute(self._nodes.insert(), pending.node_rows())
+
+    def _add_leaf(
+        self, connection: sa.Connection, pending: _Pending, index: int, lh: bytes
+    ) -> None:
+        """Add the leaf and the nodes it completes to ``pending`` (left siblings from
+        ``pending`` or the stored tree)."""
+        pending.nodes[(0, index)] = lh
         level, position, h = 0, index, lh
         while position & 1:
-            left = connection.execute(
-                sa.select(self._nodes.c.hash).where(
-                    self._nodes.c.level == level, self._nodes.c.position == position - 1
+            left = pending.nodes.get((level, position - 1))
+            if left is None:
+                left = bytes(
+                    connection.execute(
+                        sa.select(self._nodes.c.hash).where(
+                            self._nodes.c.level == level, self._nodes.c.position == position - 1
+                        )
+                    ).scalar_one()
                 )
-            ).scalar_one()
-            h = node_hash(bytes(left), h)
+            h = node_hash(left, h)
             level, position = level + 1, position >> 1
-            rows.append({"level": level, "position": position, "hash": h})
-        connection.execute(self._nodes.insert(), rows)
+            pending.nodes[(level, position)] = h
+
+    def _flush(self, connection: sa.Connection, pending: _Pending) -> None:
+        """Write what ``pending`` holds (entries, openings, nodes, states), all at once."""
+        if pending.entries:
+            connection.execute(self._entries.insert(), pending.entries)
+        if pending.openings:
+            connection.execute(self._openings.insert(), pending.openings)
+        if pending.nodes:
+            connection.execute(self._nodes.insert(), pending.node_rows())
+        for (kind, name), (state, index) in pending.states.items():
+            if kind == "contract":
+                self._project(connection, self._contracts, "contract", name, state, index)
+            else:
+                self._project(connection, self._decisions, "decision", name, state, index)
+        pending.clear()
 
     def _append_in(
         self,
@@ -426,54 +478,58 @@ class Ledger:
         org: str,
         record: Mapping[str, Any],
         confidential: Sequence[str] = (),
+        pending: _Pending | None = None,
     ) -> LedgerEntry:
-        view = self._synced_view(connection)
+        """Sign and append one record in ``connection``'s transaction: into ``pending``
+        (written by :meth:`_flush`) or, without it, at once."""
+        if pending is None:
+            pending = _Pending()
+            done = self._append_in(connection, org, record, confidential, pending)
+            self._flush(connection, pending)
+            return done
+        if not pending.synced:
+            self._synced_view(connection)
+            pending.synced = True
+        view = self._view
+        assert view is not None
         index = self._view_size
         record = _completed(view, record)
         key = self._key_in(connection, org, create=True)
         public, openings = _seal_paths(record, confidential)
         entry = sign_entry(index, org, public, key)
         lh = leaf_hash(entry.leaf)
-        view.apply(index, org, _open_paths(public, openings), lh)  # refuses a bad step
+        view.apply(index, org, _open_paths(public, openings) if openings else public, lh)
         self._view_size = index + 1
         now = datetime.now(UTC)
         kind = str(record.get("type"))
-        connection.execute(
-            self._entries.insert().values(
-                idx=index,
-                org=org,
-                kind=kind,
-                subject=_subject(record),
-                payload=entry.payload,
-                signature=entry.signature,
-                leaf_hash=lh,
-                appended_at=now,
-            )
+        pending.entries.append(
+            {
+                "idx": index,
+                "org": org,
+                "kind": kind,
+                "subject": _subject(record),
+                "payload": entry.payload,
+                "signature": entry.signature,
+                "leaf_hash": lh,
+                "appended_at": now,
+            }
         )
-        if openings:
-            connection.execute(
-                self._openings.insert(),
-                [
-                    {
-                        "idx": index,
-                        "path": path,
-                        "salt": o.salt,
-                        "value": json.dumps(o.value, sort_keys=True),
-                    }
-                    for path, o in openings.items()
-                ],
-            )
-        self._insert_leaf(connection, index, lh)
+        pending.openings.extend(
+            {
+                "idx": index,
+                "path": path,
+                "salt": o.salt,
+                "value": json.dumps(o.value, sort_keys=True),
+            }
+            for path, o in openings.items()
+        )
+        self._add_leaf(connection, pending, index, lh)
         if kind.startswith("contract."):
             name = str(record["contract"])
-            self._project(
-                connection, self._contracts, "contract", name, view.contracts[name], index
-            )
+            pending.states[("contract", name)] = (view.contracts[name], index)
         elif kind.startswith("decision."):
             name = str(record["decision"])
-            self._project(
-                connection, self._decisions, "decision", name, view.decisions[name], index
-            )
+            pending.states[("decision", name)] = (view.decisions[name], index)
         return LedgerEntry(index, org, kind, _subject(record), entry, now)
 
     @staticmethod
@@ -513,7 +569,9 @@ class Ledger:
         """Append ``(org, record, confidential)`` items in one transaction (all or none),
         then sign a checkpoint in it if ``checkpoint``."""
         with self._appending() as connection:
-            out = [self._append_in(connection, o, r, c) for o, r, c in items]
+            pending = _Pending()
+            out = [self._append_in(connection, o, r, c, pending) for o, r, c in items]
+            self._flush(connection, pending)
             if checkpoint:
                 self._checkpoint_in(connection)
             return out
@@ -973,8 +1031,11 @@ def seed_demo(ledger: Ledger, plan: DemoPlan) -> dict[str, int]:
     counts = {"entries": 0, "checkpoints": 0, "deliveries": 0, "countersigned": 0}
     for month in months:
         with ledger._appending() as connection:
+            pending = _Pending()
             for step in (s for s in plan.steps if s.month == month):
-                done = ledger._append_in(connection, step.org, step.record, step.confidential)
+                done = ledger._append_in(
+                    connection, step.org, step.record, step.confidential, pending
+                )
                 counts["entries"] += 1
                 counts["deliveries"] += step.record.get("type") == "delivery"
                 if step.countersign:
@@ -986,9 +1047,12 @@ def seed_demo(ledger: Ledger, plan: DemoPlan) -> dict[str, int]:
                             "delivery": done.index,
                             "leaf_hash": leaf_hash(done.entry.leaf).hex(),
                         },
+                        (),
+                        pending,
                     )
                     counts["entries"] += 1
                     counts["countersigned"] += 1
+            ledger._flush(connection, pending)
             ledger._checkpoint_in(connection)
             counts["checkpoints"] += 1
     counts["contracts"] = len(plan.contracts)
