@@ -17,6 +17,7 @@ from symbiograph.ledger import (
     Payment,
     assess_period,
     audit,
+    cost_shares,
     settle,
     terms_record,
 )
@@ -321,3 +322,30 @@ def test_period_settlement_sums_to_zero_with_quality_and_indices(
         )
         _, lo, hi = c.quality[0]
         assert bool(out.off_spec) == (d.quality["q"] < lo or d.quality["q"] > hi)
+
+
+def test_cost_shares_by_hand() -> None:
+    # Shapley cost shares 1,050,000 and 1,350,000 of a 2,400,000 EUR pipeline
+    assert cost_shares({"a": 1_050_000.0, "b": 1_350_000.0}, 240_000_000) == {
+        "a": 105_000_000,
+        "b": 135_000_000,
+    }
+    # a third each of 100 cents: the remainder cent goes to the first by name
+    assert cost_shares({"c": 1, "b": 1, "a": 1}, 100) == {"a": 34, "b": 33, "c": 33}
+    with pytest.raises(InputError, match="sum to 0"):
+        cost_shares({"a": 0.0}, 10)
+    with pytest.raises(InputError, match=">= 0"):
+        cost_shares({"a": -1.0, "b": 2.0}, 10)
+
+
+@given(
+    st.dictionaries(st.sampled_from(ORGS), st.floats(0, 1e9), min_size=1),
+    st.integers(0, 10**12),
+)
+def test_cost_shares_sum_exactly(shares: dict[str, float], cost: int) -> None:
+    if sum(shares.values()) <= 0:
+        return
+    out = cost_shares(shares, cost)
+    assert sum(out.values()) == cost
+    total = sum(shares.values())
+    assert all(abs(out[o] - cost * s / total) < 1 + 1e-6 * cost for o, s in shares.items())

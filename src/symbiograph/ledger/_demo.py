@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from symbiograph.ledger._contracts import ContractTerms
-from symbiograph.ledger._lifecycle import terms_record
+from symbiograph.ledger._lifecycle import cost_shares, terms_record
 from symbiograph.model import Network
 
 __all__ = ["DEMO_INDEX", "PLATFORM_ORG", "DemoPlan", "DemoStep", "demo_plan"]
@@ -172,8 +172,14 @@ def demo_plan(network: Network, seed: int = 14, year: int = 2026) -> DemoPlan:
             for k in ("supply_id", "demand_id")
         ]
         if sides[0] != sides[1]:
-            cost = 2_400_000_00
-            shares = {sides[0]: cost * 40 // 100, sides[1]: cost - cost * 40 // 100}
+            # a two-player cost game (synthetic stand-alone costs): each pays its own cost
+            # less half the saving of building together, the Shapley value
+            alone = {sides[0]: 1_500_000.0, sides[1]: 1_800_000.0}
+            together = 2_400_000.0
+            saving = sum(alone.values()) - together
+            shapley = {org: c - saving / 2 for org, c in alone.items()}
+            cost = round(together * 100)
+            shares = cost_shares(shapley, cost)
             decision = f"D-{exchange['id']}"
             plan.steps.append(
                 DemoStep(
@@ -185,7 +191,7 @@ def demo_plan(network: Network, seed: int = 14, year: int = 2026) -> DemoPlan:
                         "title": f"shared heat-pump connection for {exchange['id']} (synthetic cost)",
                         "cost_cents": cost,
                         "shares": shares,
-                        "method": "synthetic 40/60 split (run allocate for the Shapley shares)",
+                        "method": "shapley (two-player cost game, synthetic stand-alone costs)",
                     },
                 )
             )

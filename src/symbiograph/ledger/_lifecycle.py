@@ -54,6 +54,7 @@ __all__ = [
     "LedgerView",
     "check_delivery",
     "contract_step",
+    "cost_shares",
     "decision_step",
     "record_hash",
     "replay",
@@ -72,6 +73,30 @@ _STEPS: dict[str, tuple[tuple[str, ...], str]] = {
     "contract.terminate": (("active", "suspended"), "terminated"),
     "contract.expire": (("active", "suspended"), "expired"),
 }
+
+
+def cost_shares(shares: Mapping[str, float], cost_cents: int) -> dict[str, int]:
+    """``cost_cents`` split in whole cents in proportion to ``shares`` (organisation ->
+    share, e.g. the Shapley cost shares of ``allocate`` in currency or as fractions; each
+    >= 0, not all 0), by largest remainder, so the cents sum exactly to the cost."""
+    if not isinstance(cost_cents, int) or isinstance(cost_cents, bool) or cost_cents < 0:
+        raise InputError(f"the cost is a whole number of cents >= 0, not {cost_cents!r}")
+    if not shares:
+        raise InputError("cost shares name at least one organisation")
+    for org, share in shares.items():
+        if not isinstance(share, int | float) or not math.isfinite(share) or share < 0:
+            raise InputError(
+                f"the cost share of {org!r} must be a finite number >= 0, not {share!r}"
+            )
+    total = math.fsum(shares.values())
+    if total <= 0:
+        raise InputError("the cost shares sum to 0; nothing to split by")
+    exact = {org: cost_cents * share / total for org, share in shares.items()}
+    out = {org: math.floor(x) for org, x in exact.items()}
+    left = cost_cents - sum(out.values())
+    for org in sorted(exact, key=lambda o: (out[o] - exact[o], o))[:left]:
+        out[org] += 1
+    return out
 
 
 def record_hash(value: Any) -> str:
