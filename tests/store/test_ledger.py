@@ -140,8 +140,11 @@ def test_a_failed_append_leaves_nothing_and_no_gap(
         ledger.contract_step("Ørsted", "K-gyp", "suspend", **step)
     with pytest.raises(StoreError, match="power cut"):  # a batch: all or nothing
         ledger.append_many(
-            [("Ørsted", _delivery("2026-01"), ()), ("Ørsted", _delivery("2026-02"), ())]
-            + [("Ørsted", {"type": "contract.suspend", "contract": "K-gyp", **step}, ())]
+            [
+                ("Ørsted", _delivery("2026-01"), ()),
+                ("Ørsted", _delivery("2026-02"), ()),
+                ("Ørsted", {"type": "contract.suspend", "contract": "K-gyp", **step}, ()),
+            ]
         )
     assert _dump(store) == before
     monkeypatch.undo()
@@ -239,3 +242,24 @@ def test_an_edited_entry_is_named_by_verify(store: Store) -> None:
     verdict = ledger.verify()
     assert not verdict.ok and verdict.first_bad_entry == 4
     assert "signature" in verdict.reason
+
+
+def test_an_organisation_with_its_own_key_appends_entries_it_signed(store: Store) -> None:
+    from symbiograph.ledger import generate_key, public_key_pem, sign_entry
+
+    ledger = Ledger(store, secret=SECRET)
+    own = generate_key()
+    ledger.publish_key("Extern", public_key_pem(own))
+    with pytest.raises(InputError, match="another key"):
+        ledger.publish_key("Extern", public_key_pem(generate_key()))
+    record = {"type": "index", "index": "energy", "period": "2026-01", "value": 101.5}
+    with pytest.raises(InputError, match="not 0"):
+        ledger.append_entry(sign_entry(3, "Extern", record, own))
+    with pytest.raises(InputError, match="does not match"):
+        ledger.append_entry(sign_entry(0, "Extern", record, generate_key()))
+    assert ledger.append_entry(sign_entry(0, "Extern", record, own)) == 0
+    with pytest.raises(InputError, match="only the public key"):
+        ledger.append("Extern", {**record, "period": "2026-02"})
+    ledger.checkpoint()
+    assert ledger.verify().ok
+    assert ledger.view().indices == {("energy", "2026-01"): 101.5}
