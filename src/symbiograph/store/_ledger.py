@@ -698,7 +698,7 @@ class Ledger:
             return view
 
     def contract(self, name: str) -> ContractState:
-        """The stored state of contract ``name``."""
+        """The stored state of contract ``name`` (terms opened, see :meth:`contracts`)."""
         with self.store._reading() as connection:
             text = connection.execute(
                 sa.select(self._contracts.c.state).where(self._contracts.c.contract == name)
@@ -708,7 +708,8 @@ class Ledger:
         return ContractState.from_json(json.loads(text))
 
     def contracts(self) -> list[ContractState]:
-        """Every contract's stored state, by name."""
+        """Every contract's stored state, by name (its terms opened: the store holds the
+        openings; the log's proposal entry holds the commitments)."""
         with self.store._reading() as connection:
             rows = connection.execute(
                 sa.select(self._contracts.c.state).order_by(self._contracts.c.contract)

@@ -97,6 +97,9 @@ page_login                     none    -      yyy   yyy   yyy   yyy    yyy    yy
 page_logout                    none    -      yyy   yyy   yyy   yyy    yyy    nnn
 page_dashboard                 none    read   yyy   yyy   yyy   yyy    yyy    nnn
 page_park                      network read   yyy   yyn   yyn   yyn    yyn    nnn
+ledger_keys                    none    -      yyy   yyy   yyy   yyy    yyy    yyy
+ledger_contracts               park    read   yyy   yyn   yyn   yyn    nnn    nnn
+ledger_evidence                park    read   yyy   yyn   yyn   yyn    nnn    nnn
 """
 # Later parts of the API (pipeline, jobs, outcomes) add their rows here when they land.
 
