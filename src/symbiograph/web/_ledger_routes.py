@@ -83,6 +83,7 @@ def add_ledger_routes(app: FastAPI) -> None:
 
         ledger = Ledger(ctx.services.store, secret=None)
         keys = ledger.public_keys()
+        notes = ledger.checkpoints()
         return {
             "log_key": verifier_key(ledger.origin, keys[ledger.origin])
             if ledger.origin in keys
@@ -90,7 +91,7 @@ def add_ledger_routes(app: FastAPI) -> None:
             "public_keys": {
                 org: base64.b64encode(public_key_raw(k)).decode() for org, k in sorted(keys.items())
             },
-            "checkpoint": (ledger.checkpoints() or [None])[-1],
+            "checkpoint": notes[-1] if notes else None,
         }
 
     @app.get(
