@@ -389,3 +389,16 @@ def test_an_unexpected_failure_is_a_message_and_exit_code_9(
     assert "Traceback" not in result.output
     debug = CliRunner().invoke(app, ["--debug", "summary", "--dataset", "kalundborg"])
     assert debug.exit_code == 9 and "Traceback" in debug.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["optimize", "--bogus"], ["validate"], ["export", "a.yaml", "b.yaml", "c.yaml"]],
+    ids=["unknown-option", "missing-argument", "extra-argument"],
+)
+def test_command_line_mistakes_are_usage_errors_not_bugs(args: list[str]) -> None:
+    """A mistyped command line is exit 2 with click's message, never the internal error 9
+    (typer >= 0.2x vendors click, so its UsageError is not click's)."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "internal error" not in result.output

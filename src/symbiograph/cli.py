@@ -80,6 +80,27 @@ DEMO_PLATFORM_DIR = Path("out") / "demo-platform"
 _OPTIONS: dict[str, Any] = {"debug": False, "lock_timeout": None}
 
 
+def _command_line_exits() -> tuple[type[BaseException], ...]:
+    """The exceptions click and typer use for usage errors, --help and exits: they pass the
+    catch-all of :class:`_Commands`. typer >= 0.2x vendors its own copy of click
+    (``typer._click``), whose UsageError is not click's, so both sets are listed."""
+    exits: list[type[BaseException]] = [
+        click.exceptions.ClickException,
+        click.exceptions.Exit,
+        click.exceptions.Abort,
+        typer.Exit,
+        typer.Abort,
+    ]
+    with suppress(ImportError):
+        from typer._click import exceptions as vendored  # type: ignore[import-not-found]
+
+        exits.append(vendored.ClickException)
+    return tuple(exits)
+
+
+_COMMAND_LINE_EXITS = _command_line_exits()
+
+
 class _Commands(TyperGroup):
     """The command group with the one failure handler: a SymbiographError raised by any
     command becomes ``error: <message>`` on stderr and its exit code (with ``--debug`` the
@@ -92,13 +113,7 @@ class _Commands(TyperGroup):
             if _OPTIONS["debug"]:
                 _console(stderr=True).print(Text("".join(traceback.format_exception(err)).rstrip()))
             _fail(str(err) or type(err).__name__, err.exit_code)
-        except (
-            click.exceptions.ClickException,
-            click.exceptions.Exit,
-            click.exceptions.Abort,
-            typer.Exit,
-            typer.Abort,
-        ):
+        except _COMMAND_LINE_EXITS:
             raise
         except KeyboardInterrupt:
             _fail("stopped", EXIT_CANCELLED)
