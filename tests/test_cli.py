@@ -83,7 +83,7 @@ def test_validate_bad_lists_every_problem(bad: Path) -> None:
     lines = result.output.splitlines()
     expected = [
         ("facilities", 2, "id", "duplicate id 'power'"),
-        ("streams", 1, "quantity", "wrong dimension for 't/yr' ([mass]"),
+        ("streams", 1, "quantity", "wrong dimension for 't/yr': it is an energy"),
         ("streams", 2, "facility_id", "unknown facility 'nowhere'"),
         ("streams", 2, "quantity", "negative quantity"),
     ]
