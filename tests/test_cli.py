@@ -402,3 +402,14 @@ def test_command_line_mistakes_are_usage_errors_not_bugs(args: list[str]) -> Non
     result = runner.invoke(app, args)
     assert result.exit_code == EXIT_USAGE, result.output
     assert "internal error" not in result.output
+
+
+def test_optimize_says_when_a_documented_exchange_is_left_out_of_today(tmp_path: Path) -> None:
+    """Seen on the Ulsan workbook: a running exchange that fails a matching rule silently left
+    today's figures ('4 running exchanges' of 5 documented); optimize must name it."""
+    far = GOOD.replace("lat: 55.66, lon: 11.12", "lat: 35.5, lon: 129.3")  # board in Korea
+    path = tmp_path / "far.yaml"
+    path.write_text(far, encoding="utf-8")
+    result = runner.invoke(app, ["optimize", str(path), "--out", str(tmp_path / "design")])
+    assert result.exit_code == 0, result.output
+    assert "x1" in result.output and "not in today's figures" in result.output

@@ -1050,9 +1050,29 @@ def _design_and_report(
                 f"  today {baseline.summary.set_index('indicator').at['net_benefit', 'today']:,.0f}"
                 f" {currency}/yr; the design adds {added['net_benefit']:,.0f} {currency}/yr and "
                 f"{added['co2e_avoided']:,.0f} t CO2e/yr for {added['capex']:,.0f} {currency} "
-                f"of new capex (NPV {added['npv']:,.0f}, payback {added['payback_years']:.1f} yr)"
+                f"of new capex (NPV {added['npv']:,.0f} {currency}, payback "
+                f"{added['payback_years']:.1f} yr)"
             )
         )
+    if review is not None:
+        unmatched = review[
+            (review["status"] == "existing") & review["reason"].str.startswith("not matched")
+        ]
+        if len(unmatched):
+            console.print(
+                Text(
+                    f"! {len(unmatched)} documented exchange(s) running today are not in today's "
+                    f"figures, because the pair fails a matching rule: "
+                    + ", ".join(
+                        f"{r.id} ({r.supply_id} -> {r.demand_id})"
+                        for r in unmatched.itertuples(index=False)
+                    )
+                    + "; `symbiograph explain SUPPLY DEMAND` says which rule "
+                    "(documented_review.csv)",
+                    style="yellow",
+                ),
+                soft_wrap=True,
+            )
     return solution, review, paths, today
 
 
