@@ -413,3 +413,18 @@ def test_optimize_says_when_a_documented_exchange_is_left_out_of_today(tmp_path:
     result = runner.invoke(app, ["optimize", str(path), "--out", str(tmp_path / "design")])
     assert result.exit_code == 0, result.output
     assert "x1" in result.output and "not in today's figures" in result.output
+
+
+@pytest.mark.parametrize(("fmt", "out"), [("csv", "park-csv"), ("yaml", "park.yaml")])
+def test_export_converts_a_scenario_file(good: Path, tmp_path: Path, fmt: str, out: str) -> None:
+    """README: every command that reads a network takes a FILE, export too (XLSX -> CSV)."""
+    workbook = tmp_path / "park.xlsx"
+    from symbiograph.io import write_network
+
+    write_network(read_network(good), workbook)
+    target = tmp_path / out
+    result = runner.invoke(app, ["export", str(workbook), str(target), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert read_network(target).equals(read_network(good))
+    both = runner.invoke(app, ["export", str(workbook), str(target), "--dataset", "kalundborg"])
+    assert both.exit_code == EXIT_USAGE

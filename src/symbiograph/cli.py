@@ -612,7 +612,15 @@ def networks_prune(
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Argument(help="File (or folder for csv) to write")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="[FILE] OUT: the scenario to convert (a .yaml file, .xlsx workbook or CSV "
+            "folder; or --dataset, or --db and --name), then the file (or folder for csv) to "
+            "write",
+            metavar="[FILE] OUT",
+        ),
+    ],
     format: Annotated[
         ExportFormat | None,
         typer.Option("--format", "-f", help="Output format [default: from OUT's suffix]"),
@@ -622,14 +630,18 @@ def export(
     dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
     full: FullOption = False,
 ) -> None:
-    """Write a stored network (--db, --name) or a shipped dataset (--dataset) to a file.
+    """Write a scenario file (converting it), a stored network (--db, --name) or a shipped
+    dataset (--dataset) to a file: `export park.xlsx park-csv --format csv`.
 
     Confidential streams are written as bands (quantity_min..quantity_max, no quantity or
     price) unless --full."""
     from symbiograph.access import redact_network
     from symbiograph.io import write_network
 
-    network = _network_from(None, dataset, db, name)
+    if len(paths) > 2:
+        _fail(f"export takes [FILE] OUT, not {len(paths)} paths", EXIT_USAGE)
+    file, out = (paths[0], paths[1]) if len(paths) == 2 else (None, paths[0])
+    network = _network_from(file, dataset, db, name)
     console = _console()
     with _step(console, f"wrote {out}"):
         write_network(
