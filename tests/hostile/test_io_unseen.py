@@ -139,7 +139,11 @@ def _merge(wb: openpyxl.Workbook) -> None:
 
 HOSTILE: dict[str, tuple[Callable[[openpyxl.Workbook], Any], str, str]] = {
     "unit typo": (_set("streams", "sungam_flyash_supply", "quantity", "6 kt/yy"), "streams", "3"),
-    "decimal comma": (_set("streams", "sungam_flyash_supply", "quantity", "6000,5"), "streams", "3"),
+    "decimal comma": (
+        _set("streams", "sungam_flyash_supply", "quantity", "6000,5"),
+        "streams",
+        "3",
+    ),
     "merged cell": (_merge, "streams", "4"),
     "formula": (_set("streams", "sungam_flyash_supply", "quantity", "=2*3000"), "streams", "3"),
     "date": (
@@ -147,8 +151,16 @@ HOSTILE: dict[str, tuple[Callable[[openpyxl.Workbook], Any], str, str]] = {
         "streams",
         "3",
     ),
-    "duplicate id": (_set("streams", "sungam_flyash_supply", "id", "sungam_steam_supply"), "streams", "3"),
-    "unknown stream": (_set("exchanges", "ex_kz_hankook", "supply_id", "kz_steam"), "exchanges", "3"),
+    "duplicate id": (
+        _set("streams", "sungam_flyash_supply", "id", "sungam_steam_supply"),
+        "streams",
+        "3",
+    ),
+    "unknown stream": (
+        _set("exchanges", "ex_kz_hankook", "supply_id", "kz_steam"),
+        "exchanges",
+        "3",
+    ),
     "negative": (_set("streams", "kz_slag_supply", "quantity", "-300 kt/yr"), "streams", "15"),
     "renamed column": (
         lambda wb: setattr(wb["streams"].cell(1, 5), "value", "qty"),

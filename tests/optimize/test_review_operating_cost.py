@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from symbiograph.io import read_network
 from symbiograph.match import find_candidates
 from symbiograph.optimize import design_network, review_documented
