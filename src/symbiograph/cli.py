@@ -92,7 +92,7 @@ def _command_line_exits() -> tuple[type[BaseException], ...]:
         typer.Abort,
     ]
     with suppress(ImportError):
-        from typer._click import exceptions as vendored  # type: ignore[import-not-found]
+        from typer._click import exceptions as vendored
 
         exits.append(vendored.ClickException)
     return tuple(exits)

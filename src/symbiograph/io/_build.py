@@ -503,6 +503,15 @@ def _check_reference(
     )
 
 
+def _constant(message: str) -> Callable[[int], str]:
+    """The same message for every row position."""
+
+    def same(position: int) -> str:
+        return message
+
+    return same
+
+
 def _check_exchanges_within_streams(
     exchanges: pd.DataFrame,
     streams: pd.DataFrame,
@@ -543,7 +552,7 @@ def _check_exchanges_within_streams(
                 f"than the stream's quantity_max (or quantity) {float(limit[stream_id]):,.0f} "
                 f"{unit}: check the exchange's quantity and unit, or the stream's"
             )
-            out.rows(origin, rows, "quantity", lambda p, m=message: m)
+            out.rows(origin, rows, "quantity", _constant(message))
 
 
 def _parameters(raw: RawScenario, out: _Collector) -> dict[str, Any]:
@@ -706,12 +715,12 @@ def build_network(raw: RawScenario) -> Network:
     core = ("resources", "facilities", "streams")
     given = [name for name in core if name in raw.tables]
     if given:
-        where = origin_of(given[0]).file
+        first_file = origin_of(given[0]).file
         for name in core:
             if name not in raw.tables:
                 out.add(
                     Problem(
-                        where,
+                        first_file,
                         f"table {name!r} is missing or empty (no sheet, CSV file or YAML key "
                         f"of that name, with its header): a scenario with "
                         f"{' and '.join(repr(g) for g in given)} needs it too",
