@@ -713,7 +713,7 @@ def build_network(raw: RawScenario) -> Network:
     # a scenario with some of its core tables needs all three: a workbook without its
     # resources or streams sheet is cut short, not a park without them
     core = ("resources", "facilities", "streams")
-    given = [name for name in core if name in raw.tables]
+    given = [name for name in core if len(raw.tables.get(name, ()))]
     if given:
         first_file = origin_of(given[0]).file
         for name in core:
