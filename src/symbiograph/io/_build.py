@@ -519,10 +519,11 @@ def _check_exchanges_within_streams(
     origin: TableOrigin,
     out: _Collector,
 ) -> None:
-    """The exchanges running today (status existing) from one supply cannot together send
-    more than the supply's largest quantity (quantity_max, else quantity), nor those into a
-    demand of the same resource take more than it needs: a documented quantity above the
-    stream it rests on is a typo (a unit, a digit), and today's network would be valued at it.
+    """The exchanges running today (status existing; the first record of each supply-demand
+    pair) from one supply cannot together send more than the supply's largest quantity
+    (quantity_max, else quantity), nor those into a demand of the same resource take more
+    than it needs: a documented quantity above the stream it rests on is a typo (a unit, a
+    digit), and today's network would be valued at it.
     """
     if not len(exchanges) or "status" not in exchanges.columns:
         return
@@ -531,6 +532,11 @@ def _check_exchanges_within_streams(
     running = exchanges["status"].astype(str).eq("existing").to_numpy()
     quantity = exchanges["quantity"].to_numpy(dtype=float)
     counted = running & np.isfinite(quantity) & (quantity >= 0)
+    # two records of one pair describe one exchange (the first speaks for it, as in today's
+    # network): only the first running record of each pair is counted
+    pair = exchanges["supply_id"].astype(str) + "\x00" + exchanges["demand_id"].astype(str)
+    first_of_pair = ~pd.Series(np.where(counted, pair, None)).duplicated().to_numpy()
+    counted &= first_of_pair
     same_resource = (
         exchanges["supply_id"].map(s["resource_id"]) == exchanges["demand_id"].map(s["resource_id"])
     ).to_numpy()
