@@ -80,6 +80,27 @@ DEMO_PLATFORM_DIR = Path("out") / "demo-platform"
 _OPTIONS: dict[str, Any] = {"debug": False, "lock_timeout": None}
 
 
+def _command_line_exits() -> tuple[type[BaseException], ...]:
+    """The exceptions click and typer use for usage errors, --help and exits: they pass the
+    catch-all of :class:`_Commands`. typer >= 0.2x vendors its own copy of click
+    (``typer._click``), whose UsageError is not click's, so both sets are listed."""
+    exits: list[type[BaseException]] = [
+        click.exceptions.ClickException,
+        click.exceptions.Exit,
+        click.exceptions.Abort,
+        typer.Exit,
+        typer.Abort,
+    ]
+    with suppress(ImportError):
+        from typer._click import exceptions as vendored
+
+        exits.append(vendored.ClickException)
+    return tuple(exits)
+
+
+_COMMAND_LINE_EXITS = _command_line_exits()
+
+
 class _Commands(TyperGroup):
     """The command group with the one failure handler: a SymbiographError raised by any
     command becomes ``error: <message>`` on stderr and its exit code (with ``--debug`` the
@@ -92,13 +113,7 @@ class _Commands(TyperGroup):
             if _OPTIONS["debug"]:
                 _console(stderr=True).print(Text("".join(traceback.format_exception(err)).rstrip()))
             _fail(str(err) or type(err).__name__, err.exit_code)
-        except (
-            click.exceptions.ClickException,
-            click.exceptions.Exit,
-            click.exceptions.Abort,
-            typer.Exit,
-            typer.Abort,
-        ):
+        except _COMMAND_LINE_EXITS:
             raise
         except KeyboardInterrupt:
             _fail("stopped", EXIT_CANCELLED)
@@ -597,7 +612,15 @@ def networks_prune(
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Argument(help="File (or folder for csv) to write")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="[FILE] OUT: the scenario to convert (a .yaml file, .xlsx workbook or CSV "
+            "folder; or --dataset, or --db and --name), then the file (or folder for csv) to "
+            "write",
+            metavar="[FILE] OUT",
+        ),
+    ],
     format: Annotated[
         ExportFormat | None,
         typer.Option("--format", "-f", help="Output format [default: from OUT's suffix]"),
@@ -607,14 +630,18 @@ def export(
     dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
     full: FullOption = False,
 ) -> None:
-    """Write a stored network (--db, --name) or a shipped dataset (--dataset) to a file.
+    """Write a scenario file (converting it), a stored network (--db, --name) or a shipped
+    dataset (--dataset) to a file: `export park.xlsx park-csv --format csv`.
 
     Confidential streams are written as bands (quantity_min..quantity_max, no quantity or
     price) unless --full."""
     from symbiograph.access import redact_network
     from symbiograph.io import write_network
 
-    network = _network_from(None, dataset, db, name)
+    if len(paths) > 2:
+        _fail(f"export takes [FILE] OUT, not {len(paths)} paths", EXIT_USAGE)
+    file, out = (paths[0], paths[1]) if len(paths) == 2 else (None, paths[0])
+    network = _network_from(file, dataset, db, name)
     console = _console()
     with _step(console, f"wrote {out}"):
         write_network(
@@ -1071,9 +1098,29 @@ def _design_and_report(
                 f"  today {baseline.summary.set_index('indicator').at['net_benefit', 'today']:,.0f}"
                 f" {currency}/yr; the design adds {added['net_benefit']:,.0f} {currency}/yr and "
                 f"{added['co2e_avoided']:,.0f} t CO2e/yr for {added['capex']:,.0f} {currency} "
-                f"of new capex (NPV {added['npv']:,.0f}, payback {added['payback_years']:.1f} yr)"
+                f"of new capex (NPV {added['npv']:,.0f} {currency}, payback "
+                f"{added['payback_years']:.1f} yr)"
             )
         )
+    if review is not None:
+        unmatched = review[
+            (review["status"] == "existing") & review["reason"].str.startswith("not matched")
+        ]
+        if len(unmatched):
+            console.print(
+                Text(
+                    f"! {len(unmatched)} documented exchange(s) running today are not in today's "
+                    f"figures, because the pair fails a matching rule: "
+                    + ", ".join(
+                        f"{r.id} ({r.supply_id} -> {r.demand_id})"
+                        for r in unmatched.itertuples(index=False)
+                    )
+                    + "; `symbiograph explain SUPPLY DEMAND` says which rule "
+                    "(documented_review.csv)",
+                    style="yellow",
+                ),
+                soft_wrap=True,
+            )
     return solution, review, paths, today
 
 
