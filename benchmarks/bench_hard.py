@@ -324,7 +324,9 @@ def _pulp(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any]
         )
         solve_s = time.perf_counter() - start
         log = log_path.read_text() if log_path.exists() else ""
-    final = float(pulp.value(prob.objective) or np.nan)
+    # stopped before an integer solution, PuLP's objective is the LP relaxation's: no incumbent
+    has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    final = float(pulp.value(prob.objective) or np.nan) if has_solution else float("nan")
     # CBC minimises -objective for a maximisation: its log's values carry the other sign
     trace = _cbc_trace(log, -1.0)
     if trace and math.isfinite(final) and abs(trace[-1][1] - final) > abs(-trace[-1][1] - final):
@@ -339,6 +341,7 @@ def _pulp(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any]
         "cpu_s": _cbc_cpu_s(),
         "load_1min_before": load,
         "status": pulp.LpStatus[prob.status],
+        "solution_status": pulp.LpSolution[prob.sol_status],
         "log_lines": len(log.splitlines()),
         "peak_rss_mb": peak_rss_mb(),
     }

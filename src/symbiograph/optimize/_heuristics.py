@@ -283,7 +283,9 @@ def _local_search(
     """Large-neighbourhood search: round after round, a compact region of about ``size``
     supplies and demands around a centre is freed (every link inside it) and its MILP solved
     with everything outside fixed at the best design so far. Centres follow a seeded random
-    order, skipping nodes an earlier region of the same pass held. Regions shrink when
+    order, skipping nodes an earlier region of the same pass held and nodes of a region
+    proved optimal since the last gain next to them (their region would come out the
+    same). Regions shrink when
     HiGHS cannot prove one within ``region_s`` (s) and widen after a pass that improved
     nothing (a local optimum for their size). Returns the best design and the regions
     solved."""
@@ -301,6 +303,9 @@ def _local_search(
     grown = float(min(size, n_nodes))
     regions = 0
     covered = np.ones(n_nodes, dtype=bool)
+    # settled: inside a region proved optimal with its surroundings as they are now; such a
+    # node is no centre until a gain nearby changes what surrounds it
+    settled = np.zeros(n_nodes, dtype=bool)
     centres: list[int] = []
     improved = proved_all = True
     while time.perf_counter() < deadline:
@@ -310,11 +315,12 @@ def _local_search(
                 if proved_all and grown >= n_nodes:
                     break  # the whole model solved as one region
                 grown = min(grown * _WIDEN, float(n_nodes))
+                settled[:] = False
             centres = list(rng.permutation(n_nodes))
             covered[:] = False
             improved, proved_all = False, True
         centre = int(centres.pop())
-        if covered[centre]:
+        if covered[centre] or settled[centre]:
             continue
         region = _neighbourhood(adjacency, centre, int(grown), rng)
         covered[region] = True
@@ -335,6 +341,10 @@ def _local_search(
             grown = max(grown / _GROW, float(MIN_REGION_NODES))
         if found is not None:
             best, improved = found, True
+            settled[region] = False
+            settled[np.unique(adjacency[region].indices)] = False
+        elif proved:
+            settled[region] = True
     return best, regions
 
 
