@@ -474,6 +474,13 @@ def _evaluate(
                 allowed = _prefix_mask(nace_codes, tuple(prefixes))
                 sector_ok[rows] = allowed[nace_of[side[rows]]]
         reasons.loc[~sector_ok, rule] = rule
+    # a documented exchange that runs today proves its sectors give and take it: when no
+    # archetype linking the pair admits them, the sector rules do not refuse it
+    sectors = (reasons["giver_sector"] == "") & (reasons["receiver_sector"] == "")
+    pair_key = pd.Series(s.astype(np.int64) * (int(d.max(initial=0)) + 1) + d.astype(np.int64))
+    admitted = sectors.groupby(pair_key.to_numpy()).transform("any").to_numpy()
+    waived = running & ~admitted
+    reasons.loc[waived, ["giver_sector", "receiver_sector"]] = ""
     overlap = (_take(st, "months", s) & _take(st, "months", d)) != 0
     reasons.loc[~overlap, "time_overlap"] = "no_time_overlap"
     # quality, only for pairs that passed the cheap rules
