@@ -288,3 +288,19 @@ def test_traversal_in_names_is_only_a_name(unchanged: World, tmp_path: Path) -> 
     rows = f"/api/v1/parks/{world.parks[1]}/facilities"
     _refused(world.call("orsted", "POST", rows, json={"id": "../../../etc/passwd"}), 422)
     assert not any(tmp_path.iterdir())
+
+
+def test_renaming_onto_an_existing_name_is_a_422(unchanged: World) -> None:
+    """Found by the leak test: a rename onto another organisation's (or park's) name was a
+    503 (the database's unique constraint) instead of a 422."""
+    world = unchanged
+    orgs = world.organisations[1]
+    path = f"/api/v1/parks/{world.parks[1]}/organisations/{orgs['Ørsted']}"
+    taken = {"name": "Kalundborg Refinery"}
+    response = world.call("admin", "PATCH", path, json=taken, headers={"If-Match": '"1"'})
+    _refused(response, 422)
+    park = f"/api/v1/parks/{world.parks[1]}"
+    response = world.call(
+        "admin", "PATCH", park, json={"name": "elsewhere"}, headers={"If-Match": '"2"'}
+    )
+    _refused(response, 422)
