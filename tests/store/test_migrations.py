@@ -27,6 +27,7 @@ _LATER_TABLES = (
     "process_ports",
     "duties",
     "duty_members",
+    "technology_sites",
 )
 
 
@@ -49,10 +50,11 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0009_accounts.py",
         "versions/0010_processes_duties.py",
         "versions/0011_registry.py",
+        "versions/0012_technology_sites.py",
     ):
         assert (folder / name).is_file(), name
     scripts = ScriptDirectory.from_config(_config())
-    assert scripts.get_heads() == ["0011"]
+    assert scripts.get_heads() == ["0012"]
 
 
 def test_schema_is_derived_from_the_attribute_table() -> None:
@@ -105,7 +107,7 @@ def test_migrated_database_matches_the_metadata(store: Store) -> None:
         version = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE}
         ).get_current_revision()
-    assert version == "0011"
+    assert version == "0012"
 
 
 def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:
