@@ -109,10 +109,10 @@ def _checked() -> tuple[pd.DataFrame, pd.DataFrame]:
         if p["estimate"] not in ("", "ESTIMATE"):
             bad("technology_ports.csv", at, "estimate", "empty or ESTIMATE")
     twice = ports.duplicated(["technology_id", "port", "direction"])
-    for at in np.flatnonzero(twice.to_numpy()):
-        bad("technology_ports.csv", int(at), "port", "a port appears twice")
-    for at in np.flatnonzero(~techs["id"].isin(ports["technology_id"]).to_numpy()):
-        bad("technologies.csv", int(at), "id", "a technology needs ports")
+    for pos in np.flatnonzero(twice.to_numpy()).tolist():
+        bad("technology_ports.csv", pos, "port", "a port appears twice")
+    for pos in np.flatnonzero(~techs["id"].isin(ports["technology_id"]).to_numpy()).tolist():
+        bad("technologies.csv", pos, "id", "a technology needs ports")
     if problems:
         raise ValueError("technology catalogue: " + "; ".join(problems))
     return techs, ports
