@@ -73,9 +73,7 @@ class Network:
     infrastructure: pd.DataFrame = field(default_factory=lambda: empty_table("infrastructure"))
     processes: pd.DataFrame = field(default_factory=lambda: empty_table("processes"))
     process_ports: pd.DataFrame = field(default_factory=lambda: empty_table("process_ports"))
-    technology_sites: pd.DataFrame = field(
-        default_factory=lambda: empty_table("technology_sites")
-    )
+    technology_sites: pd.DataFrame = field(default_factory=lambda: empty_table("technology_sites"))
     duties: pd.DataFrame = field(default_factory=lambda: empty_table("duties"))
     duty_members: pd.DataFrame = field(default_factory=lambda: empty_table("duty_members"))
     transport_modes: pd.DataFrame = field(default_factory=lambda: empty_table("transport_modes"))
