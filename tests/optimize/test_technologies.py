@@ -271,3 +271,19 @@ def test_a_technology_never_makes_more_than_its_capacity_and_inputs_allow(
             got = float(flows.loc[flows["demand_id"] == port.stream_id, "flow"].sum())
             assert got == pytest.approx(port.ratio * activity, rel=1e-6, abs=tol)
     assert solution.net_benefit >= -1e-6  # not building is always possible
+
+
+def test_the_coalition_game_needs_all_three_for_the_heat_pump() -> None:
+    """D's waste heat, P's heat pump and G's heat demand: any two of them earn nothing, all
+    three 208,849.71 EUR/yr, so each one's Shapley value is a third: 69,616.57."""
+    from symbiograph.allocate import CoalitionGame, dual_allocation
+
+    network = heat_pump_site()
+    game = CoalitionGame(network, find_candidates(network).candidates, EXACT)
+    assert sorted(game.players) == ["D", "G", "P"]
+    shapley = game.shapley()
+    for player in ("D", "G", "P"):
+        assert round(float(shapley[player]), 2) == 69_616.57
+    shares = dual_allocation(game)  # the process's capacity rows and columns are owned by P
+    assert set(shares.index) == {"D", "G", "P"}
+    assert np.isfinite(shares.to_numpy(dtype=float)).all()
