@@ -287,3 +287,23 @@ def test_the_coalition_game_needs_all_three_for_the_heat_pump() -> None:
     shares = dual_allocation(game)  # the process's capacity rows and columns are owned by P
     assert set(shares.index) == {"D", "G", "P"}
     assert np.isfinite(shares.to_numpy(dtype=float)).all()
+
+
+def test_the_example_park_builds_what_pays() -> None:
+    """examples/green_technologies.yaml: at 45 EUR/MWh of district heat and electricity at
+    90 EUR/MWh, a heat pump MWh earns 45 - 2 - 27 = 16 EUR (96,000 EUR/yr per MW at 6,000 h,
+    more than its 67,575): built; wind at 2,600 h costs 1,210,000 x 0.0888 + 41,000 = 148,480
+    EUR/yr per MW, 57 EUR/MWh, less than the factory's 90: built to the factory's 15,000
+    MWh; solar at 1,000 h costs 93.7 EUR/MWh, more than 90: not built; the digester earns
+    about 55 EUR per t (gate fee 35, biogas 24, digestate 4, less 8 to run) for 76 EUR per t
+    of capacity a year: not built."""
+    path = Path(__file__).resolve().parents[2] / "examples" / "green_technologies.yaml"
+    from symbiograph.io import read_network
+
+    network = read_network(path)
+    solution = _design(network, DesignSettings())
+    built = solution.processes.set_index("process_id")
+    assert bool(built.loc["heat_pump", "built"]) and bool(built.loc["wind", "built"])
+    assert not built.loc["solar", "built"] and not built.loc["digester", "built"]
+    assert built.loc["wind", "activity"] == pytest.approx(15_000, rel=1e-6)
+    assert solution.net_benefit > 0

@@ -195,6 +195,11 @@ def technology_documentation() -> str:
         "    resources: heat=district_heat   # port=scenario resource (default: the port's id)",
         "```",
         "",
+        "`examples/green_technologies.yaml` sites four of them on a shared site of a small",
+        "park (a heat pump on a data centre's waste heat, a biogas plant, solar PV and wind);",
+        "the design builds the heat pump and the wind turbines and leaves the others, whose",
+        "costs the park's prices do not cover (see its test for the arithmetic).",
+        "",
         "| id | technology | size in | full-load h/yr | capex per unit | fixed capex | fixed O&M per unit/yr "
         "| variable cost per unit of activity | life (yr) | min size |",
         "|---|---|---|---|---|---|---|---|---|---|",
