@@ -133,6 +133,11 @@ def test_the_assessment_counts_what_the_technology_buys_and_not_its_input() -> N
     # P gives the heat (half of its 1,797.6 t, the giver's share) and buys the electricity
     assert accounts.loc["P", "co2e_avoided_t"] == pytest.approx(1_797.6 / 2 - 602.4)
     assert round(summary["net_benefit"], 2) == 208_849.71
+    # the design says the same: matching gives the waste heat into the heat pump no virgin
+    # CO2e, and the solution's total takes off what the processes buy
+    into_pump = candidates[candidates["demand_id"] == "hp.waste_heat"]
+    assert into_pump["co2e_t_per_unit"].abs().max() < 0.01
+    assert solution.co2e_avoided_t == pytest.approx(summary["co2e_avoided"])
 
 
 def test_the_design_report_lists_the_technology(tmp_path: Path) -> None:
