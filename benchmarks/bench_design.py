@@ -73,11 +73,65 @@ def _data(net: Any, cand: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _pyomo(n: int) -> dict[str, Any]:
+def _extras(net: Any, cand: pd.DataFrame) -> dict[str, Any]:
+    """The plant processes and shared duties of ``net`` as the peers write them (the rows of
+    optimize._processes): per process an activity in [0, capacity] at its operating cost per
+    unit; per out-port stream, what the candidates send <= sum ratio * activity; per in-port
+    stream, what they deliver (in its units) = sum ratio * activity when the stream has no
+    price, <= it and sum ratio * activity <= the stream's quantity when it has one; per duty,
+    sum over members of ratio * delivered <= amount. Only existing processes without a
+    minimum load (the benchmark's): anything else is refused, not approximated."""
+    procs = net.processes
+    if len(procs) and (
+        (procs["status"].fillna("existing") != "existing").any()
+        or (procs["min_load"].fillna(0) > 0).any()
+    ):
+        raise ValueError("the peers model existing processes without a minimum load only")
+    streams = net.streams.drop_duplicates("id").set_index("id")
+    position = {pid: k for k, pid in enumerate(procs["id"])}
+    units = cand["demand_units_per_unit"].to_numpy(dtype=float)
+    by_supply = cand.groupby("supply_id").indices
+    by_demand = cand.groupby("demand_id").indices
+    outputs, inputs = [], []
+    for sid, ports in net.process_ports.groupby("stream_id", sort=True):
+        makers = [
+            (position[p], float(r))
+            for p, r in zip(ports["process_id"], ports["ratio"], strict=True)
+        ]
+        if (ports["direction"] == "out").all():
+            outputs.append(([int(i) for i in by_supply.get(sid, [])], makers))
+        else:
+            price = streams.loc[sid, "price"]
+            feeds = [(int(i), float(units[i])) for i in by_demand.get(sid, [])]
+            priced = bool(pd.notna(price))
+            inputs.append((feeds, makers, priced, float(streams.loc[sid, "quantity"])))
+    duties = []
+    members = net.duty_members.groupby("duty_id")
+    for did, amount in zip(net.duties["id"], net.duties["amount"], strict=True):
+        group = members.get_group(did)
+        terms = [
+            (int(i), float(r) * float(units[i]))
+            for sid, r in zip(group["stream_id"], group["ratio"], strict=True)
+            for i in by_demand.get(sid, [])
+        ]
+        duties.append((float(amount), terms))
+    return {
+        "capacity": procs["capacity"].astype(float).tolist(),
+        "operating_cost": procs["operating_cost"].fillna(0.0).astype(float).tolist(),
+        "outputs": outputs,
+        "inputs": inputs,
+        "duties": duties,
+    }
+
+
+def _pyomo(n: int, instance: tuple[Any, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """Pyomo + HiGHS on the design of :func:`_instance` (or of ``instance``, with its
+    processes and duties when it has any)."""
     import pyomo.environ as pyo
 
-    net, cand = _instance(n)
+    net, cand = instance or _instance(n)
     d = _data(net, cand)
+    extra = _extras(net, cand)
     start = time.perf_counter()
     m = pyo.ConcreteModel()
     idx = range(len(d["ids"]))
@@ -97,9 +151,35 @@ def _pyomo(n: int) -> dict[str, Any]:
             sum(d["ratio"][i] * _m.x[i] for i in demands[k][1]) <= d["quantity"][demands[k][0]]
         ),
     )
+    procs = range(len(extra["capacity"]))
+    m.a = pyo.Var(procs, bounds=lambda _m, p: (0, extra["capacity"][p]))
+    outputs, inputs, duties = extra["outputs"], extra["inputs"], extra["duties"]
+    m.output = pyo.Constraint(
+        range(len(outputs)),
+        rule=lambda _m, k: (
+            sum(_m.x[i] for i in outputs[k][0]) <= sum(r * _m.a[p] for p, r in outputs[k][1])
+        ),
+    )
+
+    def _input(_m: Any, k: int) -> Any:
+        feeds, makers, priced, _ = inputs[k]
+        made = sum(r * _m.a[p] for p, r in makers)
+        delivered = sum(u * _m.x[i] for i, u in feeds)
+        return delivered <= made if priced else delivered == made
+
+    m.input = pyo.Constraint(range(len(inputs)), rule=_input)
+    bought = [k for k in range(len(inputs)) if inputs[k][2]]
+    m.purchase = pyo.Constraint(
+        bought, rule=lambda _m, k: sum(r * _m.a[p] for p, r in inputs[k][1]) <= inputs[k][3]
+    )
+    m.duty = pyo.Constraint(
+        [k for k in range(len(duties)) if duties[k][1]],  # a duty nothing can fill: no row
+        rule=lambda _m, k: sum(c * _m.x[i] for i, c in duties[k][1]) <= duties[k][0],
+    )
     m.obj = pyo.Objective(
         expr=sum(d["unit"][i] * m.x[i] for i in idx)
-        - sum(d["fixed"][i] * m.y[i] for i in with_fixed),
+        - sum(d["fixed"][i] * m.y[i] for i in with_fixed)
+        - sum(extra["operating_cost"][p] * m.a[p] for p in procs),
         sense=pyo.maximize,
     )
     build_s = time.perf_counter() - start
@@ -122,11 +202,14 @@ def _pyomo(n: int) -> dict[str, Any]:
     }
 
 
-def _pulp(n: int) -> dict[str, Any]:
+def _pulp(n: int, instance: tuple[Any, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """PuLP + CBC on the design of :func:`_instance` (or of ``instance``, with its processes
+    and duties when it has any)."""
     import pulp
 
-    net, cand = _instance(n)
+    net, cand = instance or _instance(n)
     d = _data(net, cand)
+    extra = _extras(net, cand)
     start = time.perf_counter()
     prob = pulp.LpProblem("design", pulp.LpMaximize)
     x = [pulp.LpVariable(f"x{i}", 0, d["upper"][i]) for i in range(len(d["ids"]))]
@@ -136,11 +219,25 @@ def _pulp(n: int) -> dict[str, Any]:
             y = pulp.LpVariable(f"y{i}", cat="Binary")
             prob += x[i] <= d["upper"][i] * y
             terms.append(-d["fixed"][i] * y)
+    a = [pulp.LpVariable(f"a{p}", 0, cap) for p, cap in enumerate(extra["capacity"])]
+    terms += [-cost * a[p] for p, cost in enumerate(extra["operating_cost"])]
     prob += pulp.lpSum(terms)
     for sid, rows in d["supply"].items():
         prob += pulp.lpSum(x[i] for i in rows) <= d["quantity"][sid]
     for did, rows in d["demand"].items():
         prob += pulp.lpSum(d["ratio"][i] * x[i] for i in rows) <= d["quantity"][did]
+    for feeds, makers in extra["outputs"]:
+        prob += pulp.lpSum(x[i] for i in feeds) <= pulp.lpSum(r * a[p] for p, r in makers)
+    for feeds, makers, priced, quantity in extra["inputs"]:
+        made = pulp.lpSum(r * a[p] for p, r in makers)
+        delivered = pulp.lpSum(u * x[i] for i, u in feeds)
+        if priced:
+            prob += delivered <= made
+            prob += made <= quantity
+        else:
+            prob += delivered == made
+    for amount, duty_terms in extra["duties"]:
+        prob += pulp.lpSum(c * x[i] for i, c in duty_terms) <= amount
     build_s = time.perf_counter() - start
     start = time.perf_counter()
     prob.solve(pulp.PULP_CBC_CMD(msg=False, gapRel=GAP, timeLimit=PEER_TIME_LIMIT_S))

@@ -15,6 +15,7 @@ BENCHMARKS = [
     "benchmarks.bench_classify",
     "benchmarks.bench_ledger",
     "benchmarks.bench_resilience",
+    "benchmarks.bench_stochastic",
     "benchmarks.bench_parallel",
 ]
 

@@ -816,19 +816,41 @@ def match(
         bool, typer.Option("--no-archetypes", help="Only same-resource matches")
     ] = False,
     full: FullOption = False,
+    tile_km: Annotated[
+        float | None,
+        typer.Option(
+            "--tile-km",
+            min=0.1,
+            help="Match in spatial tiles of this side (km), one task per tile, for registries "
+            "too large for one process; the same candidates as untiled matching",
+        ),
+    ] = None,
+    executor: Annotated[
+        ExecutorName, typer.Option(help="Where the tiles run: inprocess, processes or dask")
+    ] = "inprocess",
+    workers: Annotated[
+        int, typer.Option(min=0, help="Processes (or local Dask workers); 0: every core")
+    ] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Address of a Dask scheduler (tcp://host:8786); implies dask"),
+    ] = None,
 ) -> None:
     """Find the exchanges worth making: candidate supply -> demand pairs, costed and explained."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from symbiograph.match import MatchSettings, find_candidates
+    from symbiograph.match import MatchSettings, find_candidates, find_candidates_tiled
+    from symbiograph.parallel import close_executor, make_executor
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         _fail(f"--out must end in .csv or .parquet, not {out.suffix!r}", EXIT_USAGE)
+    if tile_km is None and (executor != "inprocess" or scheduler):
+        _fail("--executor and --scheduler run the tiles of --tile-km: give --tile-km", EXIT_USAGE)
     network = _network_from(file, dataset, db, name)
     settings = MatchSettings(max_km=max_km, top=top, use_archetypes=not no_archetypes)
     console = _console()
     columns = (
-        TextColumn("matching resource links"),
+        TextColumn("matching tiles" if tile_km is not None else "matching resource links"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
@@ -839,7 +861,16 @@ def match(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        result = find_candidates(network, settings, progress=advance)
+        if tile_km is None:
+            result = find_candidates(network, settings, progress=advance)
+        else:
+            runner = make_executor(executor, workers, scheduler)
+            try:
+                result = find_candidates_tiled(
+                    network, settings, tile_km=tile_km, executor=runner, progress=advance
+                )
+            finally:
+                close_executor(runner)
     out.parent.mkdir(parents=True, exist_ok=True)
     written = _shared_candidates(network, result.candidates, full)
     if out.suffix.lower() == ".parquet":
@@ -847,6 +878,11 @@ def match(
     else:
         written.to_csv(out, index=False)
     candidates = result.candidates
+    if tile_km is not None:
+        console.print(
+            f"matched in {int(result.timings.get('tiles', 0)):,} tiles of {tile_km:g} km "
+            f"(slowest tile {result.timings.get('tile_s_max', 0.0):.2f} s)"
+        )
     console.print(
         f"[green]✓[/] {len(candidates):,} candidates from {len(network.supplies):,} supplies and "
         f"{len(network.demands):,} demands -> {escape(str(out))}"
@@ -1376,6 +1412,32 @@ def resilience(
     correlation: Annotated[
         Path | None, typer.Option(help="CSV correlation matrix of the inputs (names as header)")
     ] = None,
+    stochastic: Annotated[
+        int,
+        typer.Option(
+            "--stochastic",
+            min=0,
+            help="Two-stage stochastic design over this many scenarios (0: none), with VSS "
+            "and EVPI against the mean-value design",
+        ),
+    ] = 0,
+    scenarios_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenarios",
+            help="CSV of the stochastic design's own scenarios (a column per input, optional "
+            "probability and available:<organisation>) instead of draws",
+        ),
+    ] = None,
+    outage_probability: Annotated[
+        float, typer.Option(help="Stochastic design: each organisation out with this probability")
+    ] = 0.0,
+    cvar_weight: Annotated[
+        float, typer.Option(min=0.0, help="Stochastic design: weight of the CVaR term")
+    ] = 0.0,
+    evaluate: Annotated[
+        int, typer.Option(min=0, help="Stochastic design: out-of-sample draws to value it on")
+    ] = 0,
     seed: Annotated[int, typer.Option(min=0, help="Root seed of the draws")] = 0,
     level: Annotated[float, typer.Option(help="Level of the value at risk")] = 0.95,
     executor: Annotated[
@@ -1387,8 +1449,8 @@ def resilience(
     full: FullOption = False,
 ) -> None:
     """What the design loses when a partner, facility or exchange drops out (frozen and
-    rewired), and how prices and volumes spread each participant's result; CSV tables and
-    report.html in --out."""
+    rewired), how prices and volumes spread each participant's result, and a design that
+    holds up under them (--stochastic); CSV tables and report.html in --out."""
     import pandas as pd
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -1400,12 +1462,15 @@ def resilience(
         default_inputs,
         inputs_from_table,
         outage_analysis,
+        stochastic_design,
+        tornado,
     )
     from symbiograph.resilience import monte_carlo as run_monte_carlo
 
     if not 0.0 < level < 1.0:
         _fail("--level must lie strictly between 0 and 1", EXIT_USAGE)
-    run_outages = outages or monte_carlo == 0
+    run_stochastic = stochastic > 0 or scenarios_file is not None
+    run_outages = outages or (monte_carlo == 0 and not run_stochastic)
     network = _network_from(file, dataset, db, name)
     console = _console()
     with _step(console, "matched supplies and demands"):
@@ -1468,6 +1533,7 @@ def resilience(
                 mc_draws=mc.draws,
                 mc_summary=mc.summary,
                 mc_sensitivity=mc.sensitivity,
+                tornado=tornado(network, candidates, design, inputs),
             )
             total = mc.summary.set_index("organisation").loc["(total)"]
             if banded:
@@ -1478,10 +1544,63 @@ def resilience(
                     f"VaR {total['value_at_risk']:,.0f}, CVaR {total['cvar']:,.0f} "
                     f"{currency}/yr at {level:.0%}"
                 )
+        if run_stochastic:
+            if uncertainty is not None:
+                inputs = inputs_from_table(_read_csv(uncertainty))
+            else:
+                inputs = default_inputs(design)
+            corr = _read_csv(correlation, index_col=0) if correlation is not None else None
+            own = _read_csv(scenarios_file) if scenarios_file is not None else None
+            count = len(own) if own is not None else stochastic
+            with Progress(*columns, console=console, transient=True) as progress:
+                task = progress.add_task(f"two-stage design, {count:,} scenarios", total=None)
+
+                def step(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                sd = stochastic_design(
+                    network,
+                    candidates,
+                    inputs,
+                    scenarios=max(stochastic, 1),
+                    seed=seed,
+                    correlation=corr,
+                    table=own,
+                    outage_probability=outage_probability,
+                    cvar_weight=cvar_weight,
+                    cvar_level=level,
+                    evaluate=evaluate,
+                    settings=DesignSettings(time_limit_s=time_limit),
+                    executor=runner,
+                    progress=step,
+                )
+            tables.update(
+                stochastic_summary=pd.DataFrame([sd.summary]),
+                stochastic_values=sd.values,
+                stochastic_built=sd.built,
+                stochastic_scenarios=sd.scenarios,
+            )
+            if banded:
+                console.print("[green]✓[/] figures banded (confidential streams): use --full")
+            else:
+                console.print(
+                    f"[green]✓[/] expected net benefit {sd.summary['expected_stochastic']:,.0f} "
+                    f"(mean-value design {sd.summary['expected_mean_value']:,.0f}) · VSS "
+                    f"{sd.vss:,.0f} · EVPI {sd.evpi:,.0f} {currency}/yr · gap "
+                    f"{float(sd.summary['mip_gap']):.2%}"
+                )
     finally:
         close_executor(runner)
     shared, _ = shared_resilience_tables(network, design.flows, tables, _viewer(full))
-    paths = write_resilience_report(out, shared, currency, title="Resilience", banded=banded)
+    paths = write_resilience_report(
+        out,
+        shared,
+        currency,
+        title="Resilience",
+        banded=banded,
+        network=network,
+        design_flows=design.flows,
+    )
     console.print(Text(f"tables and report: {paths['report'].parent}"))
 
 
@@ -1567,6 +1686,77 @@ def _url(sock: Any) -> str:
 
 
 @app.command()
+def worker(
+    db: Annotated[str, typer.Option("--db", help="Database URL of the store whose jobs to run")] = (
+        DEFAULT_DB
+    ),
+    schema: Annotated[
+        str | None, typer.Option(help="PostgreSQL schema holding the store's tables")
+    ] = None,
+    lease: Annotated[
+        float,
+        typer.Option(min=0.1, max=3600, help="Seconds a claim holds without a heartbeat"),
+    ] = 30.0,
+    poll: Annotated[
+        float, typer.Option(min=0.05, max=60, help="Seconds between looks at an empty queue")
+    ] = 1.0,
+    once: Annotated[bool, typer.Option("--once", help="Run one job (if any), then stop")] = False,
+    name: Annotated[
+        str | None, typer.Option(help="This worker's name in the jobs' records")
+    ] = None,
+    hold: Annotated[
+        float, typer.Option(min=0, help="Drill: wait this long after a claim", hidden=True)
+    ] = 0.0,
+) -> None:
+    """Run the store's queued jobs (match, optimize, allocate) until Ctrl-C or SIGTERM.
+
+    Start as many workers as the machine has cores to spare; on PostgreSQL they claim jobs
+    with FOR UPDATE SKIP LOCKED, so no job runs twice. A worker that dies loses its lease:
+    another worker runs the job again, or after its last attempt it is marked failed.
+    """
+    import signal
+    import threading
+
+    try:
+        from symbiograph.web import Worker
+    except ImportError as err:  # the web extra is not installed
+        _fail(f"the worker needs the web extra ({err.name} is missing)", EXIT_USAGE)
+    store = _open_store_schema(db, schema)
+    stop = threading.Event()
+    console = _console()
+
+    def _stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        runner = Worker(store, name=name, lease=lease, poll=poll, hold=hold)
+        console.print(Text(f"worker {runner.name} on {db} (lease {lease:g} s); Ctrl-C stops it"))
+        if once:
+            ended = runner.run_once()
+            said = "no job was queued" if ended is None else f"job {ended.id} {ended.state}"
+            console.print(Text(said))
+        else:
+            ran = runner.run(stop)
+            console.print(Text(f"stopped after {ran} job(s)"))
+    except KeyboardInterrupt:
+        console.print(Text("stopped"))
+        raise typer.Exit(EXIT_CANCELLED) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        store.close()
+
+
+def _open_store_schema(db: str, schema: str | None) -> Any:
+    """The store at ``db`` (in PostgreSQL schema ``schema``); it must exist already."""
+    if schema is None:
+        return _open_store(db, create=False)
+    from symbiograph.store import Store
+
+    return Store(db, schema=schema, lock_timeout=_OPTIONS["lock_timeout"])
+
+
+@app.command()
 def serve(
     demo: Annotated[
         bool,
@@ -1626,6 +1816,7 @@ def serve(
     try:
         sock = _listening_socket(host, port)
         store: Any = None
+        stop_worker: Any = None
         try:
             if demo:
                 file = DEMO_PLATFORM_DIR / "symbiograph.db"
@@ -1638,6 +1829,10 @@ def serve(
                 url = db or DEFAULT_DB
                 store = _open_store(url, create=False)
             app_ = create_app(store=store, secure_cookies=secure_cookies)
+            if store.engine.dialect.name == "sqlite":  # PostgreSQL: run `symbiograph worker`
+                from symbiograph.web import start_worker_thread
+
+                _, stop_worker = start_worker_thread(store)
             logins = []
             if demo:
                 with _step(console, f"saved {DEMO_NETWORK!r} and the demo accounts in {url}"):
@@ -1660,6 +1855,8 @@ def serve(
             uvicorn.Server(config).run(sockets=[sock])
         finally:
             sock.close()
+            if stop_worker is not None:
+                stop_worker.set()
             if store is not None:
                 store.close()
     except KeyboardInterrupt:

@@ -219,3 +219,121 @@ def test_an_ended_exchange_revived_is_not_an_undocumented_addition() -> None:
     assert row["running_that_year"] == "x1"  # it ran in 1995
     assert "revives 1 ended or planned" in row["explanation"]
     assert "not documented" not in row["explanation"]
+
+
+def _two_uses() -> list[dict[str, Any]]:
+    """B's plant takes P's gypsum for two uses: d1 (80 kt wanted) since 2005, 60 kt
+    documented, running; d2 (20 kt wanted, 30 EUR/t) from 2000 to 2008, 20 kt documented,
+    ended. Each tonne earns 20 (disposal) + 30 (virgin) EUR, transport free."""
+    return [
+        {"id": "x_now", "supply_id": "s1", "demand_id": "d1", "quantity": 60_000,
+         "status": "existing", "start_year": 2005},
+        {"id": "x_old", "supply_id": "s1", "demand_id": "d2", "quantity": 20_000,
+         "status": "ended", "start_year": 2000, "end_year": 2008},
+    ]  # fmt: skip
+
+
+def _second_use(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["streams"].append(
+        {"id": "d2", "facility_id": "b", "resource_id": "gypsum", "direction": "demand",
+         "quantity": 20_000, "price": 30}
+    )  # fmt: skip
+    return doc
+
+
+def test_each_figure_is_recomputed_on_the_exchanges_of_its_year() -> None:
+    """On paper: in 2010 only x_now ran (x_old ended in 2008): 60,000 t and 60,000 x 50 =
+    3,000,000 EUR/yr. In 2006 both ran: 80,000 t (x_old at its documented 20 kt) and two
+    exchanges. In 2003 only x_old: 20,000 t. Today's network carries x_now (60 kt); the
+    design fills d1 and d2 (100 kt)."""
+    from symbiograph.assess import assess_baseline
+    from symbiograph.optimize import compare_with_today, design_today
+
+    doc = _second_use(_doc())
+    doc["exchanges"] = _two_uses()
+    doc["published_figures"] = [
+        {"id": f"g{year}", "indicator": "gypsum_replaced", "value": 70_000, "unit": "t/yr",
+         "year": year, "source_id": "paper"}
+        for year in (2003, 2006, 2010)
+    ] + [
+        {"id": "money", "indicator": "cost_savings_companies", "value": 4_000_000,
+         "unit": "EUR/yr", "year": 2010, "source_id": "paper"},
+        {"id": "count", "indicator": "exchanges", "value": 2, "unit": "exchanges",
+         "year": 2006, "source_id": "paper"},
+        {"id": "undated", "indicator": "gypsum_replaced", "value": 70_000, "unit": "t/yr",
+         "source_id": "paper"},
+    ]  # fmt: skip
+    net = network_from_document(doc)
+    cand = find_candidates(net, MatchSettings(use_archetypes=False)).candidates
+    design = design_network(net, cand)
+    baseline = assess_baseline(
+        net, cand, compare_with_today(net, cand, design_today(net, cand), design)
+    )
+    table = compare_with_published(net, baseline.design, today=baseline.today)
+    table = table.set_index("figure_id")
+    assert list(table.reset_index().columns) == COMPARE_COLUMNS
+    assert table.loc["g2010", "running_that_year"] == "x_now"
+    assert table.loc["g2010", "ours_that_year"] == pytest.approx(60_000)
+    assert table.loc["g2006", "ours_that_year"] == pytest.approx(80_000)
+    assert table.loc["g2003", "ours_that_year"] == pytest.approx(20_000)
+    # the today / design / added split stays
+    for fid in ("g2003", "g2006", "g2010"):
+        assert table.loc[fid, "ours_today"] == pytest.approx(60_000)
+        assert table.loc[fid, "ours"] == pytest.approx(100_000)
+        assert table.loc[fid, "ours_added"] == pytest.approx(40_000)
+    assert "on them ours is 86% of published" in table.loc["g2010", "explanation"]
+    assert round(table.loc["money", "ours_that_year"], 2) == 3_000_000.00
+    assert "on them ours is 75% of published" in table.loc["money", "explanation"]
+    assert table.loc["count", "ours_that_year"] == 2
+    assert math.isnan(table.loc["undated", "ours_that_year"])
+
+
+def test_an_exchange_that_ran_but_nothing_carries_is_named_not_valued() -> None:
+    """d2's plant has closed (it wants nothing now), so x_old, which ran in 2006, has no
+    value per tonne to stand on: it is named, not valued. Without today's network the
+    design's flow on x_now (80 kt) stands for it."""
+    doc = _second_use(_doc())
+    doc["streams"][-1]["quantity"] = 0
+    doc["exchanges"] = _two_uses()
+    doc["published_figures"] = [
+        {"id": "g", "indicator": "gypsum_replaced", "value": 70_000, "unit": "t/yr",
+         "year": 2006, "source_id": "paper"},
+    ]  # fmt: skip
+    net = network_from_document(doc)
+    cand = find_candidates(net, MatchSettings(use_archetypes=False)).candidates
+    row = compare_with_published(net, assess_design(net, cand, design_network(net, cand)))
+    row = row.set_index("figure_id").loc["g"]
+    assert row["running_that_year"] == "x_now x_old"
+    assert row["ours_that_year"] == pytest.approx(80_000)
+    assert "x_old ran then but neither" in row["explanation"]
+
+
+def test_kalundborg_figures_of_a_year_ignore_the_exchanges_ended_by_then() -> None:
+    from symbiograph.assess import assess_baseline
+    from symbiograph.optimize import compare_with_today, design_today
+
+    net = kalundborg()
+    cand = find_candidates(net).candidates
+    design = design_network(net, cand)
+    baseline = assess_baseline(
+        net, cand, compare_with_today(net, cand, design_today(net, cand), design)
+    )
+    table = compare_with_published(net, baseline.design, today=baseline.today)
+    table = table.set_index("figure_id")
+    ex = net.exchanges.set_index("id")
+    ended = set(ex.index[ex["status"] == "ended"])
+    # 2022: every exchange that ran is one of today's; none of the ended ones counts
+    row = table.loc["pf_co2_2022"]
+    ran = set(row["running_that_year"].split())
+    assert ran and not ran & ended
+    assert row["ours_that_year"] == pytest.approx(row["ours_today"])
+    # 2010: the biogas plant (2018) had not started, Novo's NovoGro (1976-2018) still ran
+    row = table.loc["pf_co2_2010"]
+    ran = set(row["running_that_year"].split())
+    assert "ex_novogro_farms" in ran and "ex_biomass_biogas" not in ran
+    assert "ex_digestate_farms" not in ran
+    assert row["ours_that_year"] != pytest.approx(row["ours_today"])
+    # the design's figures are unchanged by the year
+    assert round(float(table.loc["pf_co2_2010", "ours"])) == round(
+        float(table.loc["pf_co2_2022", "ours"])
+    )

@@ -218,14 +218,20 @@ def test_added_design_npv_and_payback_are_plausible(network: Network) -> None:
     intensity = kwrp_capex / kwrp_water  # AUD per m3/yr
     assert intensity == pytest.approx(4.75)
     added_water = totals["water_saved"]
-    assert added_water > 0  # the park's unserved water demand is the opportunity left
-    assert intensity / 4 <= totals["capex"] / added_water <= intensity * 4
+    # Secondary effluent reaches industry only through the KWRP (tests/match/
+    # test_process_route.py), whose feed is its 2010 one: no water is left to add. (Before,
+    # the design piped 5 GL/yr of raw effluent to BP and Alcoa with the archetype's per-m3
+    # ultrafiltration and reverse osmosis standing in for a second reclamation plant.)
+    assert added_water == 0
+    if added_water > 0:  # a new water link costs what the KWRP's capital says
+        assert intensity / 4 <= totals["capex"] / added_water <= intensity * 4
     lifetime = float(network.parameters["lifetime_years"])
-    assert 1.0 <= totals["payback_years"] <= lifetime
+    if totals["capex"] > 0:
+        assert 1.0 <= totals["payback_years"] <= lifetime
     rate = float(network.parameters["discount_rate"])
     years_of_value = (1 - (1 + rate) ** -lifetime) / rate  # present value of AUD 1/yr
     most = kwrp_water * (1.60 + 0.10) * years_of_value
-    assert 0 < totals["npv"] < most
+    assert 0 <= totals["npv"] < most
     # nothing added that is not worth its capital: each built link pays for itself
     built = solution.flows[solution.flows["built"]]
     assert (built["net_benefit"] > 0).all()

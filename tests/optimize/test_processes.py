@@ -19,7 +19,6 @@ from scenarios import (
     reclamation_park,
     reclamation_park_document,
 )
-from symbiograph.errors import InputError
 from symbiograph.io import network_from_document
 from symbiograph.match import find_candidates
 from symbiograph.model import Network
@@ -121,10 +120,60 @@ def test_a_budget_and_a_grant_speak_of_the_process_capex() -> None:
 
 
 def test_a_priced_input_can_be_bought() -> None:
+    """The utility may buy low-grade heat at 5 EUR/MWh. The heat pump is new, so today it
+    buys none: what the design buys is a new cost. Without D's heat the pump buys its 6,000
+    MWh: 218,147.79 - 6,000 x 5 = 188,147.79 EUR/yr (the model used to give it for free,
+    218,147.79). With D's heat nothing is bought: the exchange earns back the 30,000 as the
+    purchase it avoids, 218,147.79 (it used to count that purchase as avoided although it
+    never happened today: 248,147.79)."""
     doc = heat_pump_park_document()
-    doc["streams"][1]["price"] = 5.0  # the utility can buy low-grade heat today
+    doc["streams"][1]["price"] = 5.0
+    network = network_from_document(doc)
+    bought = _design(network, drop=("d_heat",))
+    assert round(bought.net_benefit, 2) == 188_147.79
+    assert round(bought.objective["process_input_purchase"], 2) == -30_000.00
+    row = bought.processes.set_index("process_id").loc["heat_pump"]
+    assert round(row["input_purchase"], 2) == -30_000.00
+    assert round(row["net_benefit"], 2) == -291_852.21
+    accounts = bought.participants.set_index("organisation")
+    assert round(accounts.loc["H", "as_process"], 2) == -291_852.21
+    assert accounts["net_benefit"].sum() == pytest.approx(bought.net_benefit)
+    received = _design(network)
+    assert round(received.net_benefit, 2) == 218_147.79
+    assert _flow(received, "d_heat", "h_source") == pytest.approx(6_000)
+    assert round(received.objective["process_input_purchase"], 2) == -30_000.00
+    assert round(received.objective["avoided_virgin"], 2) == 510_000.00
+    # dear heat: buying it costs more than the pump earns (60 - 20 - 0.75 x 60 < 0)
+    doc["streams"][1]["price"] = 60.0
+    assert _design(network_from_document(doc), drop=("d_heat",)).net_benefit == 0.0
+
+
+def test_the_assessment_and_the_game_see_the_purchase() -> None:
+    from symbiograph.allocate import CoalitionGame
+    from symbiograph.assess import assess_design
+
+    doc = heat_pump_park_document()
+    doc["streams"][1]["price"] = 5.0
+    network = network_from_document(doc)
+    candidates = find_candidates(network).candidates
+    candidates = candidates[candidates["supply_id"] != "d_heat"].reset_index(drop=True)
+    solution = design_network(network, candidates, EXACT)
+    totals = assess_design(network, candidates, solution).totals
+    assert round(totals["process_input_purchase"], 2) == -30_000.00
+    assert round(totals["net_benefit"], 2) == 188_147.79
+    game = CoalitionGame(network, candidates, EXACT)
+    assert round(float(game.shapley().sum()), 2) == 188_147.79
+
+
+def test_an_existing_process_buys_as_today() -> None:
+    """The cogeneration-like case: an existing process's priced input is today's purchase
+    (the demand's quantity), so running it costs no purchase beyond today."""
+    doc = heat_pump_park_document()
+    doc["streams"][1]["price"] = 5.0
+    doc["processes"][0]["status"] = "existing"
     solution = _design(network_from_document(doc), drop=("d_heat",))
-    assert round(solution.net_benefit, 2) == 218_147.79
+    assert round(solution.net_benefit, 2) == 320_000.00
+    assert solution.objective["process_input_purchase"] == 0.0
 
 
 def test_individual_rationality_counts_the_process_cost() -> None:
@@ -134,11 +183,6 @@ def test_individual_rationality_counts_the_process_cost() -> None:
     assert solution.net_benefit == 0.0
     assert solution.processes["activity"].iloc[0] == 0.0
     assert solution.participants.set_index("organisation")["net_benefit"].min() >= -1e-6
-
-
-def test_time_slices_with_processes_are_refused() -> None:
-    with pytest.raises(InputError, match="time slices"):
-        _design(reclamation_park(), replace(EXACT, time_slices="monthly"))
 
 
 def test_kalundborg_keeps_its_figures() -> None:

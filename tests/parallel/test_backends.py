@@ -1,5 +1,6 @@
-"""The same sweep and the same sampled Shapley values, bit for bit, in this process, on a
-process pool of two and on a Dask LocalCluster of two worker processes (one thread each)."""
+"""The same sweep, sampled Shapley values, Monte Carlo draws, outages and partitioned
+matching, bit for bit, in this process, on a process pool of two and on a Dask LocalCluster
+of two worker processes (one thread each)."""
 
 from __future__ import annotations
 
@@ -149,3 +150,79 @@ def test_partitioned_matching_is_the_same_on_every_back_end(
         pd.testing.assert_series_equal(
             tiled.rejected.sort_index(), single.rejected.sort_index(), check_exact=True
         )
+
+
+def test_monte_carlo_is_the_same_on_every_back_end(
+    park: tuple[Network, pd.DataFrame], pool: ProcessPool, dask: DaskExecutor
+) -> None:
+    """Re-optimised Monte Carlo draws (one task per draw, seeded by the draw's key) give the
+    same draws and summary tables on the pool and on Dask as in this process."""
+    from symbiograph.optimize import design_network
+    from symbiograph.resilience import default_inputs, monte_carlo
+
+    network, candidates = park
+    design = design_network(network, candidates)
+    inputs = default_inputs(design)
+    assert len(inputs) > 2
+    kwargs: dict[str, Any] = {"draws": 6, "seed": 5, "reoptimise": True, "sensitivity": False}
+    here = monte_carlo(network, candidates, design, inputs, executor=InProcess(), **kwargs)
+    drawn = here.draws
+    assert drawn["net_benefit_reoptimised"].notna().all()
+    # a re-optimised draw is never worse for the network than the same draw with flows fixed
+    total = drawn[drawn["organisation"] == "(total)"]
+    assert (total["net_benefit_reoptimised"] >= total["net_benefit"] - 1e-6).all()
+    for name, executor in _executors(pool, dask).items():
+        there = monte_carlo(network, candidates, design, inputs, executor=executor, **kwargs)
+        pd.testing.assert_frame_equal(there.samples, here.samples, check_exact=True, obj=name)
+        pd.testing.assert_frame_equal(there.draws, drawn, check_exact=True, obj=name)
+        pd.testing.assert_frame_equal(there.summary, here.summary, check_exact=True, obj=name)
+
+
+def test_rewired_outages_are_the_same_on_every_back_end(
+    park: tuple[Network, pd.DataFrame], pool: ProcessPool, dask: DaskExecutor
+) -> None:
+    """N-1 outages re-optimised as one task per outage: the same losses, participants and
+    failures on the pool and on Dask as in this process."""
+    from symbiograph.optimize import design_network
+    from symbiograph.resilience import outage_analysis
+
+    network, candidates = park
+    design = design_network(network, candidates)
+    here = outage_analysis(network, candidates, design, executor=InProcess())
+    losses = here.losses
+    rewired = losses[losses["reading"] == "rewired"]
+    assert len(rewired) > 3
+    frozen = losses[losses["reading"] == "frozen"].set_index("scenario")["net_benefit_loss"]
+    # re-optimising the survivors never loses more than leaving the rest as built
+    got = rewired.set_index("scenario")["net_benefit_loss"]
+    assert (got <= frozen.reindex(got.index) + 1e-6).all()
+    for name, executor in _executors(pool, dask).items():
+        there = outage_analysis(network, candidates, design, executor=executor)
+        pd.testing.assert_frame_equal(there.losses, losses, check_exact=True, obj=name)
+        pd.testing.assert_frame_equal(
+            there.participants, here.participants, check_exact=True, obj=name
+        )
+        pd.testing.assert_frame_equal(there.failures, here.failures, check_exact=True, obj=name)
+
+
+def test_match_with_tiles_on_a_process_pool_writes_the_untiled_table(tmp_path: Any) -> None:
+    """``symbiograph match --tile-km 10 --executor processes`` writes the same candidate table
+    as plain ``match`` (every column, every row, same order); ``--executor`` alone is a usage
+    error (exit 2) because it only runs tiles."""
+    from typer.testing import CliRunner
+
+    from symbiograph.cli import app
+    from symbiograph.errors import EXIT_USAGE
+
+    runner = CliRunner(env={"COLUMNS": "160", "NO_COLOR": "1"})
+    plain, tiled = tmp_path / "plain.csv", tmp_path / "tiled.csv"
+    first = runner.invoke(app, ["match", "--dataset", "synthetic-100", "--out", str(plain)])
+    assert first.exit_code == 0, first.output
+    args = ["match", "--dataset", "synthetic-100", "--out", str(tiled), "--tile-km", "10"]
+    second = runner.invoke(app, [*args, "--executor", "processes", "--workers", "2"])
+    assert second.exit_code == 0, second.output
+    assert "tiles of 10 km" in second.output
+    pd.testing.assert_frame_equal(pd.read_csv(tiled), pd.read_csv(plain), check_exact=True)
+    wrong = runner.invoke(app, ["match", "--dataset", "synthetic-100", "--executor", "dask"])
+    assert wrong.exit_code == EXIT_USAGE
+    assert "--tile-km" in wrong.output

@@ -70,3 +70,19 @@ def test_a_confidential_stream_bands_every_figure() -> None:
     assert (losses["failed_exchanges"] == result.losses["failed_exchanges"]).all()
     full, banded_full = shared_resilience_tables(network, design.flows, tables, FULL)
     assert not banded_full and full["outage_losses"].equals(result.losses)
+
+
+def test_resilience_stochastic_design(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["resilience", "tests/data/two_plants.yaml", "--out", str(out)]
+    args += ["--stochastic", "3", "--seed", "1", "--evaluate", "2"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "VSS" in result.output and "EVPI" in result.output
+    summary = pd.read_csv(out / "stochastic_summary.csv")
+    assert summary["scenarios"].iloc[0] == 3
+    assert summary["vss"].iloc[0] >= -1e-6 and summary["evpi"].iloc[0] >= -1e-6
+    assert len(pd.read_csv(out / "stochastic_values.csv")) == 3
+    assert not (out / "outage_losses.csv").exists()  # only what was asked
+    bad = CliRunner().invoke(app, [*args, "--scenarios", str(tmp_path / "none.csv")])
+    assert bad.exit_code == 3

@@ -156,3 +156,31 @@ def pg_url_or_skip() -> str:
     finally:
         engine.dispose()
     return url
+
+
+@contextmanager
+def pg_app_role(url: str, schema: str) -> Iterator[str]:
+    """A fresh PostgreSQL login role that may use the store in ``schema`` under row-level
+    security (no superuser, no BYPASSRLS, not the owner: ``store._rls``); yields the URL
+    that connects as it, and drops the role afterwards. The schema must be migrated."""
+    import uuid
+
+    from symbiograph.store._rls import app_role_statements
+
+    role = f"sg_app_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+            for statement in app_role_statements(role, schema):
+                connection.exec_driver_sql(statement)
+        yield sa.make_url(url).set(username=role, password=None).render_as_string(False)
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                (role,),
+            )
+            connection.exec_driver_sql(f"DROP OWNED BY {role}")
+            connection.exec_driver_sql(f"DROP ROLE {role}")
+        engine.dispose()

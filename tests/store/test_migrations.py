@@ -50,11 +50,13 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0009_accounts.py",
         "versions/0010_processes_duties.py",
         "versions/0011_registry.py",
-        "versions/0012_technology_sites.py",
+        "versions/0012_rls.py",
+        "versions/0013_pipeline_jobs.py",
+        "versions/0015_technology_sites.py",
     ):
         assert (folder / name).is_file(), name
     scripts = ScriptDirectory.from_config(_config())
-    assert scripts.get_heads() == ["0012"]
+    assert scripts.get_heads() == ["0015"]
 
 
 def test_schema_is_derived_from_the_attribute_table() -> None:
@@ -70,6 +72,7 @@ def test_schema_is_derived_from_the_attribute_table() -> None:
             "stream_quality",
             "exchanges",
             "audit",
+            "figures",
         )
     }
     assert set(tables) == {
@@ -77,6 +80,10 @@ def test_schema_is_derived_from_the_attribute_table() -> None:
         "sg_versions",
         *accounts,
         *registry,
+        "sg_p_synergies",
+        "sg_p_moves",
+        "sg_p_documents",
+        "sg_jobs",
         *(table_name(t) for t in TABLES),
     }
     for name in TABLES:
@@ -107,7 +114,7 @@ def test_migrated_database_matches_the_metadata(store: Store) -> None:
         version = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE}
         ).get_current_revision()
-    assert version == "0012"
+    assert version == "0015"
 
 
 def test_upgrade_keeps_networks_saved_before_it(tmp_path: Path) -> None:
@@ -316,3 +323,91 @@ def test_migration_0004_refuses_sqlite_foreign_keys_on(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError, match="foreign_keys=OFF"):
             command.upgrade(config, "head")
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_pipeline_and_jobs_get_row_level_security_with_the_registrys_functions(
+    pg_url: str, pg_schema: str
+) -> None:
+    """With the registry's row-level security functions of 0012 (sg_r_runs, sg_r_sees),
+    0013 forces RLS on its four tables with one policy each: a company sees the synergies it
+    is party to and the jobs it submitted, nothing with no tenant set."""
+    import uuid
+
+    from symbiograph.store import upgrade
+
+    engine = sa.create_engine(pg_url, connect_args={"options": f"-c search_path={pg_schema}"})
+    role = f"sg_test_role_{uuid.uuid4().hex[:12]}"
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{pg_schema}"')
+        upgrade(engine, "head")
+        with engine.begin() as connection:
+            policies = connection.exec_driver_sql(
+                "SELECT tablename FROM pg_policies WHERE schemaname = %(s)s", {"s": pg_schema}
+            ).scalars()
+            ours = {"sg_p_synergies", "sg_p_moves", "sg_p_documents", "sg_jobs"}
+            assert ours <= set(policies)
+            now = "now()"
+            connection.exec_driver_sql(
+                "INSERT INTO sg_r_parks (id, name, extras, version, created_at, updated_at) "
+                f"VALUES (1, 'p', '{{}}', 1, {now}, {now})"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO sg_p_synergies (id, park_id, organisation_id, "
+                "partner_organisation_id, stage, data, version, created_at, updated_at) "
+                f"VALUES (1, 1, 10, 20, 'identified', '{{}}', 1, {now}, {now})"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO sg_p_moves (synergy_id, park_id, at, actor, to_stage, note) "
+                f"VALUES (1, 1, {now}, 'f', 'identified', '')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO sg_jobs (park_id, organisation_id, kind, parameters, state, "
+                "progress, message, submitted_by, submitted_at, attempts, max_attempts, "
+                f"cancel_requested, version) VALUES (1, 30, 'match', '{{}}', 'queued', 0, '', "
+                f"'u', {now}, 0, 3, false, 1)"
+            )
+            connection.exec_driver_sql(f'CREATE ROLE "{role}" NOLOGIN')
+            connection.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{pg_schema}" TO "{role}"')
+            connection.exec_driver_sql(
+                f'GRANT SELECT ON ALL TABLES IN SCHEMA "{pg_schema}" TO "{role}"'
+            )
+
+        def seen(tenant: tuple[str, int, int] | None) -> tuple[int, int, int]:
+            with engine.begin() as connection:
+                connection.exec_driver_sql(f'SET LOCAL ROLE "{role}"')
+                if tenant is not None:
+                    for key, value in zip(("role", "park", "organisation"), tenant, strict=True):
+                        connection.execute(
+                            sa.text("SELECT set_config(:k, :v, true)"),
+                            {"k": f"symbiograph.{key}", "v": str(value)},
+                        )
+                return tuple(  # type: ignore[return-value]
+                    int(connection.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar_one())
+                    for t in ("sg_p_synergies", "sg_p_moves", "sg_jobs")
+                )
+
+        assert seen(None) == (0, 0, 0)  # no tenant: nothing (fail closed)
+        assert seen(("facilitator", 1, 0)) == (1, 1, 1)
+        assert seen(("facilitator", 2, 0)) == (0, 0, 0)
+        assert seen(("member", 1, 20)) == (1, 1, 0)  # a side of the synergy
+        assert seen(("org_admin", 1, 30)) == (0, 0, 1)  # the job's organisation
+        with engine.begin() as connection:  # and back: policies, function and tables gone
+            config = _config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0012")
+            left = connection.exec_driver_sql(
+                "SELECT tablename FROM pg_policies WHERE schemaname = %(s)s", {"s": pg_schema}
+            ).scalars()
+            assert not ours & set(left)
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{pg_schema}" CASCADE')
+            exists = connection.exec_driver_sql(
+                "SELECT 1 FROM pg_roles WHERE rolname = %(r)s", {"r": role}
+            ).first()
+            if exists:
+                connection.exec_driver_sql(f'DROP OWNED BY "{role}"')
+                connection.exec_driver_sql(f'DROP ROLE "{role}"')
+        engine.dispose()

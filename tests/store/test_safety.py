@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -190,10 +191,28 @@ def _written(network: Network, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def pg_database(pg_url: str) -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database of its own, dropped after the test: a test that
+    uses a database's default schema must not share it with other runs at other revisions."""
+    server = sa.make_url(pg_url)
+    database = f"sg_test_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{database}"')
+        yield server.set(database=database).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
 def test_export_runs_while_an_import_holds_the_write_lock_on_postgresql(
-    pg_url: str, tmp_path: Path
+    pg_database: str, tmp_path: Path
 ) -> None:
-    """The same on PostgreSQL, in the database's default schema under a unique name."""
+    """The same on PostgreSQL, in a fresh database's default schema."""
+    pg_url = pg_database
     name = f"park_{os.getpid()}_{int(time.time() * 1000)}"
     old = kalundborg()
     with Store(pg_url) as store:

@@ -30,6 +30,7 @@ from symbiograph.assess._ecology import (
 )
 from symbiograph.assess._indicators import indicator_table
 from symbiograph.assess._jobs import DEFAULT_REUSE_ACTIVITY, employment_ratios, job_lines
+from symbiograph.assess._outcomes import OUTCOME_COLUMNS, candidate_outcomes, physical_outcomes
 from symbiograph.model import exchange_rates  # the scenario's rates, used by the comparison
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "EXCHANGE_COLUMNS",
     "GIVER_TERMS",
     "MONEY_TERMS",
+    "OUTCOME_COLUMNS",
     "PUBLISHED_INDICATORS",
     "TAKER_TERMS",
     "Assessment",
@@ -46,6 +48,7 @@ __all__ = [
     "EcologicalAnalysis",
     "assess_baseline",
     "assess_design",
+    "candidate_outcomes",
     "co2e_lines",
     "compare_with_published",
     "ecological_analysis",
@@ -56,6 +59,7 @@ __all__ = [
     "indicator_table",
     "job_lines",
     "link_structure",
+    "physical_outcomes",
     "shannon_diversity",
     "supplier_diversity",
     "transport_factors",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from symbiograph.assess._co2e import co2e_lines, transport_factors
 from symbiograph.assess._jobs import DEFAULT_REUSE_ACTIVITY, employment_ratios, job_lines
+from symbiograph.assess._outcomes import physical_outcomes
 from symbiograph.errors import InputError
 from symbiograph.match import annuity_factor, knowledge_base
 from symbiograph.model import Network, output_columns
@@ -158,7 +159,6 @@ def assess_design(
         corridor_cost = 0.0
 
     kind = flows["kind"].to_numpy(dtype=object)
-    demand_units = flow * cand["demand_units_per_unit"].to_numpy(dtype=float)
     exchanges = pd.DataFrame(
         {
             "candidate_id": flows["candidate_id"].to_numpy(dtype=object),
@@ -190,15 +190,8 @@ def assess_design(
         exchanges[term] = money[term].to_numpy(dtype=float)
     exchanges["net_benefit"] = exchanges[list(MONEY_TERMS)].sum(axis=1)
     exchanges["capex"] = fixed_paid / annuity + 0.0
-    exchanges["co2e_avoided_t"] = flow * cand["co2e_t_per_unit"].to_numpy(dtype=float)
-    material = kind == "material"
-    exchanges["material_supplied_t"] = np.where(material, flow, 0.0)
-    exchanges["landfill_diverted_t"] = np.where(
-        material & cand["landfill_diverted"].to_numpy(dtype=bool), flow, 0.0
-    )
-    exchanges["virgin_material_avoided_t"] = np.where(material, demand_units, 0.0)
-    exchanges["water_saved_m3"] = np.where(kind == "water", demand_units, 0.0)
-    exchanges["energy_recovered_mwh"] = np.where(kind == "energy", demand_units, 0.0)
+    for name, values in physical_outcomes(kind, flow, cand).items():
+        exchanges[name] = values
     active = (flow > 0) | exchanges["built"].to_numpy() | (fixed_paid != 0)
     exchanges = exchanges[active].reset_index(drop=True)
     cand_active = cand[active]
@@ -289,6 +282,8 @@ def _participants(
 _PROCESS_NOTES = {
     "process_operating_cost": "running cost of plant processes (negative)",
     "process_capex": "annualised capex of processes built (negative)",
+    "process_input_purchase": "inputs new processes use, at their market price (negative); "
+    "exchanges into them earn it back as avoided virgin",
 }
 
 
@@ -357,7 +352,9 @@ def _with_processes(
     if processes.empty:
         return participants
     costs = (
-        processes.groupby("organisation", sort=True)[["operating_cost", "capex"]]
+        processes.groupby("organisation", sort=True)[
+            [t.removeprefix("process_") for t in PROCESS_TERMS]
+        ]
         .sum()
         .set_axis(list(PROCESS_TERMS), axis=1)
     )

@@ -76,6 +76,7 @@ COMPARE_COLUMNS = [
     "comparable",
     "ours_today",
     "ours_added",
+    "ours_that_year",
     "circular",
     "running_that_year",
     "contributions",
@@ -133,6 +134,8 @@ def _explain(
     note: str,
     *,
     today_gap: float = np.nan,
+    year_gap: float = np.nan,
+    unvalued: tuple[str, ...] = (),
     ran: pd.DataFrame | None = None,
     year: Any = None,
     known_pairs: set[str] | None = None,
@@ -151,6 +154,13 @@ def _explain(
         parts.append(f"today's exchanges {today_gap:.0%}")
     if ran is not None and year is not None and not pd.isna(year):
         parts.append(f"{len(ran)} documented exchanges in scope ran in {int(year)}")
+        if comparable and np.isfinite(year_gap):
+            parts.append(f"on them ours is {year_gap:.0%} of published")
+        if unvalued:
+            parts.append(
+                f"{', '.join(unvalued)} ran then but neither today's network nor the design "
+                "carries it, so it is not valued"
+            )
     pair = designed["supply_id"].astype(str) + "\x00" + designed["demand_id"].astype(str)
     carried_pairs = set(pair[designed["flow"].to_numpy() > 0])
     key = documented["supply_id"].astype(str) + "\x00" + documented["demand_id"].astype(str)
@@ -208,6 +218,64 @@ def _running_in(documented: pd.DataFrame, year: Any) -> pd.DataFrame:
     started = np.isnan(start) | (start <= y)
     not_ended = (np.isnan(end) & (status != "ended")) | (end >= y)
     return documented[started & not_ended]
+
+
+#: The exchange columns a documented quantity scales (per unit of flow).
+_FLOW_COLUMNS = ("flow", *dict.fromkeys(_EXCHANGE_COLUMN.values()))
+
+
+def _that_year(
+    ran: pd.DataFrame, base: pd.DataFrame, design: pd.DataFrame
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The assessed exchanges that ran in a figure's year: for each documented exchange in
+    ``ran``, its row in ``base`` (today's network, or the design when there is no today)
+    when that carries it; else (it ran then but has ended since) the design's row on the
+    same supply and demand scaled to the exchange's documented quantity (units/yr), when
+    the design carries the pair and the quantity is known. Also returns the ids of those it
+    could not value."""
+    if not len(ran):
+        return base.iloc[0:0], ()
+    by_id = base[base["exchange_id"].isin(set(ran["id"].astype(str)))] if len(base) else base
+    by_id = by_id[by_id["flow"] > 0]
+    found = set(by_id["exchange_id"].astype(str))
+    rows = [by_id]
+    unvalued: list[str] = []
+    carried = design[design["flow"] > 0]
+    pair = carried["supply_id"].astype(str) + "\x00" + carried["demand_id"].astype(str)
+    for ex in ran.itertuples(index=False):
+        if str(ex.id) in found:
+            continue
+        quantity = float(pd.to_numeric(getattr(ex, "quantity", np.nan), errors="coerce"))
+        same = carried[(pair == f"{ex.supply_id}\x00{ex.demand_id}").to_numpy()]
+        if not len(same) or not np.isfinite(quantity):
+            unvalued.append(str(ex.id))
+            continue
+        row = same.iloc[[0]].copy()
+        scale = quantity / float(row["flow"].iloc[0])
+        for col in _FLOW_COLUMNS:
+            if col in row.columns:
+                row[col] = row[col].to_numpy(dtype=float) * scale
+        row["exchange_id"] = str(ex.id)
+        rows.append(row)
+    return pd.concat(rows, ignore_index=True), tuple(unvalued)
+
+
+def _amount(rows: pd.DataFrame, target: str | None, resource: str | None) -> float:
+    """Our indicator ``target`` (or the amount of ``resource``) computed on ``rows`` (assessed
+    exchanges); NaN when it cannot be computed on single exchanges."""
+    flowing = rows[rows["flow"] > 0]
+    if resource is not None:
+        return _resource_amount(flowing, resource)
+    if target in _EXCHANGE_COLUMN:
+        return float(flowing[_EXCHANGE_COLUMN[target]].sum())
+    if target == "exchanges":
+        return float(len(flowing))
+    if target == "participants":
+        orgs = set(flowing["supply_organisation"]) | set(flowing["demand_organisation"])
+        return float(len(orgs))
+    if target == "resources_shared":
+        return float(flowing["supply_resource"].nunique())
+    return np.nan
 
 
 def _contributions(chosen: pd.DataFrame, column: str | None, unit: str, top: int = 3) -> str:
@@ -275,7 +343,11 @@ def compare_with_published(
     value is within 1 % of the dataset's own documented quantities in the figure's scope:
     the agreement is then an input handed back, not a test of the model.
     ``running_that_year``: the documented exchanges that ran in the figure's year (by their
-    start and end years). ``contributions``: the largest exchanges in ours, each with its
+    start and end years), and ``ours_that_year`` the figure recomputed on them alone (in
+    our unit): each as today's network carries it (the design's, without ``today``), an
+    exchange that ran then but has ended since at its documented quantity with the design's
+    values per unit on the same pair; exchanges started later or ended before are left
+    out. NaN for a figure without a year. ``contributions``: the largest exchanges in ours, each with its
     amount and share.
 
     Columns: figure_id, indicator, our_indicator, ours, our_unit, published, unit, year,
@@ -396,7 +468,15 @@ def compare_with_published(
                 f"({float(documented_q.sum()):,.0f} {unit}), so agreeing with it tests nothing"
             )
         ran = _running_in(history, fig.year)
+        ours_year, unvalued = np.nan, ()
+        if ours_name and fig.year is not None and not pd.isna(fig.year):
+            base = chosen_today if chosen_today is not None else chosen
+            year_rows, unvalued = _that_year(ran, base, chosen)
+            target = None if resource is not None else PUBLISHED_INDICATORS.get(indicator)
+            ours_year = _amount(year_rows, target, resource)
         rate = value / ours if comparable and ours else 1.0
+        if comparable and not ours and our_unit == f"{currency}/yr" and unit.endswith("/yr"):
+            rate = 1.0 / rates.get(unit[: -len("/yr")], 1.0)
         rows.append(
             {
                 "figure_id": str(fig.id),
@@ -414,6 +494,7 @@ def compare_with_published(
                 "comparable": comparable,
                 "ours_today": ours_today,
                 "ours_added": ours - ours_today if np.isfinite(ours_today) else np.nan,
+                "ours_that_year": ours_year,
                 "circular": handed_back,
                 "running_that_year": " ".join(ran["id"].astype(str)) if len(ran) else "",
                 "contributions": _contributions(chosen, column, our_unit)
@@ -429,6 +510,10 @@ def compare_with_published(
                     today_gap=ours_today * rate / published
                     if comparable and published and np.isfinite(ours_today)
                     else np.nan,
+                    year_gap=ours_year * rate / published
+                    if comparable and published and np.isfinite(ours_year)
+                    else np.nan,
+                    unvalued=unvalued,
                     ran=ran,
                     year=fig.year,
                     known_pairs=set(

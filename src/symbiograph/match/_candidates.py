@@ -75,6 +75,13 @@ class _Context:
     inferred: pd.DataFrame
     documented: pd.DataFrame
     proposals: pd.DataFrame
+    #: the conversions the network's plant processes make: supply_resource (an input's),
+    #: demand_resource (an output's), process_id (see :func:`plant_conversions`)
+    plants: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"supply_resource": [], "demand_resource": [], "process_id": []}
+        )
+    )
 
 
 def _frame(columns: dict[str, Any]) -> pd.DataFrame:
@@ -289,6 +296,34 @@ def _context(
         inferred=inferred,
         proposals=proposals,
         documented=documented(network.exchanges),
+        plants=plant_conversions(network),
+    )
+
+
+def plant_conversions(network: Network) -> pd.DataFrame:
+    """What the network's plant processes turn into what: one row per process, input
+    resource and output resource (supply_resource, demand_resource, process_id), so that a
+    direct link between the two resources cannot borrow the plant's treatment as its own
+    pre-treatment (see RULE_DESCRIPTIONS['quality'])."""
+    ports = network.process_ports
+    if not len(ports):
+        return pd.DataFrame({"supply_resource": [], "demand_resource": [], "process_id": []})
+    resource = network.streams.drop_duplicates("id").set_index("id")["resource_id"]
+    table = ports.assign(resource=ports["stream_id"].map(resource).to_numpy(dtype=object))
+    ins = table[table["direction"] == "in"][["process_id", "resource"]]
+    outs = table[table["direction"] == "out"][["process_id", "resource"]]
+    pairs = ins.merge(outs, on="process_id", suffixes=("_in", "_out"))
+    pairs = pairs[pairs["resource_in"] != pairs["resource_out"]]
+    return (
+        pd.DataFrame(
+            {
+                "supply_resource": pairs["resource_in"].to_numpy(dtype=object),
+                "demand_resource": pairs["resource_out"].to_numpy(dtype=object),
+                "process_id": pairs["process_id"].to_numpy(dtype=object),
+            }
+        )
+        .drop_duplicates(["supply_resource", "demand_resource"])
+        .reset_index(drop=True)
     )
 
 
@@ -483,6 +518,16 @@ def _evaluate(
     reasons["quality"] = pd.Series(quality_reason.astype(object), dtype=object)
     bridged = np.zeros(n, dtype=bool)
     bridged[q["pair"].to_numpy()] = q["bridged"].to_numpy()
+    if len(ctx.plants) and bridged.any():
+        # a treatment the park runs as a plant process is not also a pre-treatment of a
+        # direct link: the supply needs it, so it goes through the plant
+        plant = ctx.plants.set_index(["supply_resource", "demand_resource"])["process_id"]
+        via = pd.MultiIndex.from_arrays([_take(st, "resource_id", s), _take(st, "resource_id", d)])
+        process = plant.reindex(via).to_numpy(dtype=object)
+        through = bridged & pd.notna(process) & (reasons["quality"] == "").to_numpy()
+        if through.any():
+            reasons.loc[through, "quality"] = "through_process:" + process[through].astype(str)
+            bridged = bridged & ~through
     unverified = np.zeros(n, dtype=bool)
     unverified[q["pair"].to_numpy()] = q["unverified"].to_numpy()
     table["bridged"] = bridged

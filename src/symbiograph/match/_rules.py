@@ -66,8 +66,13 @@ RULE_DESCRIPTIONS: dict[str, str] = {
         "The supply's quality values meet the demand's accepted ranges and the archetype's "
         "quality_requirements (heat after the loss along the pipe, never uphill); a value "
         "out of range passes when the archetype's pre-treatment fixes that attribute (its "
-        "cost is then charged). A value the supply does not report is unknown: never a pass, "
-        "but it does not reject the pair; the candidate is marked quality_unverified."
+        "cost is then charged), unless the network runs that conversion as a plant process "
+        "(a process with the supply's resource as an input and the demand's as an output, "
+        "e.g. a water reclamation plant): then the supply reaches the demand only through "
+        "the plant (reason through_process:<process id>), and a direct link passes only when "
+        "the supply meets the limits as it is. A value the supply does not report is "
+        "unknown: never a pass, but it does not reject the pair; the candidate is marked "
+        "quality_unverified."
     ),
     "economics": (
         "Not a filter: the candidate's money and CO2e per unit and per year; score = annual "

@@ -29,7 +29,9 @@ from symbiograph.optimize._settings import DesignSettings
 from symbiograph.optimize._solve import SolveResult, solve_model
 from symbiograph.optimize._timeslices import (
     TimeSlices,
+    add_sliced_processes,
     build_timesliced_model,
+    process_slices,
     stream_profiles,
     time_slices,
 )
@@ -167,6 +169,8 @@ class DesignSolution:
     settings: DesignSettings = field(default_factory=DesignSettings)
     shares: pd.DataFrame = field(default_factory=pd.DataFrame)
     processes: pd.DataFrame = field(default_factory=pd.DataFrame)  # see process_results
+    #: time-sliced mode: each process's activity per slice (process_id, slice, activity)
+    processes_by_slice: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def optimal(self) -> bool:
@@ -596,7 +600,7 @@ def build_design(
     sliced = settings.time_slices != "none"
     slices = time_slices(settings.time_slices) if sliced else None
     store_table = _store_table(stores)
-    plan = process_plan(network, problem.params, sliced)
+    plan = process_plan(network, problem.params)
     combined = (
         len(problem.corridor_table)
         or settings.budget is not None
@@ -647,6 +651,7 @@ def build_design(
                 objective=settings.objective,
                 co2_weight=settings.co2_weight,
             )
+            model = add_sliced_processes(plan, model, tables, slices, network, settings.objective)
         else:
             model = build_model(
                 tables,
@@ -889,6 +894,10 @@ def extract_design(build: DesignBuild, results: list[SolveResult]) -> DesignSolu
         shares=shares,
     )
     process_results(solution, build, results)
+    if slices is not None and not solution.processes.empty:
+        solution.processes_by_slice = process_slices(
+            [b.model for b in build.batches], [r.x for r in results]
+        )
     solution.timings["extract_s"] = time.perf_counter() - t0
     return solution
 

@@ -11,10 +11,15 @@ facility. Its ports (table ``process_ports``) tie the exchanges of its streams t
   units) goes through the process, so it equals ``sum_p ratio_ps * a_p``
   (``process_input``): the input is received, and nothing received is wasted (a delivery
   the process does not take would be waste again, while its giver's disposal saving were
-  counted). When the demand stream has a price its input can also be bought, as today:
-  then the delivery is at most ``sum_p ratio_ps * a_p``, which is at most the stream's
-  quantity (``process_purchase``; the purchase is today's, already in the baseline, so a
-  process run below today's level saves nothing here, which never overstates the benefit).
+  counted). When the demand stream has a price its input can also be bought: then the
+  delivery is at most ``sum_p ratio_ps * a_p``, which is at most the stream's quantity
+  (``process_purchase``). Today's purchase is the stream's quantity when an existing process
+  takes the stream (it is bought today, already in the baseline, so a process run below
+  today's level saves nothing here) and nothing when only candidate processes do: their
+  input is then paid at the stream's price per unit used (``input_purchase``, term
+  ``process_input_purchase``), and what exchanges deliver into it earns that price back as
+  the purchase it avoids (avoided_virgin), so the design pays the price of the quantity
+  bought, ``sum_p ratio_ps * a_p`` less the deliveries.
 
 A candidate process (status ``candidate``) gets a binary ``process_switch`` column with the
 annuity of its capex (after the capex grant) as a fixed cost and ``a_p <= capacity *
@@ -48,7 +53,6 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from symbiograph.errors import InputError
 from symbiograph.match import annuity_factor
 from symbiograph.model import Network
 from symbiograph.optimize._builder import DesignModel, DesignTables
@@ -68,7 +72,7 @@ __all__ = [
 ]
 
 #: The objective terms processes add (currency/yr, negative: costs), when a design has any.
-PROCESS_TERMS = ("process_operating_cost", "process_capex")
+PROCESS_TERMS = ("process_operating_cost", "process_capex", "process_input_purchase")
 
 
 @dataclass
@@ -80,7 +84,8 @@ class ProcessPlan:
     sized (gets a capacity column), capex_per_capacity_per_yr (annuity after grant, per
     unit of capacity), fixed_cost_per_capacity (per unit of capacity per year),
     min_capacity (0 when none), technology_id, investment_fixed and
-    investment_per_capacity (capital before grant), co2e_t_per_unit (of what it buys).
+    investment_per_capacity (capital before grant), co2e_t_per_unit (of what it buys),
+    purchase_per_unit (currency per unit of activity: its inputs bought beyond today's).
     ``ports``: process_pos, stream_id, direction, ratio, priced (the input can be bought),
     quantity (of the stream). ``duties``: id, amount. ``members``: duty_pos, stream_id,
     ratio.
@@ -97,17 +102,15 @@ class ProcessPlan:
         return not len(self.processes) and not len(self.duties)
 
 
-def process_plan(network: Network, params: dict[str, Any], sliced: bool = False) -> ProcessPlan:
+def process_plan(network: Network, params: dict[str, Any]) -> ProcessPlan:
     """The processes and duties of ``network`` priced under ``params`` (discount rate,
-    lifetime, capex grant). Raises InputError when they meet time slices (not modelled)."""
+    lifetime, capex grant)."""
     pr, ports, du, dm = (
         network.processes.reset_index(drop=True),
         network.process_ports,
         network.duties.reset_index(drop=True),
         network.duty_members,
     )
-    if sliced and (len(pr) or len(du)):
-        raise InputError("plant processes and shared duties do not yet combine with time slices")
     organisation = network.facilities.drop_duplicates("id").set_index("id")["organisation"]
     rate = float(params.get("discount_rate", 0.08))
     default_life = float(params.get("lifetime_years", 20.0))
@@ -172,6 +175,22 @@ def process_plan(network: Network, params: dict[str, Any], sliced: bool = False)
             "ratio": dm["ratio"].to_numpy(dtype=float),
         }
     )
+    # inputs bought beyond today's purchase: priced inputs no existing process takes today
+    existing_in = set(
+        port_table.loc[
+            (port_table["direction"] == "in").to_numpy()
+            & (processes["status"].to_numpy()[port_table["process_pos"]] == "existing"),
+            "stream_id",
+        ]
+    )
+    new_buy = port_table["priced"].to_numpy() & ~port_table["stream_id"].isin(existing_in)
+    per_unit = np.zeros(len(processes))
+    np.add.at(
+        per_unit,
+        port_table["process_pos"].to_numpy()[new_buy],
+        (price * port_table["ratio"].to_numpy(dtype=float))[new_buy],
+    )
+    processes["purchase_per_unit"] = per_unit
     return ProcessPlan(processes, port_table, duties, members)
 
 
@@ -263,7 +282,9 @@ def add_processes(
     switch_col = n0 + k + np.arange(len(switched))
     size_col = n0 + k + len(switched) + np.arange(len(sized))
     capex = procs["capex_per_yr"].to_numpy(dtype=float)[switched]
-    opcost = procs["operating_cost"].to_numpy(dtype=float)
+    opcost = procs["operating_cost"].to_numpy(dtype=float) + procs["purchase_per_unit"].to_numpy(
+        dtype=float
+    )
     capacity = procs["capacity"].to_numpy(dtype=float)
     size_capex = procs["capex_per_capacity_per_yr"].to_numpy(dtype=float)[sized]
     size_cost = size_capex + procs["fixed_cost_per_capacity"].to_numpy(dtype=float)[sized]
@@ -490,10 +511,11 @@ def process_results(
     """Add the processes of a solved design to ``solution`` in place: its ``processes``
     table (process_id, technology_id, facility_id, organisation, status, capacity (the
     largest), capacity_built (activity per year it can make as built; 0 when not built),
-    activity per year, capacity_use (activity / capacity_built), built, and the fixed_cost
-    (fixed O&M of a sized candidate), operating_cost (variable and fixed) and capex paid,
-    currency/yr, negative), net_benefit, the investment (capital of a candidate built,
-    before any grant, currency) and co2e_t (t/yr emitted by what it buys outside the park), the PROCESS_TERMS of its
+    activity per year (summed over the slices in time-sliced mode), capacity_use (activity
+    / capacity_built), built, and the fixed_cost (fixed O&M of a sized candidate),
+    operating_cost (variable and fixed), capex and input_purchase paid, currency/yr,
+    negative), net_benefit, the investment (capital of a candidate built, before any grant,
+    currency) and co2e_t (t/yr emitted by what it buys outside the park), the PROCESS_TERMS of its
     objective and each organisation's ``as_process`` (its processes' costs) in
     ``participants``, whose net_benefit then includes them. Nothing changes when the
     network has no processes."""
@@ -506,7 +528,11 @@ def process_results(
     size = pd.Series(0.0, index=procs["id"].to_numpy(dtype=object))
     for batch, result in zip(build.batches, results, strict=True):
         cols = batch.model.columns("process_activity")
-        activity[batch.model.col_ref[cols]] = result.x[cols]
+        ref = batch.model.col_ref[cols]
+        if build.slices is not None:  # one column per slice, p@slice
+            ref = pd.Series(ref, dtype=object).str.rsplit("@", n=1).str[0].to_numpy()
+        level_of = pd.Series(result.x[cols], index=ref).groupby(level=0).sum()
+        activity[level_of.index] = level_of.to_numpy()
         cols = batch.model.columns("process_switch")
         switch[batch.model.col_ref[cols]] = result.x[cols] > 0.5
         cols = batch.model.columns("process_capacity")
@@ -538,7 +564,8 @@ def process_results(
         + procs["capex_per_capacity_per_yr"].to_numpy(dtype=float) * built_size,
         0.0,
     )
-    table["net_benefit"] = table["operating_cost"] + table["capex"]
+    table["input_purchase"] = 0.0 - procs["purchase_per_unit"].to_numpy(dtype=float) * level
+    table["net_benefit"] = table["operating_cost"] + table["capex"] + table["input_purchase"]
     table["investment"] = np.where(
         built & candidate,
         procs["investment_fixed"].to_numpy(dtype=float)
@@ -549,6 +576,7 @@ def process_results(
     solution.processes = table.rename(columns={"id": "process_id"})
     solution.objective["process_operating_cost"] = float(table["operating_cost"].sum())
     solution.objective["process_capex"] = float(table["capex"].sum())
+    solution.objective["process_input_purchase"] = float(table["input_purchase"].sum())
     own = table.groupby("organisation", sort=True)["net_benefit"].sum()
     participants = solution.participants.set_index("organisation")
     participants = participants.reindex(participants.index.union(own.index)).fillna(0.0)

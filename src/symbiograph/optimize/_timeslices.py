@@ -5,22 +5,38 @@ shifts a surplus from one slice to another.
 The time-sliced model is built from the same tables as the annual one: a flow column per
 candidate and slice, one build switch per candidate for the whole year, and per store a
 charge, a discharge and a level column per slice.
+
+Plant processes and shared duties hold in every slice (:func:`add_sliced_processes`): a
+process has an activity column per slice, at most its capacity times the slice's share of
+the year; its outputs sent in a slice are at most its inputs received (or bought) in that
+slice times its ratios; a priced input bought in a slice is at most the stream's quantity in
+that slice (its profile); a minimum load holds in every slice while the process runs; a
+candidate process has one build switch for the year and pays one annuity; a duty is filled
+at most once in each slice, up to its amount times the slice's share. The rows are those of
+the annual model (``_processes``) written once per slice: the plan and the candidate tables
+are unrolled, process ``p`` in slice ``k`` standing as process ``p@k`` and stream ``s`` as
+``s@k``, and the per-slice switches are merged back into one column per process.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from symbiograph.model import Network, months_available
 from symbiograph.optimize._builder import DesignModel, DesignTables, RowBlocks, add_link_rows
+from symbiograph.optimize._processes import ProcessPlan, add_processes
 
 __all__ = [
     "TimeSlices",
+    "add_sliced_processes",
     "build_timesliced_model",
     "monthly_slices",
+    "process_slices",
     "representative_days",
     "stream_profiles",
 ]
@@ -284,3 +300,163 @@ def build_timesliced_model(
                 np.repeat(store_ids[ks], t) + "@" + np.tile(slice_names, len(ks)),
             )
     return rows.model(cost, np.zeros(n_cols), col_upper, integer, col_group, col_ref)
+
+
+def _at(ids: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """``id@slice`` for every id (id-major) and slice."""
+    t = len(names)
+    return np.repeat(np.asarray(ids, dtype=object), t) + "@" + np.tile(names, len(ids))
+
+
+def sliced_plan(plan: ProcessPlan, network: Network, slices: TimeSlices) -> ProcessPlan:
+    """``plan`` unrolled over ``slices``: process ``p`` in slice ``k`` as ``p@k`` (capacity
+    and annuity times the slice's share of the year), its ports on streams ``s@k`` (a
+    purchase bounded by the stream's quantity in the slice, from its profile), duty ``d``
+    in slice ``k`` as ``d@k`` (amount times the share)."""
+    t = len(slices)
+    names = np.array(slices.names, dtype=object)
+    share = slices.share
+    procs = plan.processes
+    k = len(procs)
+    unrolled = procs.loc[np.repeat(np.arange(k), t)].reset_index(drop=True)
+    unrolled["id"] = _at(procs["id"].to_numpy(), names)
+    unrolled["capacity"] = np.repeat(procs["capacity"].to_numpy(dtype=float), t) * np.tile(share, k)
+    unrolled["capex_per_yr"] = np.repeat(procs["capex_per_yr"].to_numpy(dtype=float), t) * np.tile(
+        share, k
+    )
+    ports = plan.ports
+    port_streams = ports["stream_id"].to_numpy(dtype=object)
+    profile = (
+        stream_profiles(network, pd.unique(port_streams), slices)
+        if len(ports)
+        else np.zeros((0, t))
+    )
+    profile_of = pd.Index(pd.unique(port_streams)).get_indexer(port_streams)
+    port_rows = ports.loc[np.repeat(np.arange(len(ports)), t)].reset_index(drop=True)
+    port_rows["process_pos"] = np.repeat(
+        ports["process_pos"].to_numpy(dtype=np.int64), t
+    ) * t + np.tile(np.arange(t), len(ports))
+    port_rows["stream_id"] = _at(port_streams, names)
+    port_rows["quantity"] = (
+        ports["quantity"].to_numpy(dtype=float)[:, None] * profile[profile_of]
+    ).ravel()
+    duties = plan.duties
+    nd = len(duties)
+    duty_rows = pd.DataFrame(
+        {
+            "id": _at(duties["id"].to_numpy(), names),
+            "amount": (duties["amount"].to_numpy(dtype=float)[:, None] * share).ravel(),
+        }
+    )
+    members = plan.members
+    member_rows = pd.DataFrame(
+        {
+            "duty_pos": np.repeat(members["duty_pos"].to_numpy(dtype=np.int64), t) * t
+            + np.tile(np.arange(t), len(members)),
+            "stream_id": _at(members["stream_id"].to_numpy(), names),
+            "ratio": np.repeat(members["ratio"].to_numpy(dtype=float), t),
+        }
+    )
+    assert len(duty_rows) == nd * t
+    return ProcessPlan(unrolled, port_rows, duty_rows, member_rows)
+
+
+def sliced_tables(tables: DesignTables, slices: TimeSlices) -> DesignTables:
+    """``tables`` unrolled over ``slices`` in the time-sliced model's order: candidate ``c``
+    in slice ``k`` (candidate-major, as the flow columns) from supply ``s@k`` to demand
+    ``d@k``. Only what :func:`add_processes` reads is carried."""
+    t = len(slices)
+    names = np.array(slices.names, dtype=object)
+    c = tables.candidates
+    n = len(c)
+    step = np.tile(np.arange(t), n)
+    candidates = pd.DataFrame(
+        {
+            "supply_pos": np.repeat(c["supply_pos"].to_numpy(dtype=np.int64), t) * t + step,
+            "demand_pos": np.repeat(c["demand_pos"].to_numpy(dtype=np.int64), t) * t + step,
+            "demand_units_per_unit": np.repeat(c["demand_units_per_unit"].to_numpy(dtype=float), t),
+        }
+    )
+    return DesignTables(
+        candidates=candidates,
+        supply_ids=_at(tables.supply_ids, names),
+        supply_quantity=np.repeat(tables.supply_quantity, t),
+        demand_ids=_at(tables.demand_ids, names),
+        demand_quantity=np.repeat(tables.demand_quantity, t),
+        organisations=tables.organisations,
+    )
+
+
+def add_sliced_processes(
+    plan: ProcessPlan,
+    model: DesignModel,
+    tables: DesignTables,
+    slices: TimeSlices,
+    network: Network,
+    objective: str = "cost",
+) -> DesignModel:
+    """``model`` (from :func:`build_timesliced_model` over ``tables``) with the processes and
+    duties of ``plan`` holding in every slice (see the module): activity columns
+    ``process_activity`` per process and slice (ref ``p@slice``), one ``process_switch``
+    per switched process for the year, and the annual model's process and duty rows per
+    slice (refs ``stream@slice``, ``p@slice``, ``d@slice``). The model itself when none of
+    its candidates touch a process or a duty."""
+    if plan.empty:
+        return model
+    n0 = model.shape[1]
+    model = add_processes(
+        sliced_plan(plan, network, slices), model, sliced_tables(tables, slices), objective
+    )
+    switch = model.columns("process_switch")
+    if not len(switch):
+        return model
+    # one switch per process for the year: the slices' copies summed into the first
+    base = pd.Series(model.col_ref[switch]).str.rsplit("@", n=1).str[0].to_numpy(dtype=object)
+    _, first, label = np.unique(base, return_index=True, return_inverse=True)
+    n_cols = model.shape[1]
+    keep = np.ones(n_cols, dtype=bool)
+    keep[switch] = False
+    keep[switch[first]] = True
+    new_pos = np.cumsum(keep) - 1
+    target = np.arange(n_cols)
+    target[switch] = switch[first][label]
+    merge = sp.csc_matrix(
+        (np.ones(n_cols), (np.arange(n_cols), new_pos[target])), shape=(n_cols, int(keep.sum()))
+    )
+    cost = model.cost @ merge
+    ref = model.col_ref[keep].copy()
+    ref[new_pos[switch[first]]] = base[first]
+    assert n0 <= int(new_pos[switch[first]].min())
+    return dataclasses.replace(
+        model,
+        cost=cost,
+        col_lower=model.col_lower[keep],
+        col_upper=model.col_upper[keep],
+        integer=model.integer[keep],
+        col_group=model.col_group[keep],
+        col_ref=ref,
+        matrix=(model.matrix @ merge).tocsc(),
+    )
+
+
+def process_slices(models: list[DesignModel], xs: list[np.ndarray]) -> pd.DataFrame:
+    """The activity of each process in each slice (process_id, slice, activity in the
+    process's unit) from the solved time-sliced ``models`` and their solutions ``xs``."""
+    parts = []
+    for model, x in zip(models, xs, strict=True):
+        cols = model.columns("process_activity")
+        ref = pd.Series(model.col_ref[cols], dtype=object).str.rsplit("@", n=1)
+        level = x[cols]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "process_id": ref.str[0].to_numpy(dtype=object),
+                    "slice": ref.str[1].to_numpy(dtype=object),
+                    "activity": np.where(np.abs(level) < 1e-9, 0.0, level),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame({"process_id": [], "slice": [], "activity": []})
+    table = pd.concat(parts, ignore_index=True)
+    return table.drop_duplicates(["process_id", "slice"]).reset_index(drop=True)

@@ -24,14 +24,17 @@ from symbiograph.optimize._solve import (
     solve_model,
     solve_rows,
 )
+from symbiograph.optimize._stochastic import ExtensiveForm, extensive_form
 
 __all__ = [
     "SOLVERS",
+    "ExtensiveForm",
     "LoadedModel",
     "SolveResult",
     "Solver",
     "SolverOption",
     "add_processes",
+    "extensive_form",
     "join_parts",
     "part_tables",
     "process_owners",

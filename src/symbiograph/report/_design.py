@@ -165,7 +165,14 @@ def shared_design_tables(
             proc["process_id"].isin(secret).to_numpy(),
             [
                 c
-                for c in ("activity", "capacity_use", "operating_cost", "net_benefit", "co2e_t")
+                for c in (
+                    "activity",
+                    "capacity_use",
+                    "operating_cost",
+                    "input_purchase",
+                    "net_benefit",
+                    "co2e_t",
+                )
                 if c in proc.columns
             ],
         )
@@ -228,6 +235,7 @@ def shared_design_tables(
                 "gap",
                 "ours_today",
                 "ours_added",
+                "ours_that_year",
                 "difference",
                 "contributions",
                 "explanation",
@@ -590,6 +598,7 @@ def write_design_report(
                     "ours_today",
                     "ours",
                     "ours_added",
+                    "ours_that_year",
                     "our_unit",
                     "published",
                     "unit",
@@ -605,6 +614,7 @@ def write_design_report(
                 ours=fmt(shared["published_comparison"], "ours", None),
                 ours_today=fmt(shared["published_comparison"], "ours_today", None),
                 ours_added=fmt(shared["published_comparison"], "ours_added", None),
+                ours_that_year=fmt(shared["published_comparison"], "ours_that_year", None),
                 published=comparison["published"].map(number),
                 gap=fmt(shared["published_comparison"], "gap", 2),
             )

@@ -42,6 +42,7 @@ __all__ = [
     "inputs_from_table",
     "monte_carlo",
     "sample_inputs",
+    "tornado",
 ]
 
 DistributionKind = Literal["fixed", "normal", "lognormal", "triangular", "empirical"]
@@ -604,3 +605,78 @@ def default_inputs(
             )
         ),
     ]
+
+
+def tornado(
+    network: Network,
+    candidates: pd.DataFrame,
+    design: DesignSolution,
+    inputs: Sequence[UncertainInput],
+    *,
+    low: float = 0.05,
+    high: float = 0.95,
+) -> pd.DataFrame:
+    """One-at-a-time swings for a tornado chart, with the flows of ``design`` as built (as
+    the Monte Carlo's fixed reading): every input at its median but one, taken to its
+    ``low`` and then its ``high`` quantile. One row per input and organisation (plus
+    ``(total)``): base (all at their medians), value_low and value_high (the input's value
+    at the two quantiles: a factor or a value as its mode says), net_benefit_low and
+    net_benefit_high (currency/yr) and swing = |high - low| (currency/yr); sorted by the
+    total's swing, largest first."""
+    if not 0.0 <= low < high <= 1.0:
+        raise InputError(f"tornado quantiles need 0 <= low < high <= 1, not {low}, {high}")
+    names = [i.name for i in inputs]
+    if len(set(names)) != len(names):
+        raise InputError(f"uncertain inputs need unique names: {names}")
+    if not inputs:
+        return pd.DataFrame(
+            columns=[
+                "input",
+                "organisation",
+                "base",
+                "value_low",
+                "value_high",
+                "net_benefit_low",
+                "net_benefit_high",
+                "swing",
+            ]
+        )
+    median = np.array([float(i.distribution.inverse(np.array([0.5]))[0]) for i in inputs])
+    at = {
+        q: np.array([float(i.distribution.inverse(np.array([q]))[0]) for i in inputs])
+        for q in (low, high)
+    }
+    k = len(inputs)
+    grid = np.tile(median, (1 + 2 * k, 1))
+    for n in range(k):
+        grid[1 + 2 * n, n] = at[low][n]
+        grid[2 + 2 * n, n] = at[high][n]
+    flows = _flows(network, design, candidates)
+    base_carbon = float(design.parameters.get("carbon_price", 0.0))
+    net, _ = _fixed_flow_values(inputs, pd.DataFrame(grid, columns=names), flows, base_carbon)
+    values = np.column_stack([net, net.sum(axis=1)])
+    orgs = [*flows.orgs, "(total)"]
+    rows = []
+    for n, i in enumerate(inputs):
+        for j, org in enumerate(orgs):
+            lo, hi = values[1 + 2 * n, j], values[2 + 2 * n, j]
+            rows.append(
+                {
+                    "input": i.name,
+                    "organisation": org,
+                    "base": float(values[0, j]),
+                    "value_low": float(at[low][n]),
+                    "value_high": float(at[high][n]),
+                    "net_benefit_low": float(lo),
+                    "net_benefit_high": float(hi),
+                    "swing": float(abs(hi - lo)),
+                }
+            )
+    table = pd.DataFrame(rows)
+    total_swing = table[table["organisation"] == "(total)"].set_index("input")["swing"]
+    table["_order"] = table["input"].map(total_swing)
+    return (
+        table.sort_values(["_order", "input", "organisation"], ascending=[False, True, True])
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )

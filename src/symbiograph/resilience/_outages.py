@@ -33,7 +33,7 @@ import pandas as pd
 from symbiograph.errors import InputError
 from symbiograph.model import Network
 from symbiograph.optimize import DesignSettings, DesignSolution, design_network
-from symbiograph.resilience._topology import betweenness, degree
+from symbiograph.resilience._topology import betweenness, degree, diversity_resilience
 from symbiograph.tasks import Executor, InProcess, Progress
 
 __all__ = [
@@ -185,8 +185,9 @@ class OutageAnalysis:
     tonnes a participant gives or takes; CO2e and jobs half to each side). ``failures``: the
     design flows that fail in each outage (frozen: round 0 direct, k in the k-th cascade
     round) or that change when rewired (flow before and after). ``criticality``: the N-1
-    outages ranked by frozen and rewired loss beside the degree and betweenness of the element
-    in the design's exchange graph and their ranks, and ``rank_gap`` (topological rank less
+    outages ranked by frozen and rewired loss beside the degree, the betweenness and the
+    diversity-based resilience index (:func:`diversity_resilience`, low is critical) of the
+    element in the design's exchange graph and their ranks, and ``rank_gap`` (topological rank less
     money rank: large when topology misleads). ``design_net_benefit``: currency/yr.
     """
 
@@ -495,10 +496,28 @@ def _pairs(
     return chosen
 
 
+def _makers_and_users(
+    network: Network, kind: str
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Per resource, the organisations (or facilities) with a supply and with a demand of it."""
+    streams = network.streams
+    owner = streams["facility_id"].astype(str)
+    if kind == "organisation":
+        organisation = network.facilities.set_index("id")["organisation"].astype(str)
+        owner = organisation.reindex(owner).fillna("").astype(str).set_axis(streams.index)
+    out: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
+    for side, table in zip(("supply", "demand"), out, strict=True):
+        at = (streams["direction"] == side).to_numpy()
+        for resource, who in zip(streams["resource_id"].astype(str)[at], owner[at], strict=True):
+            table.setdefault(resource, set()).add(who)
+    return out
+
+
 def _topology(ctx: _Context) -> pd.DataFrame:
-    """Degree and betweenness of organisations, facilities and exchanges in the design."""
+    """Degree, betweenness and the diversity-based resilience index of organisations,
+    facilities and exchanges in the design."""
     flowing = ctx.flows[ctx.flows["flow"] > 0]
-    rows: list[tuple[str, object, float, float]] = []
+    rows: list[tuple[str, object, float, float, float]] = []
     for kind, a_col, b_col in (
         ("organisation", "supply_organisation", "demand_organisation"),
         ("facility", "supply_facility", "demand_facility"),
@@ -506,7 +525,19 @@ def _topology(ctx: _Context) -> pd.DataFrame:
         edges = list(zip(flowing[a_col].astype(str), flowing[b_col].astype(str), strict=True))
         deg = degree(edges)
         node_b, edge_b = betweenness(edges)
-        rows.extend((kind, n, float(deg[n]), node_b[n]) for n in deg)
+        makers, users = _makers_and_users(ctx.network, kind)
+        node_r, edge_r = diversity_resilience(
+            zip(
+                flowing[a_col].astype(str),
+                flowing[b_col].astype(str),
+                flowing["supply_resource"].astype(str),
+                flowing["candidate_id"].astype(str),
+                strict=True,
+            ),
+            makers,
+            users,
+        )
+        rows.extend((kind, n, float(deg[n]), node_b[n], node_r.get(n, 1.0)) for n in deg)
         if kind == "organisation":
             for cid, a, b in zip(
                 flowing["candidate_id"], flowing[a_col], flowing[b_col], strict=True
@@ -514,9 +545,17 @@ def _topology(ctx: _Context) -> pd.DataFrame:
                 a, b = str(a), str(b)
                 line_degree = deg[a] + deg[b] - 2 if a != b else deg[a]
                 rows.append(
-                    ("exchange", str(cid), float(line_degree), edge_b.get(frozenset((a, b)), 0.0))
+                    (
+                        "exchange",
+                        str(cid),
+                        float(line_degree),
+                        edge_b.get(frozenset((a, b)), 0.0),
+                        edge_r.get(str(cid), 1.0),
+                    )
                 )
-    return pd.DataFrame(rows, columns=["kind", "element_id", "degree", "betweenness"])
+    return pd.DataFrame(
+        rows, columns=["kind", "element_id", "degree", "betweenness", "diversity_index"]
+    )
 
 
 def _criticality(ctx: _Context, losses: pd.DataFrame) -> pd.DataFrame:
@@ -534,6 +573,8 @@ def _criticality(ctx: _Context, losses: pd.DataFrame) -> pd.DataFrame:
     topo = _topology(ctx)
     table = table.merge(topo, on=["kind", "element_id"], how="left")
     table[["degree", "betweenness"]] = table[["degree", "betweenness"]].fillna(0.0)
+    # an element on no flowing exchange loses nothing when it goes
+    table["diversity_index"] = table["diversity_index"].fillna(1.0)
     by_kind = table.groupby("kind")
     for column, rank in (
         ("frozen_loss", "rank_frozen"),
@@ -542,6 +583,8 @@ def _criticality(ctx: _Context, losses: pd.DataFrame) -> pd.DataFrame:
         ("betweenness", "rank_betweenness"),
     ):
         table[rank] = by_kind[column].rank(ascending=False, method="min")
+    # the lowest diversity-based resilience is the most critical
+    table["rank_diversity"] = by_kind["diversity_index"].rank(ascending=True, method="min")
     table["rank_gap"] = table["rank_betweenness"] - table["rank_frozen"]
     return table.sort_values(["kind", "rank_frozen", "element_id"], kind="stable").reset_index(
         drop=True

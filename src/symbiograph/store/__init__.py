@@ -19,6 +19,24 @@ from symbiograph.store._accounts import (
     UserNotFoundError,
     token_digest,
 )
+from symbiograph.store._jobs import (
+    JOB_KINDS,
+    JOB_STATES,
+    Job,
+    JobNotFoundError,
+    Jobs,
+    LeaseLostError,
+)
+from symbiograph.store._pipeline import (
+    FIGURES,
+    MOVES,
+    PARTNER_STAGES,
+    STAGES,
+    Pipeline,
+    Synergy,
+    SynergyDocument,
+    SynergyMove,
+)
 from symbiograph.store._registry import (
     AccessDeniedError,
     AuditEntry,
@@ -30,6 +48,7 @@ from symbiograph.store._registry import (
     StaleWrite,
     Tenant,
 )
+from symbiograph.store._rls import app_role_statements
 from symbiograph.store._schema import metadata, table_name
 from symbiograph.store._store import (
     DEFAULT_LOCK_TIMEOUT,
@@ -46,17 +65,28 @@ from symbiograph.store._store import (
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
+    "FIGURES",
+    "JOB_KINDS",
+    "JOB_STATES",
     "LOCK_TIMEOUT_ENV",
+    "MOVES",
+    "PARTNER_STAGES",
+    "STAGES",
     "AccessDeniedError",
     "Accounts",
     "ApiToken",
     "AuditEntry",
     "DatabaseNotFoundError",
+    "Job",
+    "JobNotFoundError",
+    "Jobs",
+    "LeaseLostError",
     "LoginLimits",
     "NetworkExistsError",
     "NetworkNotFoundError",
     "Organisation",
     "Park",
+    "Pipeline",
     "Registry",
     "RegistryRow",
     "Role",
@@ -65,12 +95,16 @@ __all__ = [
     "StaleVersionError",
     "StaleWrite",
     "Store",
+    "Synergy",
+    "SynergyDocument",
+    "SynergyMove",
     "Tenant",
     "User",
     "UserExistsError",
     "UserNotFoundError",
     "Version",
     "VersionNotFoundError",
+    "app_role_statements",
     "lock_timeout",
     "metadata",
     "table_name",

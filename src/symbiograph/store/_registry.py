@@ -18,6 +18,17 @@ rows (parameters, resources, sources, transport modes, ...) are kept whole on th
 Who may do what is the :class:`Tenant`'s role: the platform admin and the system every row;
 a facilitator every row of its park; an organisation's admin or member reads its park and
 writes its own organisation's facilities and streams; an observer reads its park.
+
+Confidential figures are stored apart. A stream marked ``confidential`` (and an exchange
+with such a stream at either end) is *sealed*: its row's ``data`` holds its confidential
+fields (quantity, its bounds, price, note; a stream's quality) as the bands of
+``symbiograph.access``, and the exact values sit in ``sg_r_figures``. On PostgreSQL
+row-level security (migration 0012, ``_rls``) shows a figures row, and a sealed stream's
+quality rows, only to who may see them (the platform, the park's facilitator, the
+stream's owner), so even a query that forgets to redact cannot return them to anyone
+else; the tenant is set per transaction. On SQLite every figures row is read and the web
+layer redacts (``symbiograph.access``), the same rule applied in code. Validation and the
+Network of a park always read the exact figures (as the platform).
 """
 
 from __future__ import annotations
@@ -32,8 +43,10 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from symbiograph.access import band_label, redact_text, redacted_columns
 from symbiograph.errors import InputError, NotFoundError
 from symbiograph.model import Network, attributes
+from symbiograph.store._rls import set_tenant
 
 if TYPE_CHECKING:
     from symbiograph.store._store import Store
@@ -61,6 +74,7 @@ STREAMS = f"{_P}streams"
 STREAM_QUALITY = f"{_P}stream_quality"
 EXCHANGES = f"{_P}exchanges"
 AUDIT = f"{_P}audit"
+FIGURES = f"{_P}figures"
 
 #: The Network tables held as registry rows (API name -> database table).
 ROW_TABLES: dict[str, str] = {
@@ -204,7 +218,9 @@ class RegistryRow:
     facility ``organisation_id`` instead of the organisation's name; for a stream its
     ``quality`` as attribute -> {value, min, max}). ``organisation_id`` is the owner (of the
     facility; of the stream's facility; of an exchange's supply), ``partner_organisation_id``
-    an exchange's demand side."""
+    an exchange's demand side. ``banded`` is True when the database withheld the row's
+    exact figures from the tenant (PostgreSQL row-level security): its confidential
+    fields are then already the bands of ``symbiograph.access``."""
 
     table: str
     row_id: int
@@ -215,6 +231,7 @@ class RegistryRow:
     created_at: datetime
     updated_at: datetime
     values: dict[str, Any]
+    banded: bool = False
 
     def json(self) -> dict[str, Any]:
         """The row as the API shows it: its meta fields and its values, flat."""
@@ -297,6 +314,7 @@ def registry_tables(meta: sa.MetaData) -> None:
         sa.Column("key", sa.Text(), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
         *_stamps(),
+        sa.Column("sealed", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.UniqueConstraint("park_id", "key"),
         sqlite_autoincrement=True,
     )
@@ -342,8 +360,17 @@ def registry_tables(meta: sa.MetaData) -> None:
         sa.Column("action", sa.Text(), nullable=False),
         sa.Column("before", sa.Text(), nullable=True),
         sa.Column("after", sa.Text(), nullable=True),
+        sa.Column("sealed", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Index("ix_sg_r_audit_park_id_id", "park_id", "id"),
         sqlite_autoincrement=True,
+    )
+    sa.Table(
+        FIGURES,
+        meta,
+        sa.Column("table_name", sa.Text(), primary_key=True),
+        sa.Column("row_id", sa.Integer(), primary_key=True),
+        sa.Column("park_id", sa.Integer(), sa.ForeignKey(f"{PARKS}.id"), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
     )
 
 
@@ -429,18 +456,111 @@ class Registry:
         self._rows = {name: tables[db] for name, db in ROW_TABLES.items()}
         self._quality = tables[STREAM_QUALITY]
         self._audit = tables[AUDIT]
+        self._figures = tables[FIGURES]
+        self._system_depth = 0
 
     # --- plumbing -------------------------------------------------------------------
 
     @contextmanager
     def _writing(self) -> Iterator[sa.Connection]:
         with self.store._writing() as connection:
+            self._enter(connection, self.tenant)
             yield connection
 
     @contextmanager
     def _reading(self) -> Iterator[sa.Connection]:
         with self.store._reading() as connection:
+            self._enter(connection, self.tenant)
             yield connection
+
+    @staticmethod
+    def _enter(connection: sa.Connection, tenant: Tenant) -> None:
+        """Make ``tenant`` the transaction's tenant for row-level security (PostgreSQL)."""
+        set_tenant(connection, tenant.role, tenant.park_id, tenant.organisation_id)
+
+    @contextmanager
+    def _as_system(self, connection: sa.Connection) -> Iterator[None]:
+        """Within the transaction, read and write as the platform (validation, sealing),
+        then as the tenant again (nested uses return to the tenant at the outermost)."""
+        if self._system_depth == 0:
+            self._enter(connection, Tenant.system())
+        self._system_depth += 1
+        try:
+            yield
+        except BaseException:
+            # The transaction unwinds and rolls back (every method is one transaction), and
+            # the setting with it; a statement now would fail on PostgreSQL's aborted
+            # transaction and hide the error.
+            self._system_depth -= 1
+            raise
+        self._system_depth -= 1
+        if self._system_depth == 0:
+            self._enter(connection, self.tenant)
+
+    def _seal(self, connection: sa.Connection, table: str, row_id: int) -> None:
+        """Store the exact confidential fields of row ``row_id`` apart (``sg_r_figures``)
+        and their bands in the row, when it is sealed (a confidential stream; an exchange
+        with a sealed end); unseal it otherwise. A stream's exchanges follow it."""
+        if table not in _SEALABLE:
+            return
+        t, f = self._rows[table], self._figures
+        with self._as_system(connection):
+            row = self._row(connection, table, row_id)
+            full = _record_data(table, row.values)
+            if table == "streams":
+                sealed = bool(full.get("confidential"))
+            else:
+                ends = connection.execute(
+                    sa.select(t.c.supply_id, t.c.demand_id).where(t.c.id == row_id)
+                ).one()
+                s = self._rows["streams"]
+                sealed = bool(
+                    connection.execute(
+                        sa.select(sa.func.count())
+                        .select_from(s)
+                        .where(s.c.id.in_([ends.supply_id, ends.demand_id]) & s.c.sealed)
+                    ).scalar_one()
+                )
+            connection.execute(f.delete().where((f.c.table_name == table) & (f.c.row_id == row_id)))
+            changes: dict[str, Any] = {"data": _dumps(full)}
+            if sealed:
+                exact = {k: full[k] for k in _sealed_fields(table) if k in full}
+                shared: dict[str, Any] = {**full, **{k: _band(v) for k, v in exact.items()}}
+                shared[_BANDED] = True
+                quality = row.values.get("quality")
+                if table == "streams" and quality:
+                    shared[_BANDED_QUALITY] = {
+                        a: {k: _band(v) for k, v in spec.items()} for a, spec in quality.items()
+                    }
+                changes["data"] = _dumps(shared)
+                connection.execute(
+                    f.insert().values(
+                        table_name=table, row_id=row_id, park_id=row.park_id, data=_dumps(exact)
+                    )
+                )
+            if table == "streams":
+                changes["sealed"] = sealed
+            connection.execute(t.update().where(t.c.id == row_id).values(**changes))
+            if table == "streams":
+                ex = self._rows["exchanges"]
+                for (exchange,) in connection.execute(
+                    sa.select(ex.c.id).where(
+                        (ex.c.supply_id == row_id) | (ex.c.demand_id == row_id)
+                    )
+                ).all():
+                    self._seal(connection, "exchanges", int(exchange))
+
+    def _unseal_row(self, connection: sa.Connection, table: str, row_id: int) -> None:
+        """Remove the figures of a deleted row."""
+        f = self._figures
+        with self._as_system(connection):
+            connection.execute(f.delete().where((f.c.table_name == table) & (f.c.row_id == row_id)))
+
+    def seal_all(self) -> int:
+        """Seal (or unseal) every stream and exchange row by its confidentiality (rows
+        written before figures were stored apart); how many rows are sealed now."""
+        with self._writing() as connection:
+            return seal_rows(self, connection)
 
     @staticmethod
     def _now() -> datetime:
@@ -466,6 +586,7 @@ class Registry:
                 action=action,
                 before=None if before is None else _dumps(before),
                 after=None if after is None else _dumps(after),
+                sealed=_sealed_entry(table, before, after),
             )
         )
 
@@ -725,7 +846,16 @@ class Registry:
             organisation, partner = supply.organisation_id, demand.organisation_id
             values["supply_id"] = supply.values["id"]
             values["demand_id"] = demand.values["id"]
-        values.update(_loads(row.data))
+        banded = False
+        if table in _SEALABLE:
+            exact = connection.execute(
+                sa.select(self._figures.c.data).where(
+                    (self._figures.c.table_name == table) & (self._figures.c.row_id == row.id)
+                )
+            ).scalar_one_or_none()
+            banded = _unseal(values, row.data, exact)
+        else:
+            values.update(_loads(row.data))
         return RegistryRow(
             table,
             int(row.id),
@@ -736,6 +866,7 @@ class Registry:
             _utc(row.created_at),
             _utc(row.updated_at),
             values,
+            banded,
         )
 
     def _park_rows(self, connection: sa.Connection, park_id: int) -> dict[str, list[RegistryRow]]:
@@ -753,6 +884,13 @@ class Registry:
             quality.setdefault(int(r.stream_id), {})[r.attribute] = _quality_json(
                 r.value, r.min, r.max
             )
+        f = self._figures
+        figures = {
+            (str(r.table_name), int(r.row_id)): r.data
+            for r in connection.execute(
+                sa.select(f.c.table_name, f.c.row_id, f.c.data).where(f.c.park_id == park_id)
+            ).all()
+        }
         out: dict[str, list[RegistryRow]] = {}
         by_id: dict[str, dict[int, RegistryRow]] = {}
         for table in ("facilities", "streams", "exchanges"):
@@ -778,7 +916,11 @@ class Registry:
                     organisation, partner = supply.organisation_id, demand.organisation_id
                     values["supply_id"] = supply.values["id"]
                     values["demand_id"] = demand.values["id"]
-                values.update(_loads(row.data))
+                banded = False
+                if table in _SEALABLE:
+                    banded = _unseal(values, row.data, figures.get((table, int(row.id))))
+                else:
+                    values.update(_loads(row.data))
                 made.append(
                     RegistryRow(
                         table,
@@ -790,6 +932,7 @@ class Registry:
                         _utc(row.created_at),
                         _utc(row.updated_at),
                         values,
+                        banded,
                     )
                 )
             out[table] = made
@@ -852,6 +995,7 @@ class Registry:
             )
             if quality is not None:
                 self._set_quality(connection, row_id, quality)
+            self._seal(connection, table, row_id)
             after = self._row(connection, table, row_id)
             self._validate(connection, park_id)
             self._log(connection, park_id, table, row_id, "create", None, after.json())
@@ -892,6 +1036,7 @@ class Registry:
             self._bump(connection, t, table, row_id, version, columns)
             if quality is not None or replace:
                 self._set_quality(connection, row_id, quality or {})
+            self._seal(connection, table, row_id)
             after = self._row(connection, table, row_id)
             self._validate(connection, before.park_id)
             self._log(
@@ -909,6 +1054,7 @@ class Registry:
                 raise self._deny(f"delete this {table} row")
             self._refuse_referenced(connection, table, row_id)
             self._remove(connection, t, table, row_id, version)
+            self._unseal_row(connection, table, row_id)
             self._validate(connection, before.park_id)
             self._log(connection, before.park_id, table, row_id, "delete", before.json(), None)
 
@@ -1048,6 +1194,8 @@ class Registry:
             if park_id is not None:
                 self._park(connection, park_id)
                 query = query.where(a.c.park_id == park_id)
+                if not self.tenant.runs(park_id):  # what row-level security does on PostgreSQL
+                    query = query.where(a.c.sealed.is_(False))
             elif not self.tenant.everywhere:
                 raise self._deny("read every park's audit log")
             return [
@@ -1090,9 +1238,9 @@ class Registry:
     def _validate(self, connection: sa.Connection, park_id: int) -> Network:
         from symbiograph.io import network_from_document
 
-        return network_from_document(
-            self._document(connection, park_id), f"park {park_id}", allow_empty=True
-        )
+        with self._as_system(connection):  # the exact figures, whoever asks
+            document = self._document(connection, park_id)
+        return network_from_document(document, f"park {park_id}", allow_empty=True)
 
     def to_network(self, park_id: int) -> Network:
         """The park as the core's Network (validated like the CLI's ``import``; full values:
@@ -1171,10 +1319,79 @@ class Registry:
                     )
                     if quality is not None:
                         self._set_quality(connection, row_id, quality)
+                    self._seal(connection, table, row_id)
                     row = self._row(connection, table, row_id)
                     self._log(connection, park_id, table, row_id, "create", None, row.json())
             self._validate(connection, park_id)
             return organisations
+
+
+#: Tables whose rows may be sealed (confidential figures stored apart).
+_SEALABLE = frozenset({"streams", "exchanges"})
+#: Keys of a sealed row's ``data``: the row is banded; a stream's banded quality.
+_BANDED = "_banded"
+_BANDED_QUALITY = "_quality"
+
+
+def _sealed_fields(table: str) -> tuple[str, ...]:
+    """The fields of a sealed row of ``table`` held apart (its confidential columns and
+    its note, which may repeat a figure)."""
+    return (*redacted_columns(table), "note")
+
+
+def _band(value: Any) -> Any:
+    """The band of a figure (a number's 1-2-5 band, every number of a text banded)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return band_label(float(value))
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+def _unseal(values: dict[str, Any], data_text: str, exact_text: str | None) -> bool:
+    """Add a row's stored ``data`` to ``values``, with its exact figures when the tenant
+    may read them (``exact_text``); True when they were withheld (the bands stay)."""
+    data = dict(_loads(data_text))
+    banded = bool(data.pop(_BANDED, False))
+    banded_quality = data.pop(_BANDED_QUALITY, None)
+    values.update(data)
+    if not banded:
+        return False
+    if exact_text is not None:
+        values.update(_loads(exact_text))
+        return False
+    values.pop("quality", None)
+    if banded_quality:
+        values["quality"] = banded_quality
+    return True
+
+
+def _sealed_entry(
+    table: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> bool:
+    """Whether an audit entry holds confidential figures (a confidential stream before or
+    after the change; any exchange): only the park's facilitator and the platform read it."""
+    if table == "exchanges":
+        return True
+    if table != "streams":
+        return False
+    return any(bool(side.get("confidential")) for side in (before, after) if side is not None)
+
+
+def seal_rows(registry: Registry, connection: sa.Connection) -> int:
+    """Seal every stream, then every exchange, of the store on ``connection`` by its
+    confidentiality (see :meth:`Registry._seal`); the number of sealed rows."""
+    sealed = 0
+    with registry._as_system(connection):
+        for table in ("streams", "exchanges"):
+            t = registry._rows[table]
+            for (row_id,) in connection.execute(sa.select(t.c.id).order_by(t.c.id)).all():
+                registry._seal(connection, table, int(row_id))
+        f = registry._figures
+        sealed = int(connection.execute(sa.select(sa.func.count()).select_from(f)).scalar_one())
+    return sealed
 
 
 def _new_id(result: sa.CursorResult[Any]) -> int:
@@ -1194,6 +1411,6 @@ def _name(value: Any, field: str) -> str:
 def _page(limit: int, offset: int) -> tuple[int, int]:
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit must be between 1 and {MAX_LIMIT}")
-    if offset < 0:
-        raise InputError("offset must be 0 or more")
+    if not 0 <= offset < 2**31:
+        raise InputError(f"offset must be between 0 and {2**31 - 1}")
     return int(limit), int(offset)

@@ -134,4 +134,9 @@ def metadata() -> sa.MetaData:
     from symbiograph.store._registry import registry_tables
 
     registry_tables(meta)
+    from symbiograph.store._jobs import jobs_tables
+    from symbiograph.store._pipeline import pipeline_tables
+
+    pipeline_tables(meta)
+    jobs_tables(meta)
     return meta

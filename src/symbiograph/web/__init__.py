@@ -5,7 +5,8 @@
 tokens stored hashed), one authorization policy table (``POLICY``: operation x role x
 own / other organisation / other park) and errors as ``application/problem+json`` naming
 the field; server-rendered pages (login, a dashboard of the stored networks, a park's
-facilities and streams redacted for the viewer). ``symbiograph serve`` runs it
+facilities and streams redacted for the viewer); the deal pipeline (``/parks/{id}/synergies``)
+and persistent jobs (``/parks/{id}/jobs``, run by :class:`Worker`). ``symbiograph serve`` runs it
 (``--demo``: Kalundborg and one account per role, see :func:`seed_demo`).
 """
 
@@ -16,6 +17,7 @@ from symbiograph.web._ids import ID_PATTERN, check_id, safe_filename
 from symbiograph.web._json import parse_body
 from symbiograph.web._policy import POLICY, ROLES, Relation, Rule, Target, allowed, relation
 from symbiograph.web._problems import PROBLEM_JSON, ApiProblem
+from symbiograph.web._worker import Worker, check_parameters, start_worker_thread
 
 __all__ = [
     "API",
@@ -32,8 +34,10 @@ __all__ = [
     "Relation",
     "Rule",
     "Target",
+    "Worker",
     "allowed",
     "check_id",
+    "check_parameters",
     "create_app",
     "demo_network",
     "new_token",
@@ -41,4 +45,5 @@ __all__ = [
     "relation",
     "safe_filename",
     "seed_demo",
+    "start_worker_thread",
 ]

@@ -198,8 +198,12 @@ def create_app(
     app.state.services = svc
     _handlers(app)
     _account_routes(app)
+    from symbiograph.web._jobs_routes import add_jobs_routes
+    from symbiograph.web._pipeline_routes import add_pipeline_routes
     from symbiograph.web._registry_routes import add_registry_routes
 
+    add_pipeline_routes(app)  # before the registry's /parks/{park_id}/{table} routes
+    add_jobs_routes(app)
     add_registry_routes(app)
     from symbiograph.web._pages import add_pages
 

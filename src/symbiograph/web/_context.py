@@ -26,6 +26,9 @@ from symbiograph.web._problems import ApiProblem
 
 M = TypeVar("M", bound=BaseModel)
 
+#: The largest row id (the store's ids are 32-bit integers on PostgreSQL).
+MAX_ID = 2**31 - 1
+
 __all__ = [
     "Context",
     "Services",
@@ -105,8 +108,10 @@ def _int(request: Request, name: str) -> int:
         value = int(str(text))
     except ValueError:
         raise ApiProblem(422, f"{name} must be a whole number", field=f"path.{name}") from None
-    if not 1 <= value < 2**53:
-        raise ApiProblem(422, f"{name} must be 1 or more", field=f"path.{name}")
+    if not 1 <= value <= MAX_ID:
+        raise ApiProblem(
+            422, f"{name} must be a whole number from 1 to {MAX_ID}", field=f"path.{name}"
+        )
     return value
 
 
@@ -179,6 +184,9 @@ def guard(operation: str) -> Callable[[Request], Context]:
                 raise ApiProblem(
                     403, f"this API token lacks the {rule.scope!r} scope", field="Authorization"
                 )
+        for name in request.path_params:  # every id, before any query could overflow
+            if name.endswith("_id"):
+                _int(request, name)
         try:
             target = None if rule.target == "none" else _target(rule.target, request, svc.store)
         except NotFoundError:

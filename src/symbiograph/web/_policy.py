@@ -97,8 +97,27 @@ page_login                     none    -      yyy   yyy   yyy   yyy    yyy    yy
 page_logout                    none    -      yyy   yyy   yyy   yyy    yyy    nnn
 page_dashboard                 none    read   yyy   yyy   yyy   yyy    yyy    nnn
 page_park                      network read   yyy   yyn   yyn   yyn    yyn    nnn
+list_synergies                 park    read   yyy   yyn   yyn   yyn    nnn    nnn
+create_synergy                 park    write  yyy   yyn   nnn   nnn    nnn    nnn
+get_synergy                    synergy read   yyy   yyn   ynn   ynn    nnn    nnn
+update_synergy                 synergy write  yyy   yyn   nnn   nnn    nnn    nnn
+move_synergy                   synergy write  yyy   yyn   ynn   nnn    nnn    nnn
+list_synergy_moves             synergy read   yyy   yyn   ynn   ynn    nnn    nnn
+add_synergy_document           synergy write  yyy   yyn   ynn   ynn    nnn    nnn
+list_synergy_documents         synergy read   yyy   yyn   ynn   ynn    nnn    nnn
+get_synergy_document           synergy read   yyy   yyn   ynn   ynn    nnn    nnn
+get_outcomes                   park    read   yyy   yyn   nnn   nnn    nnn    nnn
+submit_job                     park    jobs   yyy   yyn   yyn   yyn    nnn    nnn
+list_jobs                      park    read   yyy   yyn   yyn   yyn    nnn    nnn
+get_job                        job     read   yyy   yyn   ynn   ynn    nnn    nnn
+cancel_job                     job     jobs   yyy   yyn   ynn   ynn    nnn    nnn
+get_job_result                 job     read   yyy   yyn   ynn   ynn    nnn    nnn
 """
-# Later parts of the API (pipeline, jobs, outcomes) add their rows here when they land.
+# The pipeline's rows (``*synerg*``, ``get_outcomes``): the route-level rule; which synergy
+# a company sees and which move it may make (decline, end) is ``store.Pipeline``'s (MOVES).
+# The jobs' rows: a company submits match jobs only and reads the jobs it submitted
+# (``store.Jobs``); a facilitator's job has no organisation, so to a company it is "own" at
+# route level and refused (404) by the store.
 
 _TARGETS = frozenset({"none", "park", "network", "org", "row", "synergy", "job"})
 

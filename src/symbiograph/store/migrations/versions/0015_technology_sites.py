@@ -5,8 +5,8 @@ site's own costs and prices), rows per version like every data table with its co
 (capex and fixed O&M per unit of capacity, smallest size), the CO2e of what a process buys
 and the catalogue technology it is.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0015
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0015"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
