@@ -191,6 +191,11 @@ def _context(
         else np.zeros(len(fac), dtype=bool)
     )
     nace = fac["nace_code"].to_numpy(dtype=object)
+    # a process's input without a market price replaces no virgin purchase: what arrives is
+    # turned into the process's outputs, whose takers avoid the virgin production
+    ports = network.process_ports
+    into = ports.loc[ports["direction"] == "in", "stream_id"]
+    through = st["id"].isin(set(into)).to_numpy() & np.isnan(st["price"].to_numpy(dtype=float))
     streams = _frame(
         {
             "id": st["id"].to_numpy(),
@@ -210,6 +215,7 @@ def _context(
             "months": month_masks(st["availability"], st["months"]),
             "lat": fac["lat"].to_numpy(dtype=float)[fpos],
             "lon": fac["lon"].to_numpy(dtype=float)[fpos],
+            "through_process": through,
         }
     )
     supply_pos = np.flatnonzero((st["direction"] == "supply").to_numpy())
@@ -552,6 +558,9 @@ def _evaluate(
         "disposal_factor_id",
     ):
         table[col] = pd.Series(links[col].to_numpy(), dtype=links[col].dtype)
+    through = _take(st, "through_process", d)
+    if through.any():
+        table["virgin_factor_id"] = table["virgin_factor_id"].where(~through, "")
     links_today, capex_share, operating = documented_link_costs(table, ctx.documented, parameters)
     table = price_pairs(
         table,
