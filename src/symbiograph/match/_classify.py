@@ -306,6 +306,7 @@ class ListingCodeModel:
         seed: int = 18,
         features: tuple[str, ...] = FEATURES,
         lexicon: bool = True,
+        crossfit: bool = False,
     ) -> None:
         unknown = sorted(set(features) - set(FEATURES))
         if unknown:
@@ -313,6 +314,11 @@ class ListingCodeModel:
         if not lexicon:  # a diagnostic: the listing's own words only, no trade terms
             features = tuple(f for f in features if not f.startswith("lexicon_"))
         self.lexicon = lexicon
+        #: score new listings like held-out development listings (each fold's weights and
+        #: examples, probabilities averaged), the kind the calibration map was fitted on
+        self.crossfit = crossfit
+        self.fold_: np.ndarray = np.zeros(0, dtype=int)
+        self.fold_weights_: list[np.ndarray] = []
         self.mask = np.array([f in features for f in FEATURES], dtype=float)
         self.target_precision = target_precision
         self.folds = folds
@@ -484,9 +490,11 @@ class ListingCodeModel:
         x = self._features(encoded, naces, encoded, y, exclude)
         # out-of-fold weights -> out-of-fold probabilities for calibration and threshold
         oof = np.zeros((len(y), len(e.codes)))
+        self.fold_, self.fold_weights_ = fold, []
         for k in range(self.folds):
             train, held = fold != k, fold == k
             w = self._fit_weights(x[train], y[train])
+            self.fold_weights_.append(w)
             oof[held] = self._probabilities(
                 x[held], [r for r, h in zip(encoded.readings, held, strict=True) if h], w, 1.0
             )
@@ -522,8 +530,16 @@ class ListingCodeModel:
         if len(texts) != len(naces):
             raise ValueError("predict_proba: texts and naces differ in length")
         query = self._encode([str(t) for t in texts])
-        x = self._features(query, list(naces), self.examples_, self.example_labels_)
-        probs = self._probabilities(x, query.readings, self.weights, self.temperature)
+        if self.crossfit and self.fold_weights_:
+            probs = np.zeros((len(texts), len(_entries().codes)))
+            for k, w in enumerate(self.fold_weights_):
+                hide = np.broadcast_to(self.fold_ == k, (len(texts), len(self.fold_)))
+                x = self._features(query, list(naces), self.examples_, self.example_labels_, hide)
+                probs += self._probabilities(x, query.readings, w, self.temperature)
+            probs /= len(self.fold_weights_)
+        else:
+            x = self._features(query, list(naces), self.examples_, self.example_labels_)
+            probs = self._probabilities(x, query.readings, self.weights, self.temperature)
         probs = _calibrate(probs, self.calibration)
         nearest = self._nearest_correction(query)
         if nearest is not None:
