@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -62,14 +64,39 @@ def _at(trace: Trace, checkpoints: list[float]) -> list[dict[str, float]]:
     return out
 
 
+def _cpu_s() -> float:
+    """CPU time this process has had so far (s): on a shared machine, what a wall-clock
+    limit really bought."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return float(usage.ru_utime + usage.ru_stime)
+
+
+def _lp_bounds(net: Any, cand: pd.DataFrame) -> dict[str, float]:
+    """The LP relaxation of the plain and of the tight formulation (EUR/yr): proved upper
+    bounds on the optimum, the formulation's own strength."""
+    from symbiograph.optimize import DesignSettings, build_model
+    from symbiograph.optimize._design import design_problem
+    from symbiograph.optimize._solve import LoadedModel
+
+    problem = design_problem(net, cand, DesignSettings())
+    out = {}
+    for name, tight in (("plain", False), ("tight", True)):
+        model = build_model(problem.tables, tight=tight)
+        out[f"lp_{name}"] = LoadedModel(model, relax=True, what="the LP").run().objective
+    return out
+
+
 def _ours(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any]:
     from symbiograph.optimize import DesignSettings, design_network
 
     net, cand = _instance(ns, nd, nl)
+    lp = _lp_bounds(net, cand)
     points = []
     for limit in checkpoints:
         settings = DesignSettings(time_limit_s=limit, mip_gap=1e-4)
         start = time.perf_counter()
+        cpu = _cpu_s()
+        load = os.getloadavg()[0]
         sol = design_network(net, cand, settings)
         wall = time.perf_counter() - start
         value = sol.net_benefit
@@ -80,6 +107,8 @@ def _ours(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any]
                 "incumbent": value,
                 "bound": value + sol.mip_gap * abs(value),
                 "wall_s": wall,
+                "cpu_s": _cpu_s() - cpu,
+                "load_1min_before": load,
                 "status": sol.status,
                 "parts": sol.parts,
                 "heuristic_s": sol.timings.get("heuristic_s", float("nan")),
@@ -88,6 +117,7 @@ def _ours(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any]
     return {
         "candidates": len(cand),
         "fixed_charge_links": int((cand["fixed_cost_per_yr"] > 0).sum()),
+        "lp_bounds": lp,
         "points": points,
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -121,13 +151,17 @@ def _plain_highs(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[st
         trace.append((float(d.running_time), float(d.mip_primal_bound), float(d.mip_dual_bound)))
 
     h.cbMipInterrupt.subscribe(record)
+    cpu, load = _cpu_s(), os.getloadavg()[0]
     h.run()
+    cpu = _cpu_s() - cpu
     info = h.getInfo()
     trace.append(
         (float(h.getRunTime()), float(info.objective_function_value), float(info.mip_dual_bound))
     )
     return {
         "points": _at(trace, checkpoints),
+        "cpu_s": cpu,
+        "load_1min_before": load,
         "trace_len": len(trace),
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -196,7 +230,9 @@ def _pyomo(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any
         )
 
     solver._solver_model.cbMipInterrupt.subscribe(record)
+    cpu, load = _cpu_s(), os.getloadavg()[0]
     result = solver.solve(m)
+    cpu = _cpu_s() - cpu
     h = solver._solver_model
     trace.append(
         (
@@ -208,6 +244,8 @@ def _pyomo(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any
     return {
         "points": _at(trace, checkpoints),
         "build_s": build_s,
+        "cpu_s": cpu,
+        "load_1min_before": load,
         "status": str(result.termination_condition),
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -249,6 +287,12 @@ def _cbc_trace(log: str, sign: float) -> Trace:
     return trace
 
 
+def _cbc_cpu_s() -> float:
+    """CPU time the finished CBC child processes had (s)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return float(usage.ru_utime + usage.ru_stime)
+
+
 def _pulp(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any]:
     import pulp
 
@@ -272,6 +316,7 @@ def _pulp(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any]
     with tempfile.TemporaryDirectory() as tmp:
         log_path = Path(tmp) / "cbc.log"
         start = time.perf_counter()
+        load = os.getloadavg()[0]
         prob.solve(
             pulp.PULP_CBC_CMD(
                 msg=False, gapRel=1e-4, timeLimit=max(checkpoints), logPath=str(log_path)
@@ -279,7 +324,9 @@ def _pulp(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any]
         )
         solve_s = time.perf_counter() - start
         log = log_path.read_text() if log_path.exists() else ""
-    final = float(pulp.value(prob.objective) or np.nan)
+    # stopped before an integer solution, PuLP's objective is the LP relaxation's: no incumbent
+    has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    final = float(pulp.value(prob.objective) or np.nan) if has_solution else float("nan")
     # CBC minimises -objective for a maximisation: its log's values carry the other sign
     trace = _cbc_trace(log, -1.0)
     if trace and math.isfinite(final) and abs(trace[-1][1] - final) > abs(-trace[-1][1] - final):
@@ -291,10 +338,17 @@ def _pulp(ns: int, nd: int, nl: int, checkpoints: list[float]) -> dict[str, Any]
         "points": _at(trace, checkpoints),
         "build_s": build_s,
         "solve_s": solve_s,
+        "cpu_s": _cbc_cpu_s(),
+        "load_1min_before": load,
         "status": pulp.LpStatus[prob.status],
+        "solution_status": pulp.LpSolution[prob.sol_status],
         "log_lines": len(log.splitlines()),
         "peak_rss_mb": peak_rss_mb(),
     }
+
+
+def _percent(gap: float | None) -> float | None:
+    return None if gap is None else round(100.0 * gap, 2)
 
 
 def run(ns: int, nd: int, nl: int, checkpoints: list[float], name: str) -> dict[str, Any]:
@@ -306,6 +360,7 @@ def run(ns: int, nd: int, nl: int, checkpoints: list[float], name: str) -> dict[
         runs[key] = run_child("benchmarks.bench_hard", key, *spec)
         print(json.dumps({key: runs[key]["points"]}), flush=True)
     bounds = [p["bound"] for r in runs.values() for p in r["points"] if math.isfinite(p["bound"])]
+    bounds += list(runs["ours"]["lp_bounds"].values())  # the LP relaxations bound it too
     best_bound = min(bounds)
     incumbents = [
         p["incumbent"] for r in runs.values() for p in r["points"] if math.isfinite(p["incumbent"])
@@ -318,6 +373,11 @@ def run(ns: int, nd: int, nl: int, checkpoints: list[float], name: str) -> dict[
                 (best_bound - inc) / abs(best_bound) if math.isfinite(inc) else None
             )
     last = {k: r["points"][-1]["gap_to_best_bound"] for k, r in runs.items()}
+    # the table of the report: gap to the best known bound (%) per run and checkpoint
+    table = {
+        k: {f"{p['time_s']:g}s": _percent(p["gap_to_best_bound"]) for p in r["points"]}
+        for k, r in runs.items()
+    }
     ours_last = last["ours"]
     ratios = {
         f"{k}_gap_over_ours": (v / ours_last if v is not None and ours_last else None)
@@ -336,6 +396,7 @@ def run(ns: int, nd: int, nl: int, checkpoints: list[float], name: str) -> dict[
         "checkpoints_s": checkpoints,
         "best_known_bound": best_bound,
         "best_known_incumbent": best_incumbent,
+        "gap_table_percent": table,
         "gap_at_last_checkpoint": last,
         "ratios": ratios,
         "targets": {

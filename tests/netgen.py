@@ -115,7 +115,16 @@ def networks(draw: st.DrawFn, max_facilities: int = 5, max_streams: int = 8) -> 
                     "id": f"x{e}",
                     "supply_id": a["id"],
                     "demand_id": b["id"],
-                    "quantity": draw(st.one_of(st.just(np.nan), finite)),
+                    # at most 0.6 of either stream: three exchanges stay within quantity_max
+                    # (2 x quantity), as the readers require of exchanges running today
+                    "quantity": draw(
+                        st.one_of(
+                            st.just(np.nan),
+                            st.floats(0, 0.6).map(
+                                lambda share, a=a, b=b: share * min(a["quantity"], b["quantity"])
+                            ),
+                        )
+                    ),
                     "mode": draw(st.sampled_from(["truck", "pipeline", ""])),
                     "status": draw(st.sampled_from(["existing", "planned"])),
                     "start_year": draw(st.one_of(st.none(), st.integers(1960, 2030))),

@@ -411,3 +411,69 @@ def three_plant_chain(
         ],
     }
     return network_from_document(doc)
+
+
+def heat_pump_site_document(
+    electricity_price: float = 50.0, heat_demand: float = 8_000.0
+) -> dict[str, Any]:
+    """A data centre D (organisation D) vents 10,000 MWh/yr of waste heat at 30 degC (no
+    disposal cost); the greenhouse G wants ``heat_demand`` MWh/yr of heat at 70-90 degC and
+    pays 60 EUR/MWh for gas heat today. The park P may build the catalogue's heat pump on
+    waste heat (``heat_pump_waste_heat``) on its shared site S: up to 2 MW, run 4,000 h/yr
+    (so up to 8,000 MWh/yr of heat), electricity bought at ``electricity_price`` EUR/MWh.
+    All co-located, transport free, no link capex. Catalogue figures: 700,000 EUR/MW capex
+    over 25 years at 8 % (annuity factor 0.0936787791), 2,000 EUR/MW/yr fixed O&M, 2 EUR/MWh
+    variable O&M, COP 3.33 (0.70 MWh of waste heat and 0.30 MWh of electricity per MWh of
+    heat, 75 degC), at least 1 MW.
+
+    On paper: one MW costs 700,000 x 0.0936787791 + 2,000 = 67,575.15 EUR/yr and makes up
+    to 4,000 MWh/yr. At 50 EUR/MWh a MWh of heat earns 60 - 2 - 0.30 x 50 = 43 EUR, so a MW
+    earns 172,000 EUR/yr: build all 2 MW, sell 8,000 MWh (D sends 0.70 x 8,000 = 5,600 MWh
+    of waste heat): 8,000 x 43 - 2 x 67,575.15 = 208,849.71 EUR/yr. With a demand of 6,000
+    MWh the heat pump is sized to 1.5 MW: 6,000 x 43 - 1.5 x 67,575.15 = 156,637.28; with
+    3,000 MWh it is built at its smallest, 1 MW: 3,000 x 43 - 67,575.15 = 61,424.85. At 150
+    EUR/MWh a MWh earns 60 - 2 - 45 = 13 EUR, a MW 52,000 EUR/yr, less than it costs: not
+    built, 0.
+    """
+    facilities = [plant("d", "D", 11.0), plant("s", "P", 11.0), plant("g", "G", 11.0)]
+    facilities[0]["nace_code"] = "63.11"
+    facilities[1]["nace_code"] = "35.30"
+    facilities[2]["nace_code"] = "01.13"
+    return {
+        "resources": [
+            {
+                "id": "waste_heat",
+                "name": "Low-grade waste heat",
+                "kind": "energy",
+                "unit": "MWh/yr",
+            },
+            {"id": "heat", "name": "District heat", "kind": "energy", "unit": "MWh/yr"},
+        ],
+        "facilities": facilities,
+        "streams": [
+            {
+                **_stream("d_heat", "d", "waste_heat", "supply", 10_000, 0.0),
+                "quality": {"temperature_C": 30},
+            },
+            {
+                **_stream("g_heat", "g", "heat", "demand", heat_demand, 60.0),
+                "quality": {"temperature_C": [70, 90]},
+            },
+        ],
+        "transport_modes": _free_transport("pipeline", "grid", "truck"),
+        "technology_sites": [
+            {
+                "id": "hp",
+                "technology_id": "heat_pump_waste_heat",
+                "facility_id": "s",
+                "max_capacity": 2,
+                "full_load_hours": 4_000,
+                "market_prices": f"electricity={electricity_price:g}",
+            }
+        ],
+    }
+
+
+def heat_pump_site(electricity_price: float = 50.0, heat_demand: float = 8_000.0) -> Network:
+    """:func:`heat_pump_site_document` as a Network."""
+    return network_from_document(heat_pump_site_document(electricity_price, heat_demand))

@@ -50,7 +50,7 @@ ALLOWED: dict[str, set[str]] = {
         "allocate",
         "sweep",
     },
-    "store": {"errors", "model", "taxonomy", "io", "access"},
+    "store": {"errors", "model", "taxonomy", "io", "access", "ledger"},
     "ledger": {"errors", "model", "taxonomy"},
 }
 ADAPTERS = {"cli", "web", "store", "ingest", "parallel", "__main__"}

@@ -83,7 +83,7 @@ def test_validate_bad_lists_every_problem(bad: Path) -> None:
     lines = result.output.splitlines()
     expected = [
         ("facilities", 2, "id", "duplicate id 'power'"),
-        ("streams", 1, "quantity", "wrong dimension for 't/yr' ([mass]"),
+        ("streams", 1, "quantity", "wrong dimension for 't/yr': it is an energy"),
         ("streams", 2, "facility_id", "unknown facility 'nowhere'"),
         ("streams", 2, "quantity", "negative quantity"),
     ]
@@ -389,3 +389,42 @@ def test_an_unexpected_failure_is_a_message_and_exit_code_9(
     assert "Traceback" not in result.output
     debug = CliRunner().invoke(app, ["--debug", "summary", "--dataset", "kalundborg"])
     assert debug.exit_code == 9 and "Traceback" in debug.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["optimize", "--bogus"], ["validate"], ["export", "a.yaml", "b.yaml", "c.yaml"]],
+    ids=["unknown-option", "missing-argument", "extra-argument"],
+)
+def test_command_line_mistakes_are_usage_errors_not_bugs(args: list[str]) -> None:
+    """A mistyped command line is exit 2 with click's message, never the internal error 9
+    (typer >= 0.2x vendors click, so its UsageError is not click's)."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "internal error" not in result.output
+
+
+def test_optimize_says_when_a_documented_exchange_is_left_out_of_today(tmp_path: Path) -> None:
+    """Seen on the Ulsan workbook: a running exchange that fails a matching rule silently left
+    today's figures ('4 running exchanges' of 5 documented); optimize must name it."""
+    far = GOOD.replace("lat: 55.66, lon: 11.12", "lat: 35.5, lon: 129.3")  # board in Korea
+    path = tmp_path / "far.yaml"
+    path.write_text(far, encoding="utf-8")
+    result = runner.invoke(app, ["optimize", str(path), "--out", str(tmp_path / "design")])
+    assert result.exit_code == 0, result.output
+    assert "x1" in result.output and "not in today's figures" in result.output
+
+
+@pytest.mark.parametrize(("fmt", "out"), [("csv", "park-csv"), ("yaml", "park.yaml")])
+def test_export_converts_a_scenario_file(good: Path, tmp_path: Path, fmt: str, out: str) -> None:
+    """README: every command that reads a network takes a FILE, export too (XLSX -> CSV)."""
+    workbook = tmp_path / "park.xlsx"
+    from symbiograph.io import write_network
+
+    write_network(read_network(good), workbook)
+    target = tmp_path / out
+    result = runner.invoke(app, ["export", str(workbook), str(target), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert read_network(target).equals(read_network(good))
+    both = runner.invoke(app, ["export", str(workbook), str(target), "--dataset", "kalundborg"])
+    assert both.exit_code == EXIT_USAGE

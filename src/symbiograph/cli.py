@@ -80,6 +80,27 @@ DEMO_PLATFORM_DIR = Path("out") / "demo-platform"
 _OPTIONS: dict[str, Any] = {"debug": False, "lock_timeout": None}
 
 
+def _command_line_exits() -> tuple[type[BaseException], ...]:
+    """The exceptions click and typer use for usage errors, --help and exits: they pass the
+    catch-all of :class:`_Commands`. typer >= 0.2x vendors its own copy of click
+    (``typer._click``), whose UsageError is not click's, so both sets are listed."""
+    exits: list[type[BaseException]] = [
+        click.exceptions.ClickException,
+        click.exceptions.Exit,
+        click.exceptions.Abort,
+        typer.Exit,
+        typer.Abort,
+    ]
+    with suppress(ImportError):
+        from typer._click import exceptions as vendored
+
+        exits.append(vendored.ClickException)
+    return tuple(exits)
+
+
+_COMMAND_LINE_EXITS = _command_line_exits()
+
+
 class _Commands(TyperGroup):
     """The command group with the one failure handler: a SymbiographError raised by any
     command becomes ``error: <message>`` on stderr and its exit code (with ``--debug`` the
@@ -92,13 +113,7 @@ class _Commands(TyperGroup):
             if _OPTIONS["debug"]:
                 _console(stderr=True).print(Text("".join(traceback.format_exception(err)).rstrip()))
             _fail(str(err) or type(err).__name__, err.exit_code)
-        except (
-            click.exceptions.ClickException,
-            click.exceptions.Exit,
-            click.exceptions.Abort,
-            typer.Exit,
-            typer.Abort,
-        ):
+        except _COMMAND_LINE_EXITS:
             raise
         except KeyboardInterrupt:
             _fail("stopped", EXIT_CANCELLED)
@@ -597,7 +612,15 @@ def networks_prune(
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Argument(help="File (or folder for csv) to write")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="[FILE] OUT: the scenario to convert (a .yaml file, .xlsx workbook or CSV "
+            "folder; or --dataset, or --db and --name), then the file (or folder for csv) to "
+            "write",
+            metavar="[FILE] OUT",
+        ),
+    ],
     format: Annotated[
         ExportFormat | None,
         typer.Option("--format", "-f", help="Output format [default: from OUT's suffix]"),
@@ -607,14 +630,18 @@ def export(
     dataset: Annotated[str | None, typer.Option(help="A shipped dataset instead")] = None,
     full: FullOption = False,
 ) -> None:
-    """Write a stored network (--db, --name) or a shipped dataset (--dataset) to a file.
+    """Write a scenario file (converting it), a stored network (--db, --name) or a shipped
+    dataset (--dataset) to a file: `export park.xlsx park-csv --format csv`.
 
     Confidential streams are written as bands (quantity_min..quantity_max, no quantity or
     price) unless --full."""
     from symbiograph.access import redact_network
     from symbiograph.io import write_network
 
-    network = _network_from(None, dataset, db, name)
+    if len(paths) > 2:
+        _fail(f"export takes [FILE] OUT, not {len(paths)} paths", EXIT_USAGE)
+    file, out = (paths[0], paths[1]) if len(paths) == 2 else (None, paths[0])
+    network = _network_from(file, dataset, db, name)
     console = _console()
     with _step(console, f"wrote {out}"):
         write_network(
@@ -1071,9 +1098,29 @@ def _design_and_report(
                 f"  today {baseline.summary.set_index('indicator').at['net_benefit', 'today']:,.0f}"
                 f" {currency}/yr; the design adds {added['net_benefit']:,.0f} {currency}/yr and "
                 f"{added['co2e_avoided']:,.0f} t CO2e/yr for {added['capex']:,.0f} {currency} "
-                f"of new capex (NPV {added['npv']:,.0f}, payback {added['payback_years']:.1f} yr)"
+                f"of new capex (NPV {added['npv']:,.0f} {currency}, payback "
+                f"{added['payback_years']:.1f} yr)"
             )
         )
+    if review is not None:
+        unmatched = review[
+            (review["status"] == "existing") & review["reason"].str.startswith("not matched")
+        ]
+        if len(unmatched):
+            console.print(
+                Text(
+                    f"! {len(unmatched)} documented exchange(s) running today are not in today's "
+                    f"figures, because the pair fails a matching rule: "
+                    + ", ".join(
+                        f"{r.id} ({r.supply_id} -> {r.demand_id})"
+                        for r in unmatched.itertuples(index=False)
+                    )
+                    + "; `symbiograph explain SUPPLY DEMAND` says which rule "
+                    "(documented_review.csv)",
+                    style="yellow",
+                ),
+                soft_wrap=True,
+            )
     return solution, review, paths, today
 
 
@@ -1866,3 +1913,370 @@ def serve(
         console.print(Text("stopped (SIGTERM)"))
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+# --- the ledger ---------------------------------------------------------------------
+
+ledger_app = typer.Typer(
+    help="The tamper-evident ledger of contracts, deliveries and waste transfers: verify, "
+    "prove, audit, settle, export, keys, checkpoint, note, demo. Signing needs the secret "
+    "in SYMBIOGRAPH_LEDGER_SECRET. A log that does not verify is exit 1 and names its "
+    "first bad entry; a missing entry or database is exit 3; a store failure exit 4.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(ledger_app, name="ledger")
+
+#: Where ``ledger demo`` writes its store, bundle and exports (made afresh each run).
+LEDGER_DEMO_DIR = Path("out") / "ledger-demo"
+#: The secret of the demo ledger's keys when SYMBIOGRAPH_LEDGER_SECRET is not set.
+LEDGER_DEMO_SECRET = "ledger-demo-secret-not-for-real-use"
+
+
+class TransferShape(StrEnum):
+    """Shapes of a waste transfer export."""
+
+    uk_dwt = "uk-dwt"
+    annex_vii = "annex-vii"
+
+
+class ExportTable(StrEnum):
+    """What ``ledger export`` writes."""
+
+    transfers = "transfers"
+    log = "log"
+
+
+def _ledger(db: str, *, create: bool = False, secret: str | None = None) -> Any:
+    from symbiograph.store import Ledger
+
+    return Ledger(_open_store(db, create=create), secret=secret)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["reference"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _verdict_or_fail(ledger: Any, where: str) -> Any:
+    verdict = ledger.verify()
+    if not verdict.ok:
+        first = (
+            ""
+            if verdict.first_bad_entry is None
+            else f"first bad entry {verdict.first_bad_entry}: "
+        )
+        _fail(f"{where} does not verify: {first}{verdict.reason}", EXIT_INVALID)
+    return verdict
+
+
+@ledger_app.command("verify")
+def ledger_verify(db: StoreOption = DEFAULT_DB) -> None:
+    """Check the whole log against its checkpoints: every entry's place, organisation key
+    and signature, every checkpoint's signature and head, no roll-back, the stored tree,
+    and that every record was a step its contract allowed. Exit 1 names the first bad entry."""
+    ledger = _ledger(db)
+    try:
+        verdict = _verdict_or_fail(ledger, f"the ledger in {db}")
+    finally:
+        ledger.store.close()
+    _console().print(Text(f"OK: {verdict.reason}"))
+
+
+@ledger_app.command("prove")
+def ledger_prove(
+    entry: Annotated[int, typer.Argument(help="Index of the entry to prove", min=0)],
+    db: StoreOption = DEFAULT_DB,
+    out: Annotated[Path, typer.Option(help="Where to write the evidence bundle")] = Path(
+        "evidence.json"
+    ),
+) -> None:
+    """Write the evidence bundle of ENTRY (the entry, its inclusion proof, the signed
+    checkpoint, the log's and the signer's public keys); check it offline with
+    ``python verify_bundle.py BUNDLE`` (shipped in symbiograph/ledger/)."""
+    ledger = _ledger(db)
+    try:
+        bundle = ledger.prove(entry)
+    finally:
+        ledger.store.close()
+    _write_json(out, bundle)
+    _console().print(Text(f"evidence of entry {entry} (tree size {bundle['tree_size']}): {out}"))
+
+
+@ledger_app.command("audit")
+def ledger_audit(
+    db: StoreOption = DEFAULT_DB,
+    through: Annotated[
+        str | None, typer.Option(help="Count missing deliveries up to this month (YYYY-MM)")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the breaches as CSV here")] = None,
+) -> None:
+    """Compare every delivery with its contract and list every breach: shortfall,
+    take-or-pay, excess, off-spec or unmeasured quality, a missing delivery, a waste note
+    not countersigned."""
+    from symbiograph.ledger import audit
+
+    ledger = _ledger(db)
+    try:
+        breaches = audit(ledger.view(), through)
+    finally:
+        ledger.store.close()
+    table = Table(title=f"{len(breaches)} breach(es)", title_justify="left")
+    for column in ("contract", "period", "entry", "breach"):
+        table.add_column(column)
+    for b in breaches:
+        table.add_row(
+            Text(b.contract), b.period, "" if b.entry is None else str(b.entry), Text(b.breach)
+        )
+    _console().print(table)
+    if out is not None:
+        _write_rows(
+            out,
+            [
+                {"contract": b.contract, "period": b.period, "entry": b.entry, "breach": b.breach}
+                for b in breaches
+            ],
+        )
+
+
+@ledger_app.command("settle")
+def ledger_settle(
+    db: StoreOption = DEFAULT_DB,
+    out: Annotated[Path | None, typer.Option(help="Write every payment as CSV here")] = None,
+) -> None:
+    """What each organisation pays and receives under the contracts, from the recorded
+    deliveries and index values (net positions in the contracts' currency; they sum to 0)."""
+    ledger = _ledger(db)
+    try:
+        outcomes, net = ledger.settle()
+    finally:
+        ledger.store.close()
+    table = Table(title="Net positions (received minus paid)", title_justify="left")
+    table.add_column("organisation")
+    table.add_column("net", justify="right")
+    for org, cents in sorted(net.items()):
+        table.add_row(Text(org), f"{cents / 100:,.2f}")
+    _console().print(table)
+    if out is not None:
+        rows = [
+            {
+                "contract": o.contract,
+                "period": o.period,
+                "payer": p.payer,
+                "payee": p.payee,
+                "amount": p.cents / 100,
+                "reason": p.reason,
+            }
+            for o in outcomes
+            for p in o.payments
+        ]
+        _write_rows(out, rows)
+
+
+@ledger_app.command("export")
+def ledger_export(
+    out: Annotated[Path, typer.Option(help="File to write (.json or .csv)")],
+    db: StoreOption = DEFAULT_DB,
+    what: Annotated[
+        ExportTable, typer.Option(help="The waste transfer notes, or the whole log for an auditor")
+    ] = ExportTable.transfers,
+    shape: Annotated[
+        TransferShape, typer.Option(help="Shape of the transfer notes")
+    ] = TransferShape.uk_dwt,
+) -> None:
+    """Export the waste transfer notes (UK digital waste tracking or EU Annex VII shape,
+    each listing the fields it lacks) or the log (entries, checkpoints, public keys, no
+    openings of confidential fields) as JSON; transfer notes as CSV too."""
+    from symbiograph.ledger import annex_vii_document, dwt_receipt, transfer_rows
+
+    if out.suffix not in (".json", ".csv"):
+        _fail(f"--out must end in .json or .csv, not {out.suffix!r}", EXIT_USAGE)
+    ledger = _ledger(db)
+    try:
+        if what is ExportTable.log:
+            if out.suffix != ".json":
+                _fail("the log is exported as JSON", EXIT_USAGE)
+            _write_json(out, ledger.export_log())
+            _console().print(Text(f"the log: {out}"))
+            return
+        notes = ledger.transfer_notes()
+    finally:
+        ledger.store.close()
+    purpose = "uk_dwt" if shape is TransferShape.uk_dwt else "annex_vii"
+    if out.suffix == ".csv":
+        rows = transfer_rows(notes, purpose)
+        _write_rows(out, rows)
+        incomplete = sum(1 for r in rows if r["missing"])
+    else:
+        shaper = dwt_receipt if shape is TransferShape.uk_dwt else annex_vii_document
+        documents = [shaper(note, sig, ref) for ref, note, sig in notes]
+        _write_json(out, {"shape": shape.value, "notes": documents})
+        incomplete = sum(1 for d in documents if d["missing"])
+    _console().print(Text(f"{len(notes)} transfer note(s), {incomplete} incomplete: {out}"))
+
+
+@ledger_app.command("note")
+def ledger_note(
+    path: Annotated[Path, typer.Argument(help="A waste transfer note as JSON")],
+    shape: Annotated[
+        TransferShape, typer.Option(help="Shape of the export")
+    ] = TransferShape.uk_dwt,
+    out: Annotated[Path | None, typer.Option(help="Write the export here (JSON)")] = None,
+) -> None:
+    """Check a draft waste transfer note: print (or write) its export with every field it
+    lacks; exit 1 when it lacks a field needed to sign it."""
+    from symbiograph.ledger import annex_vii_document, dwt_receipt, missing_fields
+
+    if not path.exists():
+        _fail(f"{path}: no such file", EXIT_NOT_FOUND)
+    try:
+        note = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        _fail(f"{path}: not a JSON object ({err})", EXIT_INVALID)
+    if not isinstance(note, dict):
+        _fail(f"{path}: a transfer note is a JSON object", EXIT_INVALID)
+    shaper = dwt_receipt if shape is TransferShape.uk_dwt else annex_vii_document
+    document = shaper(note, None, path.stem)
+    if out is not None:
+        _write_json(out, document)
+    else:
+        _console().print(Text(json.dumps(document, indent=2, ensure_ascii=False)))
+    lacking = missing_fields(note, "sign")
+    if lacking:
+        _fail(f"{path}: cannot be signed; it lacks {', '.join(lacking)}", EXIT_INVALID)
+
+
+@ledger_app.command("keys")
+def ledger_keys(
+    db: StoreOption = DEFAULT_DB,
+    out: Annotated[Path | None, typer.Option(help="Write the keys as JSON here")] = None,
+) -> None:
+    """The published public keys (organisation -> raw Ed25519 key in base64) and the log's
+    C2SP verifier key."""
+    import base64
+
+    from symbiograph.ledger import public_key_raw, verifier_key
+
+    ledger = _ledger(db)
+    try:
+        keys = ledger.public_keys()
+    finally:
+        ledger.store.close()
+    data = {
+        "log_key": verifier_key(ledger.origin, keys[ledger.origin])
+        if ledger.origin in keys
+        else None,
+        "public_keys": {
+            o: base64.b64encode(public_key_raw(k)).decode() for o, k in sorted(keys.items())
+        },
+    }
+    if out is not None:
+        _write_json(out, data)
+    _console().print(Text(json.dumps(data, indent=2, ensure_ascii=False)))
+
+
+@ledger_app.command("checkpoint")
+def ledger_checkpoint(db: StoreOption = DEFAULT_DB) -> None:
+    """Sign the current tree head with the log's key (needs SYMBIOGRAPH_LEDGER_SECRET)."""
+    ledger = _ledger(db)
+    try:
+        note = ledger.checkpoint()
+    finally:
+        ledger.store.close()
+    _console().print(Text(note.rstrip()))
+
+
+@ledger_app.command("demo")
+def ledger_demo(
+    out: Annotated[
+        Path, typer.Option(help="Folder to write the demo ledger into (made afresh)")
+    ] = LEDGER_DEMO_DIR,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic deliveries")] = 14,
+) -> None:
+    """Kalundborg's documented exchanges as contracts with a year of monthly deliveries
+    (synthetic, seeded) in a fresh SQLite ledger: verify it, audit it, settle it, prove a
+    waste delivery, export the transfer notes, then tamper with a copy and show that
+    verification names the changed entry. Exit 0 when all of that holds."""
+    import os
+
+    from symbiograph.datasets import kalundborg
+    from symbiograph.ledger import audit, demo_plan
+    from symbiograph.store import SECRET_ENV, Ledger, seed_demo, tampered_copy
+
+    console = _console()
+    secret = os.environ.get(SECRET_ENV) or LEDGER_DEMO_SECRET
+    out.mkdir(parents=True, exist_ok=True)
+    file = out / "ledger.db"
+    for leftover in (file, *(Path(f"{file}-{x}") for x in ("journal", "wal", "shm"))):
+        leftover.unlink(missing_ok=True)
+    plan = demo_plan(kalundborg(), seed=seed)
+    store = _open_store(f"sqlite:///{file.as_posix()}")
+    try:
+        ledger = Ledger(store, secret=secret)
+        with _step(console, f"{len(plan.contracts)} contracts and a year of deliveries in {file}"):
+            counts = seed_demo(ledger, plan)
+        console.print(Text(", ".join(f"{k}: {v}" for k, v in counts.items())))
+        for name, why in plan.skipped.items():
+            console.print(Text(f"not a contract: {name}: {why}"))
+        verdict = _verdict_or_fail(ledger, "the demo ledger")
+        console.print(Text(f"verify: OK, {verdict.reason}"))
+        breaches = audit(ledger.view())
+        console.print(
+            Text(
+                f"audit: {len(breaches)} breach(es) of the synthetic deliveries ({out / 'audit.csv'})"
+            )
+        )
+        _write_rows(
+            out / "audit.csv",
+            [
+                {"contract": b.contract, "period": b.period, "entry": b.entry, "breach": b.breach}
+                for b in breaches
+            ],
+        )
+        _, net = ledger.settle()
+        console.print(
+            Text(
+                f"settlement: {len(net)} organisations, net positions sum to {sum(net.values())} cents"
+            )
+        )
+        notes = ledger.transfer_notes()
+        from symbiograph.ledger import dwt_receipt
+
+        _write_json(
+            out / "transfers-uk-dwt.json",
+            {"shape": "uk-dwt", "notes": [dwt_receipt(n, s, r) for r, n, s in notes]},
+        )
+        target = int(notes[0][0].rsplit("/", 1)[1]) if notes else 0
+        _write_json(out / "evidence.json", ledger.prove(target))
+        console.print(
+            Text(
+                f"evidence of entry {target}: {out / 'evidence.json'} (python verify_bundle.py checks it)"
+            )
+        )
+        _write_json(out / "log.json", ledger.export_log())
+    finally:
+        store.close()
+    tampered = out / "ledger-tampered.db"
+    tampered_copy(file, tampered, target, {"delivered": 0.5})
+    copy = _open_store(f"sqlite:///{tampered.as_posix()}", create=False)
+    try:
+        bad = Ledger(copy).verify()
+    finally:
+        copy.close()
+    if bad.ok or bad.first_bad_entry != target:
+        _fail(f"the tampered copy was not caught at entry {target}: {bad.reason}", EXIT_INVALID)
+    console.print(
+        Text(
+            f"tampered copy {tampered}: verification fails at entry {bad.first_bad_entry}: {bad.reason}"
+        )
+    )

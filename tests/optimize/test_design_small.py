@@ -163,8 +163,14 @@ def test_infeasible_request_names_the_culprit() -> None:
         }
     ]
     doc["streams"][1]["quantity"] = 150_000
+    # the readers refuse an existing exchange above its supply (100,000 t/yr), so the network
+    # handed to the optimiser through the Python API carries it after reading
+    doc["exchanges"][0]["quantity"] = 100_000
+    net = network_from_document(doc)
+    net.exchanges.loc[0, "quantity"] = 120_000.0
+    candidates = find_candidates(net, PLAIN).candidates
     with pytest.raises(InfeasibleDesign) as info:
-        _solve(doc, DesignSettings(keep_existing=True))
+        design_network(net, candidates, DesignSettings(keep_existing=True))
     culprit = info.value.culprits.iloc[0]
     assert culprit["group"] == "keep" and culprit["shortfall"] == pytest.approx(20_000)
     assert "s1 -> d1" in str(info.value)

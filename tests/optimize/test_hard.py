@@ -7,14 +7,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+import scipy.sparse as sp
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from symbiograph.datasets import fixed_charge_region
 from symbiograph.optimize import DesignSettings, DesignTables, build_model, design_network
 from symbiograph.optimize._builder import tight_flow_bounds
 from symbiograph.optimize._design import design_problem
-from symbiograph.optimize._heuristics import design_start, link_structure, primal_start
+from symbiograph.optimize._heuristics import (
+    _neighbourhood,
+    design_start,
+    link_structure,
+    primal_start,
+)
 
 EXACT = {"mip_gap": 1e-9, "time_limit_s": 60.0}
 
@@ -191,3 +197,34 @@ def test_settings_reject_unknown_heuristic() -> None:
         DesignSettings(heuristic="sometimes")
     with pytest.raises(ValueError, match="heuristic_share"):
         DesignSettings(heuristic_share=1.0)
+
+
+def test_neighbourhood_is_breadth_first_around_its_centre() -> None:
+    # a path 0 - 1 - 2 - 3 - 4: three nodes around 2 are 1, 2, 3; around 0 they are 0, 1, 2
+    edges = np.array([[0, 1], [1, 2], [2, 3], [3, 4]])
+    path = sp.csr_matrix(
+        (np.ones(8), (np.r_[edges[:, 0], edges[:, 1]], np.r_[edges[:, 1], edges[:, 0]])),
+        shape=(5, 5),
+    )
+    rng = np.random.default_rng(0)
+    assert sorted(_neighbourhood(path, 2, 3, rng)) == [1, 2, 3]
+    assert sorted(_neighbourhood(path, 0, 3, rng)) == [0, 1, 2]
+    assert sorted(_neighbourhood(path, 4, 99, rng)) == [0, 1, 2, 3, 4]
+    # the last ring is cut to the size asked for
+    assert len(_neighbourhood(path, 2, 2, rng)) == 2
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=regions)
+def test_local_search_over_one_region_reaches_the_optimum(spec: tuple) -> None:
+    # a region as large as the whole model is the whole MILP: the search ends at its optimum
+    network, candidates = _region(*spec)
+    problem = design_problem(network, candidates, DesignSettings())
+    model = build_model(problem.tables)
+    assume(model.integer.any())
+    start = design_start(model, time_limit_s=20.0, region_nodes=10_000, region_s=10.0)
+    assert start is not None
+    _assert_feasible(model, start.x)
+    optimum = design_network(network, candidates, DesignSettings(heuristic="off", **EXACT))
+    assert optimum.status == "optimal"
+    assert start.objective == pytest.approx(optimum.net_benefit, rel=1e-6, abs=1e-6)

@@ -93,3 +93,31 @@ def test_a_chosen_outage_is_drawn(cascade_case: Any, tmp_path: Path) -> None:
     tables = {"outage_losses": outages.losses, "outage_failures": outages.failures}
     page = write_resilience_report(tmp_path, tables, cascade="organisation:C")["report"]
     assert "Cascade after the outage of organisation:C" in page.read_text("utf-8")
+
+
+def test_the_fan_chart_bands_are_the_draws_quantiles() -> None:
+    """Draws 0, 10, ..., 100 for A and 5 x that for B: A's 5/25/50/75/95 % quantiles are
+    5, 25, 50, 75, 95 (linear interpolation), B's five times those; B sorts first (higher
+    median); the chart's bands start at the lower quantile and span to the upper."""
+    import pandas as pd
+
+    from symbiograph.report._resilience import _spread_figure, fan_quantiles
+
+    values = [10.0 * k for k in range(11)]
+    draws = pd.DataFrame(
+        {
+            "draw": list(range(11)) * 2,
+            "organisation": ["A"] * 11 + ["B"] * 11,
+            "net_benefit": values + [5 * v for v in values],
+        }
+    )
+    fans = fan_quantiles(draws)
+    assert list(fans.index) == ["B", "A"]
+    assert fans.loc["A"].tolist() == pytest.approx([5.0, 25.0, 50.0, 75.0, 95.0])
+    assert fans.loc["B"].tolist() == pytest.approx([25.0, 125.0, 250.0, 375.0, 475.0])
+    fig = _spread_figure(draws, "EUR")
+    wide, narrow, median = fig.data
+    assert list(wide.base) == pytest.approx([25.0, 5.0])
+    assert list(wide.y) == pytest.approx([450.0, 90.0])
+    assert list(narrow.base) == pytest.approx([125.0, 25.0])
+    assert list(median.y) == pytest.approx([250.0, 50.0])

@@ -309,3 +309,35 @@ def test_optimize_and_allocate_jobs(store: Store, park: int) -> None:
     shared = {r["participant"]: r["shapley"] for r in jobs.result(shares.id)["tables"]["shares"]}
     assert shared == pytest.approx({"A": 3250.0, "B": 1000.0, "C": 750.0})
     assert jobs.result(shares.id)["summary"]["total"] == pytest.approx(5000.0)
+
+
+def test_a_resilience_job(store: Store, park: int) -> None:
+    """The trio's design A -> B (5,000 EUR/yr): with B out nothing flows as built (frozen
+    loss 5,000) and the survivors rewire to A -> C (4,500: loss 500); with A out both lose
+    5,000; with C out nothing is lost. Three Monte Carlo draws come with the outages."""
+    jobs = Jobs(store)
+    parameters = check_parameters("resilience", {"draws": 3, "seed": 1})
+    job = jobs.submit(park, "resilience", parameters)
+    assert Worker(store).run(max_jobs=1) == 1
+    assert jobs.get(job.id).state == "done"
+    made = jobs.result(job.id)
+    assert made["summary"]["design_net_benefit"] == pytest.approx(5000.0)
+    assert made["summary"]["draws"] == 3
+    losses = {
+        (r["scenario"], r["reading"]): r["net_benefit_loss"]
+        for r in made["tables"]["outage_losses"]
+        if r["order"] == 1 and r["kind"] == "organisation"
+    }
+    assert losses == pytest.approx(
+        {
+            ("organisation:A", "frozen"): 5000.0,
+            ("organisation:A", "rewired"): 5000.0,
+            ("organisation:B", "frozen"): 5000.0,
+            ("organisation:B", "rewired"): 500.0,
+            ("organisation:C", "frozen"): 0.0,
+            ("organisation:C", "rewired"): 0.0,
+        }
+    )
+    assert {r["organisation"] for r in made["tables"]["mc_summary"]} >= {"A", "B"}
+    with pytest.raises(InputError, match="draws"):
+        check_parameters("resilience", {"draws": -1})

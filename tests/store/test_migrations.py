@@ -52,6 +52,7 @@ def test_migrations_ship_inside_the_package() -> None:
         "versions/0011_registry.py",
         "versions/0012_rls.py",
         "versions/0013_pipeline_jobs.py",
+        "versions/0014_ledger.py",
         "versions/0015_technology_sites.py",
     ):
         assert (folder / name).is_file(), name
@@ -75,6 +76,10 @@ def test_schema_is_derived_from_the_attribute_table() -> None:
             "figures",
         )
     }
+    ledger = {
+        f"sg_l_{t}"
+        for t in ("keys", "entries", "nodes", "checkpoints", "openings", "contracts", "decisions")
+    }
     assert set(tables) == {
         "sg_networks",
         "sg_versions",
@@ -84,6 +89,7 @@ def test_schema_is_derived_from_the_attribute_table() -> None:
         "sg_p_moves",
         "sg_p_documents",
         "sg_jobs",
+        *ledger,
         *(table_name(t) for t in TABLES),
     }
     for name in TABLES:

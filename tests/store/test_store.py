@@ -202,3 +202,16 @@ def test_store_is_a_context_manager(tmp_path: Any, network: Network) -> None:
         store.save(network, "park")
     with Store(url) as reopened:
         assert reopened.load("park").equals(network)
+
+
+def test_technology_sites_round_trip(store: Store) -> None:
+    """A network with a sited technology (its site, and the process, ports and streams it
+    expands to) loads back value for value."""
+    from scenarios import heat_pump_site
+
+    network = heat_pump_site()
+    store.save(network, "sited")
+    again = store.load("sited")
+    assert again.equals(network), again.differences(network)
+    assert list(again.technology_sites["id"]) == ["hp"]
+    assert again.processes.set_index("id").loc["hp", "technology_id"] == "heat_pump_waste_heat"

@@ -310,6 +310,8 @@ def test_every_csv_names_its_source() -> None:
         "quality_attributes.csv",
         "synergy_archetypes.csv",
         "cpa.csv",
+        "technologies.csv",
+        "technology_ports.csv",
     ]:
         text = package.joinpath(name).read_text(encoding="utf-8")
         assert text.startswith("#"), name
@@ -343,6 +345,9 @@ def test_public_api() -> None:
         "normalise_nace_code",
         "quality_attributes",
         "residue_lexicon",
+        "technologies",
+        "technology_documentation",
+        "technology_ports",
         "transport_mode_defaults",
         "valid_ewc_entries",
         "valid_nace_classes",

@@ -130,6 +130,8 @@ def test_wrong_content_types(unchanged: World, kind: str | None) -> None:
         (b"[" * 100 + b"]" * 100, "body"),
         (b'{"a":' * 40 + b"1" + b"}" * 40, "body"),
         (b'{"note": ', "body"),
+        (b'{"note": "a\\u0000b"}', "/note"),
+        (b'{"quality": {"ph\\u0000": 7}}', "/quality/ph\x00"),
     ],
 )
 def test_malformed_json(unchanged: World, raw: bytes, field: str) -> None:
@@ -137,7 +139,7 @@ def test_malformed_json(unchanged: World, raw: bytes, field: str) -> None:
     path, row = _stream_path(world, 1, "Ørsted")
     headers = {"If-Match": f'"{row.version}"', "Content-Type": "application/json"}
     response = world.call("orsted", "PATCH", path, content=raw, headers=headers)
-    _refused(response, 400)
+    _refused(response, 422 if b"u0000" in raw else 400)
     assert response.json()["field"] == field
 
 
@@ -288,3 +290,29 @@ def test_traversal_in_names_is_only_a_name(unchanged: World, tmp_path: Path) -> 
     rows = f"/api/v1/parks/{world.parks[1]}/facilities"
     _refused(world.call("orsted", "POST", rows, json={"id": "../../../etc/passwd"}), 422)
     assert not any(tmp_path.iterdir())
+
+
+def test_a_nul_in_a_login_is_a_422(unchanged: World) -> None:
+    """Found by the leak test on PostgreSQL: a login holding NUL was a 503 (PostgreSQL's
+    text refuses the character)."""
+    response = unchanged.call(
+        None, "POST", "/api/v1/auth/login", json={"login": "a\x00", "password": "p"}
+    )
+    _refused(response, 422)
+    assert response.json()["field"] == "/login"
+
+
+def test_renaming_onto_an_existing_name_is_a_422(unchanged: World) -> None:
+    """Found by the leak test: a rename onto another organisation's (or park's) name was a
+    503 (the database's unique constraint) instead of a 422."""
+    world = unchanged
+    orgs = world.organisations[1]
+    path = f"/api/v1/parks/{world.parks[1]}/organisations/{orgs['Ørsted']}"
+    taken = {"name": "Kalundborg Refinery"}
+    response = world.call("admin", "PATCH", path, json=taken, headers={"If-Match": '"1"'})
+    _refused(response, 422)
+    park = f"/api/v1/parks/{world.parks[1]}"
+    response = world.call(
+        "admin", "PATCH", park, json={"name": "elsewhere"}, headers={"If-Match": '"2"'}
+    )
+    _refused(response, 422)

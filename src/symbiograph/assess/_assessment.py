@@ -215,7 +215,7 @@ def assess_design(
         transport_factors(network, transport_mode_defaults()),
     )
 
-    lines, process_co2e = _through_processes(network, solution, exchanges, lines)
+    lines, process_co2e = _through_processes(network, solution, lines)
 
     shares = solution.shares
     shares = shares[shares["candidate_id"].isin(set(exchanges["candidate_id"]))]
@@ -288,14 +288,14 @@ _PROCESS_NOTES = {
 
 
 def _through_processes(
-    network: Network, solution: DesignSolution, exchanges: pd.DataFrame, lines: pd.DataFrame
+    network: Network, solution: DesignSolution, lines: pd.DataFrame
 ) -> tuple[pd.DataFrame, float]:
     """The CO2e lines corrected for processes, and the CO2e the processes emit (t/yr,
     negative: what they buy outside the park). A delivery into a process's input without a
-    market price replaces no virgin purchase (the process's outputs do), so its
-    ``virgin_production`` line is dropped and ``exchanges``' co2e_avoided_t lowered by it (in
-    place); each process's purchases add a ``process_purchases`` line. Unchanged without
-    processes."""
+    market price replaces no virgin purchase (the process's outputs do; matching leaves it
+    out of the candidate's CO2e per unit), so its ``virgin_production`` line is dropped with
+    the unreconciled remainder it leaves; each process's purchases add a
+    ``process_purchases`` line. Unchanged without processes."""
     ports = network.process_ports
     if not len(ports) or not len(lines):
         return lines, 0.0
@@ -304,11 +304,15 @@ def _through_processes(
     through = set(inputs[price.reindex(inputs).isna().to_numpy()])
     virgin = (lines["component"] == "virgin_production") & lines["demand_id"].isin(through)
     if virgin.any():
+        # matching leaves the virgin part out of such a candidate's CO2e per unit, so the
+        # factors' virgin line comes back as an unreconciled remainder: drop both
         removed = lines[virgin].groupby("candidate_id")["t_per_yr"].sum()
-        exchanges["co2e_avoided_t"] = exchanges["co2e_avoided_t"] - exchanges["candidate_id"].map(
-            removed
-        ).fillna(0.0).to_numpy(dtype=float)
-        lines = lines[~virgin.to_numpy()].reset_index(drop=True)
+        rest = (lines["component"] == "unreconciled").to_numpy()
+        back = lines.loc[rest, "candidate_id"].map(removed).fillna(0.0).to_numpy(dtype=float)
+        lines.loc[rest, "t_per_yr"] = lines.loc[rest, "t_per_yr"].to_numpy(dtype=float) + back
+        tiny = 1e-9 * (1.0 + float(removed.abs().max()))
+        gone = virgin.to_numpy() | (rest & (lines["t_per_yr"].abs().to_numpy() <= tiny))
+        lines = lines[~gone].reset_index(drop=True)
     processes = solution.processes
     if processes.empty or "co2e_t" not in processes.columns:
         return lines, 0.0

@@ -468,7 +468,8 @@ def compare_with_published(
                 f"({float(documented_q.sum()):,.0f} {unit}), so agreeing with it tests nothing"
             )
         ran = _running_in(history, fig.year)
-        ours_year, unvalued = np.nan, ()
+        ours_year = np.nan
+        unvalued: tuple[str, ...] = ()
         if ours_name and fig.year is not None and not pd.isna(fig.year):
             base = chosen_today if chosen_today is not None else chosen
             year_rows, unvalued = _that_year(ran, base, chosen)

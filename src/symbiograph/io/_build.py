@@ -504,6 +504,64 @@ def _check_reference(
     )
 
 
+def _constant(message: str) -> Callable[[int], str]:
+    """The same message for every row position."""
+
+    def same(position: int) -> str:
+        return message
+
+    return same
+
+
+def _check_exchanges_within_streams(
+    exchanges: pd.DataFrame,
+    streams: pd.DataFrame,
+    stream_unit: pd.Series,
+    origin: TableOrigin,
+    out: _Collector,
+) -> None:
+    """The exchanges running today (status existing; the first record of each supply-demand
+    pair) from one supply cannot together send more than the supply's largest quantity
+    (quantity_max, else quantity), nor those into a demand of the same resource take more
+    than it needs: a documented quantity above the stream it rests on is a typo (a unit, a
+    digit), and today's network would be valued at it.
+    """
+    if not len(exchanges) or "status" not in exchanges.columns:
+        return
+    s = streams.drop_duplicates("id").set_index("id")
+    upper = s["quantity_max"].astype(float).fillna(s["quantity"].astype(float))
+    running = exchanges["status"].astype(str).eq("existing").to_numpy()
+    quantity = exchanges["quantity"].to_numpy(dtype=float)
+    counted = running & np.isfinite(quantity) & (quantity >= 0)
+    # two records of one pair describe one exchange (the first speaks for it, as in today's
+    # network): only the first running record of each pair is counted
+    pair = exchanges["supply_id"].astype(str) + "\x00" + exchanges["demand_id"].astype(str)
+    first_of_pair = ~pd.Series(np.where(counted, pair, None)).duplicated().to_numpy()
+    counted &= first_of_pair
+    same_resource = (
+        exchanges["supply_id"].map(s["resource_id"]) == exchanges["demand_id"].map(s["resource_id"])
+    ).to_numpy()
+    for column, side, mask in (
+        ("supply_id", "supply", counted),
+        ("demand_id", "demand", counted & same_resource),
+    ):
+        ids = exchanges[column].astype(str)
+        totals = pd.Series(np.where(mask, quantity, 0.0), index=exchanges.index).groupby(ids).sum()
+        limit = totals.index.to_series().map(upper)
+        over = totals[(limit.notna()) & (totals > limit * (1 + 1e-9) + 1e-9)]
+        for stream_id, total in over.items():
+            unit = stream_unit.get(stream_id, "")
+            rows = np.flatnonzero(mask & (ids == stream_id).to_numpy())
+            several = "exchanges running today" if len(rows) > 1 else "exchange running today"
+            message = (
+                f"the {several} {'from' if side == 'supply' else 'into'} {side} "
+                f"{stream_id!r} {'total' if len(rows) > 1 else 'is'} {total:,.0f} {unit}, more "
+                f"than the stream's quantity_max (or quantity) {float(limit[stream_id]):,.0f} "
+                f"{unit}: check the exchange's quantity and unit, or the stream's"
+            )
+            out.rows(origin, rows, "quantity", _constant(message))
+
+
 def _parameters(raw: RawScenario, out: _Collector) -> dict[str, Any]:
     params = default_parameters()
     origin = raw.parameters_origin
@@ -658,6 +716,24 @@ def build_network(raw: RawScenario) -> Network:
     def raw_of(table: str) -> pd.DataFrame:
         frame = raw.tables.get(table)
         return frame if frame is not None else pd.DataFrame()
+
+    # a scenario with some of its core tables needs all three: a workbook without its
+    # resources or streams sheet is cut short, not a park without them
+    core = ("resources", "facilities", "streams")
+    given = [name for name in core if len(raw.tables.get(name, ()))]
+    if given:
+        first_file = origin_of(given[0]).file
+        for name in core:
+            if name not in raw.tables:
+                out.add(
+                    Problem(
+                        first_file,
+                        f"table {name!r} is missing or empty (no sheet, CSV file or YAML key "
+                        f"of that name, with its header): a scenario with "
+                        f"{' and '.join(repr(g) for g in given)} needs it too",
+                        name,
+                    )
+                )
 
     tables: dict[str, pd.DataFrame] = {}
     for name in ("sources", "resources", "facilities", "transport_modes", "timeseries"):
@@ -884,6 +960,7 @@ def build_network(raw: RawScenario) -> Network:
     out.rows(
         e_origin, np.flatnonzero(arr < 0), "quantity", lambda p: f"negative quantity {arr[p]:g}"
     )
+    _check_exchanges_within_streams(exchanges, streams, stream_unit, e_origin, out)
     for pos, column, reason in out_of_range("exchanges", exchanges):
         if column != "quantity":  # negative quantities are reported above
             out.add(Problem(e_origin.file, reason, e_origin.sheet, e_origin.row(pos), column))

@@ -23,7 +23,14 @@ _PRICE = re.compile(
 
 
 #: Spellings of the field that pint reads otherwise ("kt" is a knot to pint).
-_ALIASES = {"kt": "kilotonne", "Mt": "megatonne", "Gt": "gigatonne", "tpa": "tonne/year"}
+#: "y" alone is a year ("kt/y", as papers write it); "a" and "annum" are defined in the registry.
+_ALIASES = {
+    "kt": "kilotonne",
+    "Mt": "megatonne",
+    "Gt": "gigatonne",
+    "tpa": "tonne/year",
+    "y": "year",
+}
 _ALIAS = re.compile(r"(?<![A-Za-z_])(" + "|".join(_ALIASES) + r")(?![A-Za-z_0-9])")
 
 
@@ -56,11 +63,29 @@ def conversion_factor(unit: str, target: str) -> float:
     try:
         return float(ureg.Quantity(1.0, source).to(target).magnitude)
     except pint.DimensionalityError as err:
+        given = _kind_in_words(ureg.Quantity(1.0, source).dimensionality)
+        wanted = _kind_in_words(ureg.Quantity(1.0, target).dimensionality)
         raise UnitProblem(
-            f"unit {unit!r} has the wrong dimension for {target!r}"
-            f" ({ureg.Quantity(1.0, source).dimensionality} vs"
-            f" {ureg.Quantity(1.0, target).dimensionality})"
+            f"unit {unit!r} has the wrong dimension for {target!r}: it is {given}, this field"
+            f" is {wanted} (check the unit, or the row's resource)"
         ) from err
+
+
+def _kind_in_words(dimensionality: object) -> str:
+    """A dimension as a park manager says it: "a mass per year", "an energy per year"."""
+    ureg = unit_registry()
+    for reference, words in (
+        ("t/yr", "a mass per year"),
+        ("MWh/yr", "an energy per year (or a power)"),
+        ("m3/yr", "a volume per year (or a flow)"),
+        ("t", "a mass (not per year)"),
+        ("MWh", "an energy (not per year)"),
+        ("m3", "a volume (not per year)"),
+        ("km", "a length"),
+    ):
+        if ureg.Quantity(1.0, reference).dimensionality == dimensionality:
+            return words
+    return f"of dimension {dimensionality}"
 
 
 def convert_quantities(values: pd.Series, targets: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -93,9 +118,16 @@ def convert_quantities(values: pd.Series, targets: pd.Series) -> tuple[np.ndarra
     magnitude = pd.to_numeric(parts[0].str.replace("_", "", regex=False), errors="coerce")
     unit = parts[1].fillna("").to_numpy(dtype=object)
     target = targets.to_numpy(dtype=object)[str_pos]
-    bad_number = magnitude.isna().to_numpy()
+    bad_number = np.array(magnitude.isna().to_numpy(), dtype=bool)
     for p in np.flatnonzero(bad_number):
         errors[str_pos[p]] = f"cannot read {text.iloc[p]!r} as a number with a unit"
+    grouped = np.flatnonzero(~bad_number & parts[1].fillna("").str.match(r"^\d").to_numpy())
+    for p in grouped:  # "6 000": a thousands separator, not a unit called "000"
+        errors[str_pos[p]] = (
+            f"{text.iloc[p]!r} has a space inside the number, as a thousands separator: write it "
+            "without separators (6000 or '6000 t/yr')"
+        )
+    bad_number[grouped] = True
     factors = np.full(str_pos.size, np.nan)
     ok = np.flatnonzero(~bad_number)
     if ok.size:

@@ -184,7 +184,7 @@ def read_xlsx(path: str | Path) -> RawScenario:
     try:
         for sheet in book.sheetnames:
             if sheet not in known:
-                problems.append(Problem(name, f"unknown sheet {sheet!r}", sheet))
+                problems.append(Problem(name, _unknown_sheet(sheet, known), sheet))
         if "parameters" in book.sheetnames:
             rows = list(book["parameters"].iter_rows(values_only=True))
             _parameters_sheet(rows, name, raw, problems)
@@ -217,6 +217,19 @@ def read_xlsx(path: str | Path) -> RawScenario:
     if problems:
         raise ScenarioError(problems)
     return raw
+
+
+def _unknown_sheet(sheet: str, known: set[str]) -> str:
+    """Why a sheet is refused, with the table it resembles ("Stream quality" -> stream_quality)."""
+    folded = re.sub(r"[\s\-]+", "_", sheet.strip().lower())
+    folded = re.sub(r"\d+$", "", folded)
+    close = [t for t in sorted(known) if folded in (t, t.rstrip("s"), t + "s")]
+    if close:
+        return (
+            f"unknown sheet {sheet!r}: did you mean {close[0]!r}? (sheet names are the table "
+            "names, lower case with underscores)"
+        )
+    return f"unknown sheet {sheet!r} (a scenario's sheets: {', '.join(sorted(known))})"
 
 
 def _hidden_in(

@@ -15,11 +15,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from symbiograph.errors import InputError, NotFoundError
 
-__all__ = ["ContractTerms", "Delivery", "Payment", "PeriodOutcome", "assess_period", "settle"]
+__all__ = [
+    "PRICE_BASES",
+    "ContractTerms",
+    "Delivery",
+    "Payment",
+    "PeriodOutcome",
+    "assess_period",
+    "settle",
+]
+
+#: How a contract's unit price is set.
+PRICE_BASES = ("fixed", "indexed", "settlement")
+
+QualityRange = tuple[str, float | None, float | None]
 
 
 def _finite(name: str, value: float, where: str, low: float | None = None) -> None:
@@ -43,6 +56,11 @@ class ContractTerms:
     take_or_pay: float = 0.0
     deliver_or_pay: float = 0.0
     excess_factor: float = 0.0
+    quality: tuple[QualityRange, ...] = ()
+    off_spec_factor: float = 0.0
+    price_basis: str = "fixed"
+    price_index: str = ""
+    index_base: float = 0.0
 
     def __post_init__(self) -> None:
         where = f"contract {self.contract!r}"
@@ -55,17 +73,71 @@ class ContractTerms:
         _finite("price", self.price, where)
         for name in ("take_or_pay", "deliver_or_pay", "excess_factor"):
             _finite(name, getattr(self, name), where, 0.0)
+        _finite("off_spec_factor", self.off_spec_factor, where, 0.0)
+        if self.off_spec_factor > 1:
+            raise InputError(
+                f"{where}: off_spec_factor must be at most 1, not {self.off_spec_factor}"
+            )
+        for spec in self.quality:
+            if len(spec) != 3 or not isinstance(spec[0], str) or not spec[0]:
+                raise InputError(f"{where}: a quality range is (attribute, min, max), not {spec!r}")
+            attribute, lo, hi = spec
+            for bound, value in (("min", lo), ("max", hi)):
+                if value is not None:
+                    _finite(f"quality {attribute} {bound}", value, where)
+            if lo is not None and hi is not None and hi < lo:
+                raise InputError(f"{where}: quality {attribute} max {hi} is below min {lo}")
+        if self.price_basis not in PRICE_BASES:
+            raise InputError(
+                f"{where}: price_basis {self.price_basis!r} is not one of {', '.join(PRICE_BASES)}"
+            )
+        if self.price_basis == "indexed":
+            if not self.price_index:
+                raise InputError(f"{where}: an indexed price names its price_index")
+            _finite("index_base", self.index_base, where)
+            if self.index_base <= 0:
+                raise InputError(f"{where}: index_base must be positive, not {self.index_base}")
+
+    def unit_price(self, index_value: float | None = None) -> float:
+        """The period's price per unit: ``price``, or for an indexed price
+        ``price * index_value / index_base`` (``index_value`` then required)."""
+        if self.price_basis != "indexed":
+            return self.price
+        where = f"contract {self.contract!r}"
+        if index_value is None:
+            raise InputError(f"{where}: no published value of index {self.price_index!r}")
+        _finite(f"index {self.price_index} value", index_value, where, 0.0)
+        return self.price * index_value / self.index_base
+
+    def off_spec(self, measured: Mapping[str, float]) -> tuple[list[str], list[str]]:
+        """The attributes measured outside their accepted range (each as ``"attr=value
+        outside [min, max]"``) and the specified attributes not measured."""
+        outside: list[str] = []
+        unmeasured: list[str] = []
+        for attribute, lo, hi in self.quality:
+            value = measured.get(attribute)
+            if value is None:
+                unmeasured.append(attribute)
+                continue
+            _finite(f"quality {attribute}", value, f"contract {self.contract!r}")
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                low = "-inf" if lo is None else f"{lo:g}"
+                high = "inf" if hi is None else f"{hi:g}"
+                outside.append(f"{attribute}={value:g} outside [{low}, {high}]")
+        return outside, unmeasured
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """What happened in one ``period`` of a contract: the buyer's ``nominated`` quantity and
-    the ``delivered`` (metered or declared) quantity, in the contract's unit."""
+    """What happened in one ``period`` of a contract: the buyer's ``nominated`` quantity,
+    the ``delivered`` (metered or declared) quantity, in the contract's unit, and the
+    ``quality`` measured (attribute -> value, in the attribute's unit)."""
 
     contract: str
     period: str
     nominated: float
     delivered: float
+    quality: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,7 +152,9 @@ class Payment:
 
 @dataclass(frozen=True)
 class PeriodOutcome:
-    """One contract's period: quantities (contract unit) and the payments due."""
+    """One contract's period: quantities (contract unit), the unit price applied, the
+    quality found off-spec or not measured, and the payments due. ``rejected`` is the
+    quantity refused as off-spec (with ``off_spec_factor`` 0)."""
 
     contract: str
     period: str
@@ -89,6 +163,25 @@ class PeriodOutcome:
     supplier_shortfall: float
     excess: float
     payments: tuple[Payment, ...]
+    unit_price: float = 0.0
+    off_spec: tuple[str, ...] = ()
+    unmeasured: tuple[str, ...] = ()
+    rejected: float = 0.0
+
+    def breaches(self) -> list[str]:
+        """The period's breaches of the contract, in words (empty when it was kept)."""
+        out: list[str] = []
+        if self.supplier_shortfall > 0:
+            out.append(f"shortfall: {self.supplier_shortfall:g} short of the nomination")
+        if self.buyer_shortfall > 0:
+            out.append(f"take-or-pay: nominated {self.buyer_shortfall:g} below min_take")
+        if self.excess > 0:
+            out.append(f"excess: {self.excess:g} above max_take")
+        out.extend(f"off-spec: {x}" for x in self.off_spec)
+        if self.rejected > 0:
+            out.append(f"rejected: {self.rejected:g} off-spec")
+        out.extend(f"quality not measured: {x}" for x in self.unmeasured)
+        return out
 
 
 def _cents(amount: float) -> int:
@@ -104,26 +197,38 @@ def _pay(frm: str, to: str, amount: float, reason: str) -> Payment | None:
     return Payment(frm, to, cents, reason)
 
 
-def assess_period(terms: ContractTerms, delivery: Delivery) -> PeriodOutcome:
-    """Shortfalls, excess and payments of one delivery against its contract."""
+def assess_period(
+    terms: ContractTerms, delivery: Delivery, index_value: float | None = None
+) -> PeriodOutcome:
+    """Shortfalls, excess, quality and payments of one delivery against its contract
+    (``index_value``: the period's published value of an indexed price's index)."""
     where = f"delivery {delivery.contract!r} {delivery.period!r}"
     if delivery.contract != terms.contract:
         raise InputError(f"{where} is not under contract {terms.contract!r}")
     _finite("nominated", delivery.nominated, where, 0.0)
     _finite("delivered", delivery.delivered, where, 0.0)
+    unit = terms.unit_price(index_value)
+    outside, unmeasured = terms.off_spec(delivery.quality)
+    factor = terms.off_spec_factor if outside else 1.0
+    rejected = delivery.delivered if outside and factor == 0 else 0.0
+    accepted = delivery.delivered - rejected
     owed = min(delivery.nominated, terms.max_take)  # what the supplier must deliver
     buyer_short = max(0.0, terms.min_take - delivery.nominated)
-    supplier_short = max(0.0, owed - delivery.delivered)
-    excess = max(0.0, delivery.delivered - terms.max_take)
-    paid = min(delivery.delivered, terms.max_take)
-    b, s, p = terms.buyer, terms.supplier, terms.price
+    supplier_short = max(0.0, owed - accepted)
+    excess = max(0.0, accepted - terms.max_take)
+    paid = min(accepted, terms.max_take)
+    b, s = terms.buyer, terms.supplier
+    within = "delivered within the band" if not outside else f"off-spec, paid at {factor:g}"
     candidates = [
-        _pay(b, s, p * paid, "delivered within the band"),
-        _pay(b, s, p * terms.excess_factor * excess, "delivered above max_take"),
+        _pay(b, s, unit * factor * paid, within),
+        _pay(b, s, unit * factor * terms.excess_factor * excess, "delivered above max_take"),
         _pay(
-            b, s, abs(p) * terms.take_or_pay * buyer_short, "take-or-pay: nominated below min_take"
+            b,
+            s,
+            abs(unit) * terms.take_or_pay * buyer_short,
+            "take-or-pay: nominated below min_take",
         ),
-        _pay(s, b, abs(p) * terms.deliver_or_pay * supplier_short, "deliver-or-pay: short"),
+        _pay(s, b, abs(unit) * terms.deliver_or_pay * supplier_short, "deliver-or-pay: short"),
     ]
     return PeriodOutcome(
         terms.contract,
@@ -133,15 +238,22 @@ def assess_period(terms: ContractTerms, delivery: Delivery) -> PeriodOutcome:
         supplier_short,
         excess,
         tuple(x for x in candidates if x is not None),
+        unit,
+        tuple(outside),
+        tuple(unmeasured),
+        rejected,
     )
 
 
 def settle(
-    contracts: Iterable[ContractTerms], deliveries: Iterable[Delivery]
+    contracts: Iterable[ContractTerms],
+    deliveries: Iterable[Delivery],
+    indices: Mapping[tuple[str, str], float] | None = None,
 ) -> tuple[list[PeriodOutcome], dict[str, int]]:
     """Every delivery assessed, and each organisation's net position in cents (received
-    minus paid; the positions sum to zero). An unknown contract or a period recorded twice
-    for a contract is refused."""
+    minus paid; the positions sum to zero). ``indices`` maps (index name, period) to the
+    published value for indexed prices. An unknown contract or a period recorded twice for
+    a contract is refused."""
     terms: Mapping[str, ContractTerms] = {c.contract: c for c in contracts}
     outcomes: list[PeriodOutcome] = []
     seen: set[tuple[str, str]] = set()
@@ -155,7 +267,9 @@ def settle(
         if (d.contract, d.period) in seen:
             raise InputError(f"contract {d.contract!r} has two deliveries for period {d.period!r}")
         seen.add((d.contract, d.period))
-        outcome = assess_period(terms[d.contract], d)
+        c = terms[d.contract]
+        value = (indices or {}).get((c.price_index, d.period)) if c.price_index else None
+        outcome = assess_period(c, d, value)
         outcomes.append(outcome)
         for pay in outcome.payments:
             net[pay.payer] -= pay.cents

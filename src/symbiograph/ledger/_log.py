@@ -33,7 +33,16 @@ from symbiograph.ledger._note import (
     verify_checkpoint,
 )
 
-__all__ = ["DOMAIN", "EVIDENCE_FORMAT", "Entry", "Log", "Verdict", "sign_entry", "verify_log"]
+__all__ = [
+    "DOMAIN",
+    "EVIDENCE_FORMAT",
+    "Entry",
+    "Log",
+    "Verdict",
+    "evidence_bundle",
+    "sign_entry",
+    "verify_log",
+]
 
 DOMAIN = b"symbiograph-ledger-entry/v1\n"
 EVIDENCE_FORMAT = "symbiograph-ledger-evidence/v1"
@@ -171,20 +180,43 @@ class Log:
             note = self.checkpoint()
         size = verify_checkpoint(note, own).size
         entry = self.entries[index]
-        content = entry.content()
-        org = str(content["org"])
-        return {
-            "format": EVIDENCE_FORMAT,
-            "entry": entry.to_json(),
-            "leaf": _b64(entry.leaf),
-            "index": index,
-            "tree_size": size,
-            "inclusion_proof": [_b64(h) for h in self.tree.inclusion_proof(index, size)],
-            "checkpoint": note,
-            "log_key": verifier_key(self.key_name, self.public_keys[self.key_name]),
-            "signer": org,
-            "signer_key": _b64(public_key_raw(self.public_keys[org])),
-        }
+        org = str(entry.content()["org"])
+        return evidence_bundle(
+            entry,
+            index,
+            self.tree.inclusion_proof(index, size),
+            size,
+            note,
+            verifier_key(self.key_name, self.public_keys[self.key_name]),
+            self.public_keys[org],
+        )
+
+
+def evidence_bundle(
+    entry: Entry,
+    index: int,
+    proof: Sequence[bytes],
+    size: int,
+    note: str,
+    log_key: str,
+    signer_key: Ed25519PublicKey,
+) -> dict[str, Any]:
+    """The evidence bundle of ``entry`` at ``index``: the entry, its leaf, its inclusion
+    ``proof`` in the tree of ``size`` leaves, the signed checkpoint ``note`` of that size,
+    the log's C2SP verifier key and the signer's public key (what ``verify_bundle.py``
+    checks offline)."""
+    return {
+        "format": EVIDENCE_FORMAT,
+        "entry": entry.to_json(),
+        "leaf": _b64(entry.leaf),
+        "index": index,
+        "tree_size": size,
+        "inclusion_proof": [_b64(h) for h in proof],
+        "checkpoint": note,
+        "log_key": log_key,
+        "signer": str(entry.content()["org"]),
+        "signer_key": _b64(public_key_raw(signer_key)),
+    }
 
 
 def _entry_problem(

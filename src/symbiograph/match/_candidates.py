@@ -191,6 +191,11 @@ def _context(
         else np.zeros(len(fac), dtype=bool)
     )
     nace = fac["nace_code"].to_numpy(dtype=object)
+    # a process's input without a market price replaces no virgin purchase: what arrives is
+    # turned into the process's outputs, whose takers avoid the virgin production
+    ports = network.process_ports
+    into = ports.loc[ports["direction"] == "in", "stream_id"]
+    through = st["id"].isin(set(into)).to_numpy() & np.isnan(st["price"].to_numpy(dtype=float))
     streams = _frame(
         {
             "id": st["id"].to_numpy(),
@@ -210,6 +215,7 @@ def _context(
             "months": month_masks(st["availability"], st["months"]),
             "lat": fac["lat"].to_numpy(dtype=float)[fpos],
             "lon": fac["lon"].to_numpy(dtype=float)[fpos],
+            "through_process": through,
         }
     )
     supply_pos = np.flatnonzero((st["direction"] == "supply").to_numpy())
@@ -474,6 +480,13 @@ def _evaluate(
                 allowed = _prefix_mask(nace_codes, tuple(prefixes))
                 sector_ok[rows] = allowed[nace_of[side[rows]]]
         reasons.loc[~sector_ok, rule] = rule
+    # a documented exchange that runs today proves its sectors give and take it: when no
+    # archetype linking the pair admits them, the sector rules do not refuse it
+    sectors = (reasons["giver_sector"] == "") & (reasons["receiver_sector"] == "")
+    pair_key = pd.Series(s.astype(np.int64) * (int(d.max(initial=0)) + 1) + d.astype(np.int64))
+    admitted = sectors.groupby(pair_key.to_numpy()).transform("any").to_numpy()
+    waived = running & ~admitted
+    reasons.loc[waived, ["giver_sector", "receiver_sector"]] = ""
     overlap = (_take(st, "months", s) & _take(st, "months", d)) != 0
     reasons.loc[~overlap, "time_overlap"] = "no_time_overlap"
     # quality, only for pairs that passed the cheap rules
@@ -545,6 +558,9 @@ def _evaluate(
         "disposal_factor_id",
     ):
         table[col] = pd.Series(links[col].to_numpy(), dtype=links[col].dtype)
+    through = _take(st, "through_process", d)
+    if through.any():
+        table["virgin_factor_id"] = table["virgin_factor_id"].where(~through, "")
     links_today, capex_share, operating = documented_link_costs(table, ctx.documented, parameters)
     table = price_pairs(
         table,

@@ -185,8 +185,12 @@ class DesignSolution:
 
     @property
     def co2e_avoided_t(self) -> float:
-        """CO2e avoided per year by the chosen flows, t/yr."""
-        return float(self.flows["co2e_t"].sum())
+        """CO2e avoided per year by the chosen flows, less what the design's processes emit
+        through what they buy outside the park (their ``co2e_t``), t/yr."""
+        emitted = 0.0
+        if len(self.processes) and "co2e_t" in self.processes.columns:
+            emitted = float(self.processes["co2e_t"].sum())
+        return float(self.flows["co2e_t"].sum()) - emitted
 
 
 def policy_parameters(network: Network, settings: DesignSettings) -> dict[str, Any]:

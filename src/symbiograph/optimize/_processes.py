@@ -328,9 +328,11 @@ def add_processes(
         ),
         shape=(model.shape[0], n_new),
     )
+    # the CO2e objective also counts what a process buys outside the park (t per unit)
+    emitted = procs["co2e_t_per_unit"].to_numpy(dtype=float) if objective == "co2" else 0.0
     model = model.with_columns(
         old,
-        np.concatenate([-money * opcost, -money * capex, -money * size_cost]),
+        np.concatenate([-money * opcost - emitted, -money * capex, -money * size_cost]),
         np.zeros(n_new),
         np.concatenate([capacity, np.ones(len(switched)), capacity[sized]]),
         "process_activity",

@@ -21,7 +21,8 @@ def review_documented(
     another supply; the fixed cost is more than the margin at the possible flow.
     """
     priced = price_candidates(candidates, solution.parameters)
-    margin = priced.drop(columns="fixed_cost_per_yr").sum(axis=1)
+    # per unit of flow: the fixed cost and a built link's running cost are per year
+    margin = priced.drop(columns=["fixed_cost_per_yr", "operating_cost_per_yr"]).sum(axis=1)
     info = candidates[["candidate_id", "supply_id", "demand_id", "max_flow", "unit"]].assign(
         margin=margin.to_numpy(), fixed=priced["fixed_cost_per_yr"].to_numpy()
     )

@@ -39,7 +39,8 @@ class DesignSettings:
     name (e.g. ``{"mip_heuristic_effort": 0.2}``). ``tight`` bounds each flow and link by
     the smallest of its capacity, supply and demand (same optimum, tighter relaxation);
     ``heuristic`` (``auto``, ``on``, ``off``) hands the solver a start from slope scaling
-    and relax-and-fix by region, given ``heuristic_share`` of the time limit, in ``auto``
+    and a local search over small regions, given ``heuristic_share`` of the time limit (HiGHS
+    the rest, to improve it and prove a bound), in ``auto``
     for parts with at least ``heuristic_min_binaries`` link switches.
     """
 
@@ -66,7 +67,7 @@ class DesignSettings:
     solver_options: Mapping[str, bool | int | float | str] = field(default_factory=dict)
     tight: bool = True
     heuristic: Literal["auto", "on", "off"] = "auto"
-    heuristic_share: float = 0.6
+    heuristic_share: float = 0.8
     heuristic_min_binaries: int = 1000
 
     def __post_init__(self) -> None:

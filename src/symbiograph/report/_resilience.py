@@ -83,14 +83,51 @@ def _criticality_figure(criticality: pd.DataFrame, currency: str, top: int = 20)
     return fig
 
 
+#: The fan chart's bands: (lower quantile, upper quantile, opacity), widest first.
+FAN_BANDS = ((0.05, 0.95, 0.25), (0.25, 0.75, 0.55))
+
+
+def fan_quantiles(draws: pd.DataFrame, column: str = "net_benefit") -> pd.DataFrame:
+    """Per organisation of the Monte Carlo ``draws`` (organisation, ``column``), the 5, 25,
+    50, 75 and 95 % quantiles of ``column`` (currency/yr), ordered by the median."""
+    levels = sorted({q for band in FAN_BANDS for q in band[:2]} | {0.5})
+    table = (
+        draws.groupby("organisation", sort=True)[column]
+        .quantile(levels)
+        .unstack()
+        .rename(columns=lambda q: f"q{round(q * 100):02d}")
+    )
+    return table.sort_values("q50", ascending=False)
+
+
 def _spread_figure(draws: pd.DataFrame, currency: str) -> go.Figure:
+    """A fan chart: per participant the 5-95 % and 25-75 % bands of its net benefit over the
+    draws (flows as built) and its median, widest band palest."""
+    fans = fan_quantiles(draws)
+    names = [str(o) for o in fans.index]
     fig = go.Figure()
-    for org, rows in draws.groupby("organisation", sort=True):
-        fig.add_box(y=rows["net_benefit"], name=str(org), boxpoints=False)
+    for low, high, opacity in FAN_BANDS:
+        lo, hi = f"q{round(low * 100):02d}", f"q{round(high * 100):02d}"
+        fig.add_bar(
+            x=names,
+            y=(fans[hi] - fans[lo]).to_numpy(),
+            base=fans[lo].to_numpy(),
+            name=f"{round(low * 100)}-{round(high * 100)} %",
+            marker={"color": "#1f77b4", "opacity": opacity},
+            width=0.6 if low == FAN_BANDS[0][0] else 0.35,
+        )
+    fig.add_scatter(
+        x=names,
+        y=fans["q50"].to_numpy(),
+        mode="markers",
+        name="median",
+        marker={"color": "#000", "symbol": "line-ew-open", "size": 18},
+    )
     fig.add_hline(y=0.0, line_dash="dot", line_color="#888")
     fig.update_layout(
-        title=f"Net benefit per participant over the draws ({currency}/yr), flows as built",
-        showlegend=False,
+        title=f"Net benefit per participant over the draws ({currency}/yr), flows as built: "
+        "fan of the 5-95 % and 25-75 % bands",
+        barmode="overlay",
         height=500,
     )
     return fig
@@ -301,7 +338,7 @@ def write_resilience_report(
     given), the cascade of the outage ``cascade`` (default: the worst frozen outage, see
     :func:`worst_outage`; when ``outage_losses`` and ``outage_failures`` are given), the
     tornado chart with a participant menu (when ``tornado`` is given) and the participants'
-    spread (when ``mc_draws`` is given); with ``network`` and ``design_flows`` (the design's
+    fan chart (when ``mc_draws`` is given); with ``network`` and ``design_flows`` (the design's
     flows table) the cascade is also drawn on the network's map; returns the paths. ``banded``: the tables hold
     bands (see :func:`shared_resilience_tables`), so no chart is drawn and the page says
     why."""

@@ -27,6 +27,7 @@ from symbiograph.store._jobs import (
     Jobs,
     LeaseLostError,
 )
+from symbiograph.store._ledger import SECRET_ENV, Ledger, LedgerEntry, seed_demo, tampered_copy
 from symbiograph.store._pipeline import (
     FIGURES,
     MOVES,
@@ -71,6 +72,7 @@ __all__ = [
     "LOCK_TIMEOUT_ENV",
     "MOVES",
     "PARTNER_STAGES",
+    "SECRET_ENV",
     "STAGES",
     "AccessDeniedError",
     "Accounts",
@@ -81,6 +83,8 @@ __all__ = [
     "JobNotFoundError",
     "Jobs",
     "LeaseLostError",
+    "Ledger",
+    "LedgerEntry",
     "LoginLimits",
     "NetworkExistsError",
     "NetworkNotFoundError",
@@ -107,7 +111,9 @@ __all__ = [
     "app_role_statements",
     "lock_timeout",
     "metadata",
+    "seed_demo",
     "table_name",
+    "tampered_copy",
     "token_digest",
     "upgrade",
 ]

@@ -62,7 +62,7 @@ __all__ = [
 
 JOBS = "sg_jobs"
 #: The analyses a job may run.
-JOB_KINDS: tuple[str, ...] = ("match", "optimize", "allocate")
+JOB_KINDS: tuple[str, ...] = ("match", "optimize", "allocate", "resilience")
 #: A job's states; ``done``, ``failed`` and ``cancelled`` are final.
 JOB_STATES: tuple[str, ...] = ("queued", "running", "done", "failed", "cancelled")
 FINAL = frozenset({"done", "failed", "cancelled"})

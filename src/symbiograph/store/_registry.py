@@ -660,6 +660,12 @@ class Registry:
             changes: dict[str, Any] = {}
             if name is not None:
                 changes["name"] = _name(name, "name")
+                if connection.execute(
+                    sa.select(self._parks.c.id).where(
+                        (self._parks.c.name == changes["name"]) & (self._parks.c.id != park_id)
+                    )
+                ).first():
+                    raise InputError(f"a park named {changes['name']!r} exists already")
             if extras is not None:
                 if set(extras) & _COVERED:
                     raise InputError("extras may not hold the tables held as rows")
@@ -763,6 +769,18 @@ class Registry:
             )
             if not (self.tenant.runs(before.park_id) or own):
                 raise self._deny("rename this organisation")
+            name = _name(name, "name")
+            clash = connection.execute(
+                sa.select(self._orgs.c.id).where(
+                    (self._orgs.c.park_id == before.park_id)
+                    & (self._orgs.c.name == name)
+                    & (self._orgs.c.id != organisation_id)
+                )
+            ).first()
+            if clash:
+                raise InputError(
+                    f"park {before.park_id} has an organisation named {name!r} already"
+                )
             self._bump(
                 connection,
                 self._orgs,

@@ -139,4 +139,7 @@ def metadata() -> sa.MetaData:
 
     pipeline_tables(meta)
     jobs_tables(meta)
+    from symbiograph.store._ledger import ledger_tables
+
+    ledger_tables(meta)
     return meta

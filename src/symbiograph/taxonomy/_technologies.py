@@ -109,10 +109,10 @@ def _checked() -> tuple[pd.DataFrame, pd.DataFrame]:
         if p["estimate"] not in ("", "ESTIMATE"):
             bad("technology_ports.csv", at, "estimate", "empty or ESTIMATE")
     twice = ports.duplicated(["technology_id", "port", "direction"])
-    for at in np.flatnonzero(twice.to_numpy()):
-        bad("technology_ports.csv", int(at), "port", "a port appears twice")
-    for at in np.flatnonzero(~techs["id"].isin(ports["technology_id"]).to_numpy()):
-        bad("technologies.csv", int(at), "id", "a technology needs ports")
+    for pos in np.flatnonzero(twice.to_numpy()).tolist():
+        bad("technology_ports.csv", pos, "port", "a port appears twice")
+    for pos in np.flatnonzero(~techs["id"].isin(ports["technology_id"]).to_numpy()).tolist():
+        bad("technologies.csv", pos, "id", "a technology needs ports")
     if problems:
         raise ValueError("technology catalogue: " + "; ".join(problems))
     return techs, ports
@@ -174,6 +174,31 @@ def technology_documentation() -> str:
         "replace them with a quote (every cost can be overridden per site). Costs are in the",
         "catalogue's currency and price year; a scenario in another currency converts them at",
         "its `exchange_rates` parameter (e.g. `EUR=1.6`).",
+        "",
+        "The figures are rounded central values of the ranges the named editions publish,",
+        "for screening: technology costs move fast (electrolysers, solar) and depend on size",
+        "and site, so check them against the current edition of each source, or a quote,",
+        "before a decision rests on them. Full-load hours of solar and wind are global",
+        "averages (IRENA): a site gives its own (about 1,000 h for solar PV in Denmark).",
+        "",
+        "How a site is written (YAML; the same columns in `technology_sites.csv` or a",
+        "`technology_sites` sheet):",
+        "",
+        "```yaml",
+        "technology_sites:",
+        "  - id: hp                      # the process id; its streams are hp.heat, hp.waste_heat",
+        "    technology_id: heat_pump_waste_heat",
+        "    facility_id: shared_site    # a plant of the park or a shared site (a facility)",
+        "    max_capacity: 2             # MW of heat",
+        "    full_load_hours: 4000       # overrides the catalogue's",
+        "    market_prices: electricity=50",
+        "    resources: heat=district_heat   # port=scenario resource (default: the port's id)",
+        "```",
+        "",
+        "`examples/green_technologies.yaml` sites four of them on a shared site of a small",
+        "park (a heat pump on a data centre's waste heat, a biogas plant, solar PV and wind);",
+        "the design builds the heat pump and the wind turbines and leaves the others, whose",
+        "costs the park's prices do not cover (see its test for the arithmetic).",
         "",
         "| id | technology | size in | full-load h/yr | capex per unit | fixed capex | fixed O&M per unit/yr "
         "| variable cost per unit of activity | life (yr) | min size |",

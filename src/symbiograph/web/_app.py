@@ -198,6 +198,9 @@ def create_app(
     app.state.services = svc
     _handlers(app)
     _account_routes(app)
+    from symbiograph.web._ledger_routes import add_ledger_routes
+
+    add_ledger_routes(app)  # before /parks/{park_id}/{table}/{row_id} would take its paths
     from symbiograph.web._jobs_routes import add_jobs_routes
     from symbiograph.web._pipeline_routes import add_pipeline_routes
     from symbiograph.web._registry_routes import add_registry_routes

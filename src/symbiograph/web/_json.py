@@ -1,4 +1,5 @@
-"""Strict JSON bodies: duplicate keys, NaN and Infinity, deep nesting and non-objects refused.
+"""Strict JSON bodies: duplicate keys, NaN and Infinity, deep nesting, non-objects and the NUL
+character in a text refused.
 
 Python's ``json`` keeps the last of two equal keys; a client and a proxy may disagree on
 which one counts (a classic request-smuggling trick), so a body with a repeated key is
@@ -67,4 +68,30 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise ApiProblem(400, "the body must be a JSON object", field="body")
     if _depth(value) > MAX_DEPTH:
         raise ApiProblem(400, f"the body nests deeper than {MAX_DEPTH} levels", field="body")
+    where = _nul(value, "")
+    if where is not None:
+        raise ApiProblem(
+            422, "a text may not contain the NUL character (\\u0000)", field=where or "/"
+        )
     return value
+
+
+def _nul(value: Any, pointer: str) -> str | None:
+    """The JSON pointer of the first key or text holding a NUL character (no database
+    stores one in a text), or None."""
+    if isinstance(value, str):
+        return pointer if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{pointer}/{key}"
+            if "\x00" in key:
+                return here
+            found = _nul(item, here)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul(item, f"{pointer}/{i}")
+            if found is not None:
+                return found
+    return None

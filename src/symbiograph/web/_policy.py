@@ -112,6 +112,9 @@ list_jobs                      park    read   yyy   yyn   yyn   yyn    nnn    nn
 get_job                        job     read   yyy   yyn   ynn   ynn    nnn    nnn
 cancel_job                     job     jobs   yyy   yyn   ynn   ynn    nnn    nnn
 get_job_result                 job     read   yyy   yyn   ynn   ynn    nnn    nnn
+ledger_keys                    none    -      yyy   yyy   yyy   yyy    yyy    yyy
+ledger_contracts               park    read   yyy   yyn   yyn   yyn    nnn    nnn
+ledger_evidence                park    read   yyy   yyn   yyn   yyn    nnn    nnn
 """
 # The pipeline's rows (``*synerg*``, ``get_outcomes``): the route-level rule; which synergy
 # a company sees and which move it may make (decline, end) is ``store.Pipeline``'s (MOVES).

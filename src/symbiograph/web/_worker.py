@@ -70,6 +70,15 @@ PARAMETERS: dict[str, dict[str, tuple[type | tuple[type, ...], Any, str]]] = {
         "carbon_price": (_NUMBER, None, "carbon price, currency per t CO2e"),
         "landfill_tax": (_NUMBER, None, "landfill tax, currency per t"),
     },
+    "resilience": {
+        "rewired": (bool, True, "re-optimise the survivors of each outage too"),
+        "max_pairs": (int, 0, "pairs of elements per kind for N-2 (0 to 1000)"),
+        "draws": (int, 0, "Monte Carlo draws over the prices and carbon price (0 to 100000)"),
+        "seed": (int, 0, "seed of the Monte Carlo draws"),
+        "level": (_NUMBER, 0.95, "level of the value at risk (0 to 1)"),
+        "carbon_price": (_NUMBER, None, "carbon price, currency per t CO2e"),
+        "landfill_tax": (_NUMBER, None, "landfill tax, currency per t"),
+    },
 }
 
 
@@ -120,6 +129,10 @@ def _ranges(kind: str, p: dict[str, Any]) -> None:
         if p["method"] is not None:
             need(p["method"] in METHODS, "method")
         need(0 < p["ci_share"] < 1, "ci_share")
+    if kind == "resilience":
+        need(0 <= p["max_pairs"] <= 1000, "max_pairs")
+        need(0 <= p["draws"] <= 100_000, "draws")
+        need(0 < p["level"] < 1, "level")
 
 
 def _cell(value: Any) -> Any:
@@ -262,10 +275,57 @@ def run_allocate(network: Network, p: dict[str, Any], report: Report) -> dict[st
     }
 
 
+def run_resilience(network: Network, p: dict[str, Any], report: Report) -> dict[str, Any]:
+    """``symbiograph resilience``: every organisation, facility and flowing exchange of the
+    design out alone (N-1, and ``max_pairs`` pairs per kind), frozen and rewired, the
+    criticality ranking beside the topological measures, and with ``draws`` a Monte Carlo
+    of the prices and the carbon price (money in currency/yr)."""
+    from symbiograph.resilience import default_inputs, monte_carlo, outage_analysis
+
+    candidates, design, settings = _design(network, p, report)
+    report(0.45, "outages of every organisation, facility and exchange")
+    outages = outage_analysis(
+        network,
+        candidates,
+        design,
+        settings,
+        max_pairs=int(p.get("max_pairs") or 0),
+        rewired=bool(p.get("rewired", True)),
+    )
+    tables = {
+        "outage_losses": table_records(outages.losses),
+        "outage_participants": table_records(outages.participants),
+        "criticality": table_records(outages.criticality),
+    }
+    summary: dict[str, Any] = {
+        "design_net_benefit": float(outages.design_net_benefit),
+        "outages": int(outages.losses["scenario"].nunique()),
+        "currency": str(network.parameters.get("currency", "EUR")),
+    }
+    draws = int(p.get("draws") or 0)
+    if draws:
+        report(0.75, f"{draws:,} Monte Carlo draws")
+        inputs = default_inputs(design)
+        result = monte_carlo(
+            network,
+            candidates,
+            design,
+            inputs,
+            draws=draws,
+            seed=int(p.get("seed") or 0),
+            level=float(p.get("level") or 0.95),
+            sensitivity=False,
+        )
+        tables["mc_summary"] = table_records(result.summary)
+        summary["draws"] = draws
+    return {"summary": summary, "tables": tables}
+
+
 RUNNERS: dict[str, Runner] = {
     "match": run_match,
     "optimize": run_optimize,
     "allocate": run_allocate,
+    "resilience": run_resilience,
 }
 
 
