@@ -99,6 +99,9 @@ REQUESTS: dict[tuple[str, str], Recipe] = {
     ("GET", "/api/v1/parks/{park_id}/jobs/{job_id}"): Recipe(),
     ("POST", "/api/v1/parks/{park_id}/jobs/{job_id}/cancel"): Recipe(),  # done already: 409
     ("GET", "/api/v1/parks/{park_id}/jobs/{job_id}/result"): Recipe(),
+    ("GET", "/api/v1/ledger/keys"): Recipe(),
+    ("GET", "/api/v1/parks/{park_id}/ledger/contracts"): Recipe(),
+    ("GET", "/api/v1/parks/{park_id}/ledger/entries/{index}/evidence"): Recipe(),  # none: 404
     ("GET", "/"): Recipe(),
     ("POST", "/login"): Recipe(  # the login form's own CSRF pair, no credentials: 422
         form={"csrf_token": "t"}, headers={"Cookie": "sg_login_csrf=t"}
@@ -189,6 +192,7 @@ PATH_VALUES: dict[str, Callable[[World, Caller, Relation], str]] = {
     "synergy_id": _synergy_id,
     "document_id": _document_id,
     "job_id": _job_id,
+    "index": lambda world, caller, rel: "999999",  # a ledger entry that is not there
 }
 
 
