@@ -313,10 +313,11 @@ def test_optimize_and_allocate_jobs(store: Store, park: int) -> None:
 
 def test_a_resilience_job(store: Store, park: int) -> None:
     """The trio's design A -> B (5,000 EUR/yr): with B out nothing flows as built (frozen
-    loss 5,000) and the survivors rewire to A -> C (4,500: loss 500); with A out both lose
-    5,000; with C out nothing is lost. Three Monte Carlo draws come with the outages."""
+        loss 5,000) and the survivors rewire to A -> C (4,500: loss 500); with A out both lose
+        5,000; with C out nothing is lost. Three Monte Carlo draws and a two-stage design over
+    four scenarios come with the outages."""
     jobs = Jobs(store)
-    parameters = check_parameters("resilience", {"draws": 3, "seed": 1})
+    parameters = check_parameters("resilience", {"draws": 3, "seed": 1, "stochastic": 4})
     job = jobs.submit(park, "resilience", parameters)
     assert Worker(store).run(max_jobs=1) == 1
     assert jobs.get(job.id).state == "done"
@@ -339,5 +340,11 @@ def test_a_resilience_job(store: Store, park: int) -> None:
         }
     )
     assert {r["organisation"] for r in made["tables"]["mc_summary"]} >= {"A", "B"}
+    # the two-stage design over 4 price scenarios: never worse than the mean-value design
+    # on them, never better than deciding after seeing each (RP >= EEV, WS >= RP)
+    stochastic = made["summary"]["stochastic"]
+    assert stochastic["vss"] >= -1e-6
+    assert stochastic["wait_and_see"] >= stochastic["expected_stochastic"] - 1e-6
+    assert len(made["tables"]["stochastic_values"]) == 4
     with pytest.raises(InputError, match="draws"):
         check_parameters("resilience", {"draws": -1})

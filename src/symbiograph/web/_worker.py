@@ -74,7 +74,10 @@ PARAMETERS: dict[str, dict[str, tuple[type | tuple[type, ...], Any, str]]] = {
         "rewired": (bool, True, "re-optimise the survivors of each outage too"),
         "max_pairs": (int, 0, "pairs of elements per kind for N-2 (0 to 1000)"),
         "draws": (int, 0, "Monte Carlo draws over the prices and carbon price (0 to 100000)"),
-        "seed": (int, 0, "seed of the Monte Carlo draws"),
+        "seed": (int, 0, "seed of the Monte Carlo draws and the stochastic scenarios"),
+        "stochastic": (int, 0, "scenarios of a two-stage stochastic design (0: none; to 500)"),
+        "outage_probability": (_NUMBER, 0.0, "chance each organisation is out in a scenario"),
+        "cvar_weight": (_NUMBER, 0.0, "weight of the CVaR in the stochastic objective (>= 0)"),
         "level": (_NUMBER, 0.95, "level of the value at risk (0 to 1)"),
         "carbon_price": (_NUMBER, None, "carbon price, currency per t CO2e"),
         "landfill_tax": (_NUMBER, None, "landfill tax, currency per t"),
@@ -133,6 +136,9 @@ def _ranges(kind: str, p: dict[str, Any]) -> None:
         need(0 <= p["max_pairs"] <= 1000, "max_pairs")
         need(0 <= p["draws"] <= 100_000, "draws")
         need(0 < p["level"] < 1, "level")
+        need(0 <= p["stochastic"] <= 500, "stochastic")
+        need(0 <= p["outage_probability"] < 1, "outage_probability")
+        need(p["cvar_weight"] >= 0, "cvar_weight")
 
 
 def _cell(value: Any) -> Any:
@@ -318,6 +324,25 @@ def run_resilience(network: Network, p: dict[str, Any], report: Report) -> dict[
         )
         tables["mc_summary"] = table_records(result.summary)
         summary["draws"] = draws
+    scenarios = int(p.get("stochastic") or 0)
+    if scenarios:
+        from symbiograph.resilience import stochastic_design
+
+        report(0.85, f"two-stage design over {scenarios:,} scenarios")
+        sd = stochastic_design(
+            network,
+            candidates,
+            default_inputs(design),
+            scenarios=scenarios,
+            seed=int(p.get("seed") or 0),
+            outage_probability=float(p.get("outage_probability") or 0.0),
+            cvar_weight=float(p.get("cvar_weight") or 0.0),
+            cvar_level=float(p.get("level") or 0.95),
+            settings=settings,
+        )
+        summary["stochastic"] = {k: _cell(v) for k, v in sd.summary.items()}
+        tables["stochastic_values"] = table_records(sd.values)
+        tables["stochastic_built"] = table_records(sd.built)
     return {"summary": summary, "tables": tables}
 
 
