@@ -83,7 +83,8 @@ _OPTIONS: dict[str, Any] = {"debug": False, "lock_timeout": None}
 def _command_line_exits() -> tuple[type[BaseException], ...]:
     """The exceptions click and typer use for usage errors, --help and exits: they pass the
     catch-all of :class:`_Commands`. typer >= 0.2x vendors its own copy of click
-    (``typer._click``), whose UsageError is not click's, so both sets are listed."""
+    (``typer._click``), whose UsageError is not click's, so both sets are listed (the vendored
+    one found from ``typer.BadParameter``, typer's public name)."""
     exits: list[type[BaseException]] = [
         click.exceptions.ClickException,
         click.exceptions.Exit,
@@ -91,10 +92,8 @@ def _command_line_exits() -> tuple[type[BaseException], ...]:
         typer.Exit,
         typer.Abort,
     ]
-    with suppress(ImportError):
-        from typer._click import exceptions as vendored
-
-        exits.append(vendored.ClickException)
+    # the vendored ClickException, reached through typer's public BadParameter
+    exits += [k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException"]
     return tuple(exits)
 
 

@@ -129,14 +129,20 @@ def test_create_read_update_delete_with_versions(store: Store) -> None:
     registry.import_network(park, small_network())
     (s1, *_), _ = registry.rows("streams", park, filters={"facility_id": "power"})
     assert s1.version == 1
+    # below the 800 MWh/yr its exchange x1 runs today: refused, nothing changed
     five = {"quantity": 5.0, "quantity_min": 5.0, "quantity_max": 5.0}
-    changed = registry.update("streams", s1.row_id, 1, five)
-    assert changed.version == 2 and changed.values["quantity"] == 5.0
-    assert registry.to_network(park).streams.set_index("id").loc[s1.values["id"], "quantity"] == 5
+    with pytest.raises(InputError, match="running today from supply 's1' is 800"):
+        registry.update("streams", s1.row_id, 1, five)
+    assert registry.get("streams", s1.row_id).version == 1
+    nine = {"quantity": 900.0, "quantity_min": 900.0, "quantity_max": 900.0}
+    changed = registry.update("streams", s1.row_id, 1, nine)
+    assert changed.version == 2 and changed.values["quantity"] == 900.0
+    quantities = registry.to_network(park).streams.set_index("id")["quantity"]
+    assert quantities.loc[s1.values["id"]] == 900
     with pytest.raises(StaleVersionError) as stale:
-        registry.update("streams", s1.row_id, 1, {"quantity": 6.0})
+        registry.update("streams", s1.row_id, 1, {"quantity": 950.0})
     assert stale.value.version == 2
-    assert registry.get("streams", s1.row_id).values["quantity"] == 5.0
+    assert registry.get("streams", s1.row_id).values["quantity"] == 900.0
     farm = next(o for o in registry.organisations(park)[0] if o.name != "")
     created = registry.create(
         "facilities",
