@@ -68,53 +68,10 @@ def _metrics(
     out["abstained_share"] = float(1 - answered.mean())
     out["precision"] = float(correct[answered].mean()) if answered.any() else 0.0
     out["recall"] = float((correct & answered).mean())
-    conf01 = np.clip(confidence, 0.0, 1.0)
-    ece, table = _calibration(conf01, correct)
+    ece, table = _calibration(np.clip(confidence, 0.0, 1.0), correct)
     out["ece"] = ece
-    out["ece_equal_mass"] = _ece_equal_mass(conf01, correct)
-    out["ece_bootstrap_95"] = _bootstrap_ece(conf01, correct)
-    out["ece_if_calibrated"] = _ece_noise_floor(conf01)
     out["reliability"] = table
     return out
-
-
-def _ece_equal_mass(confidence: np.ndarray, correct: np.ndarray) -> float:
-    """ECE with BINS bins of equal listing count (sorted by confidence)."""
-    parts = np.array_split(np.argsort(confidence, kind="stable"), BINS)
-    return float(
-        sum(
-            len(q) / len(confidence) * abs(confidence[q].mean() - correct[q].mean())
-            for q in parts
-            if len(q)
-        )
-    )
-
-
-def _bootstrap_ece(
-    confidence: np.ndarray, correct: np.ndarray, draws: int = 1000, seed: int = 18
-) -> list[float]:
-    """95% bootstrap interval (listings resampled with replacement) of the equal-width ECE."""
-    rng = np.random.default_rng(seed)
-    n = len(confidence)
-    values = [
-        _calibration(confidence[i], correct[i])[0]
-        for i in (rng.integers(0, n, n) for _ in range(draws))
-    ]
-    return [float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))]
-
-
-def _ece_noise_floor(confidence: np.ndarray, draws: int = 1000, seed: int = 18) -> float:
-    """Mean equal-width ECE a perfectly calibrated model with these top-1 probabilities would
-    show on this many listings (outcomes drawn as Bernoulli(confidence)): the sampling noise."""
-    rng = np.random.default_rng(seed)
-    return float(
-        np.mean(
-            [
-                _calibration(confidence, rng.random(len(confidence)) < confidence)[0]
-                for _ in range(draws)
-            ]
-        )
-    )
 
 
 def _calibration(confidence: np.ndarray, correct: np.ndarray) -> tuple[float, list[dict]]:
@@ -197,9 +154,9 @@ def _new(
     dev: Any, test: Any, features: tuple[str, ...] | None = None, lexicon: bool = True
 ) -> dict[str, Any]:
     from symbiograph.match import ListingCodeModel
-    from symbiograph.match._classify import FEATURES, default_features
+    from symbiograph.match._classify import FEATURES
 
-    chosen = features or default_features()
+    chosen = features or FEATURES
     model, fit_s = timed(
         lambda: ListingCodeModel(
             target_precision=TARGET_PRECISION, features=chosen, lexicon=lexicon
@@ -317,7 +274,7 @@ GROUPS = {
 
 def _ablations(dev: Any) -> dict[str, Any]:
     """Out-of-fold development figures as feature groups are added, and each one left out."""
-    from symbiograph.match._classify import LEXICAL_FEATURES as FEATURES
+    from symbiograph.match._classify import FEATURES
 
     out: dict[str, Any] = {}
     chosen: tuple[str, ...] = ()
@@ -379,18 +336,6 @@ def main(quick: bool = False) -> None:
     else:
         payload["embedding_alone"] = {"available": True, **_today(dev, test, "embedding")}
     payload["new_classifier"] = _new(dev, test)
-    if not unavailable:
-        # the MiniLM similarity as one more feature, adopted because development improves
-        from symbiograph.match._classify import LEXICAL_FEATURES
-
-        without = _new(dev, test, LEXICAL_FEATURES)
-        payload["dev_embedding_feature"] = {
-            "with (adopted)": payload["new_classifier"]["development_out_of_fold"],
-            "without": without["development_out_of_fold"],
-        }
-        payload["diagnostic_test_without_embedding_feature"] = {
-            k: v for k, v in without.items() if k.startswith(("top", "ece"))
-        }
     payload["calibration"] = _calibration_options(dev, test)
     payload["calibration"]["figure"] = str(_reliability_figure(payload["calibration"]))
     if not quick:
@@ -410,12 +355,7 @@ def main(quick: bool = False) -> None:
             print(f"{name:16s} unavailable: {row['reason']}", file=sys.stderr)
             continue
         figures = " ".join(f"{k}={row[k]:.3f}" for k in keys)
-        low, high = row["ece_bootstrap_95"]
-        print(
-            f"{name:16s} {figures} ece={row['ece']:.3f} [{low:.3f}, {high:.3f}] "
-            f"ece_mass={row['ece_equal_mass']:.3f} ece_if_calibrated={row['ece_if_calibrated']:.3f}",
-            file=sys.stderr,
-        )
+        print(f"{name:16s} {figures} ece={row['ece']:.3f}", file=sys.stderr)
     for method, row in payload["calibration"]["options"].items():
         print(
             f"calibration {method:15s} dev-CV ECE={row['dev_cv_ece']:.3f} "

