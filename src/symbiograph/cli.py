@@ -167,6 +167,15 @@ class ExportFormat(StrEnum):
     geojson = "geojson"
 
 
+#: ``--workers`` and ``--scheduler``: where an executor's tasks run (see symbiograph.parallel).
+WorkersOption = Annotated[
+    int, typer.Option(min=0, help="Processes (or local Dask workers); 0: every core")
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(help="Address of a Dask scheduler (tcp://host:8786); implies dask"),
+]
+
 #: ``--full``: the analyst's own output, confidential streams included (default: shared).
 FullOption = Annotated[
     bool,
@@ -854,13 +863,8 @@ def match(
     executor: Annotated[
         ExecutorName, typer.Option(help="Where the tiles run: inprocess, processes or dask")
     ] = "inprocess",
-    workers: Annotated[
-        int, typer.Option(min=0, help="Processes (or local Dask workers); 0: every core")
-    ] = 0,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Address of a Dask scheduler (tcp://host:8786); implies dask"),
-    ] = None,
+    workers: WorkersOption = 0,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Find the exchanges worth making: candidate supply -> demand pairs, costed and explained."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -1368,13 +1372,8 @@ def sweep(
     executor: Annotated[
         ExecutorName, typer.Option(help="Where the points run: inprocess, processes or dask")
     ] = "inprocess",
-    workers: Annotated[
-        int, typer.Option(min=0, help="Processes (or local Dask workers); 0: every core")
-    ] = 0,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Address of a Dask scheduler (tcp://host:8786); implies dask"),
-    ] = None,
+    workers: WorkersOption = 0,
+    scheduler: SchedulerOption = None,
     cache: Annotated[
         Path | None,
         typer.Option(help="Folder of solved points to reuse (and add to), shared by workers"),
